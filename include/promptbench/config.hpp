@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+// The evaluation config (SPEC §3): what to send where, on which data, scored how.
+// Loaded from YAML or JSON; every value keeps the location it came from so that later
+// stages (templates, metrics, gates) can report errors at the right file:line:col.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "promptbench/error.hpp"
+
+namespace promptbench {
+
+struct RateLimit {
+  double rpm = 0;  ///< requests per minute; 0 = unlimited
+  double tpm = 0;  ///< tokens per minute; 0 = unlimited
+};
+
+struct ProviderConfig {
+  std::string id;
+  std::string type = "openai";  ///< a name in the provider registry
+  std::string base_url;         ///< e.g. http://127.0.0.1:8080/v1; ${VAR:-default} expanded
+  std::string model;
+  std::string api_key_env;              ///< name of the environment variable holding the key
+  nlohmann::json params = nlohmann::json::object();  ///< merged verbatim into the body
+  int concurrency = 16;                                 ///< in-flight requests to this provider
+  std::chrono::milliseconds timeout{60'000};            ///< whole request
+  std::chrono::milliseconds connect_timeout{10'000};
+  int retries = 5;
+  RateLimit rate_limit;
+  std::size_t max_response_bytes = 16u << 20;  ///< larger responses are a recorded error
+  SourceLocation where;                        ///< of the provider's entry
+  std::string field;                           ///< "providers[0]", for messages
+  SourceLocation base_url_where;               ///< of base_url, else of the entry
+};
+
+struct MessageTemplate {
+  std::string role;
+  std::string content;  ///< Mustache source
+  SourceLocation where;  ///< of the content scalar
+};
+
+/// One output-extraction step, applied before scoring (SPEC §4 "Extraction").
+struct ExtractStep {
+  enum class Kind { regex, json_pointer, trim, first_line };
+  Kind kind = Kind::trim;
+  std::string pattern;  ///< regex (RE2 syntax) or JSON pointer
+  int group = 0;        ///< regex capture group; 0 = whole match
+  bool last = false;    ///< regex: take the last match instead of the first
+  SourceLocation where;
+};
+using ExtractConfig = std::vector<ExtractStep>;
+
+struct PromptConfig {
+  std::string id;
+  /// Plain text (sent as one user message) when `messages` is empty.
+  std::string text;
+  SourceLocation text_where;  ///< where the template text starts (file or YAML scalar)
+  std::vector<MessageTemplate> messages;
+  std::optional<ExtractConfig> extract;  ///< overrides Config::extract for this prompt
+  SourceLocation where;
+};
+
+struct DatasetConfig {
+  std::filesystem::path path;  ///< resolved against the config's directory
+  std::string display_path;    ///< as written in the config, for messages and reports
+  std::string format;          ///< "jsonl", "json" or "csv"; from the extension if not given
+  std::string reference = "reference";  ///< field holding the expected answer
+  std::string id;                       ///< optional field holding a stable case id
+  SourceLocation where;
+};
+
+/// A metric as configured: its registry name and its parameters, checked by the metric
+/// factory when the config loads.
+struct MetricConfig {
+  std::string name;
+  nlohmann::json params = nlohmann::json::object();
+  std::string field;  ///< "metrics[2]" for messages
+  SourceLocation where;
+};
+
+struct GateConfig {
+  std::string metric;
+  std::optional<double> min;
+  std::optional<double> max;
+  std::string variant;  ///< restrict to one variant id; empty = every variant
+  std::string field;
+  SourceLocation where;
+};
+
+struct Config {
+  std::filesystem::path path;  ///< the config file
+  std::filesystem::path base_dir;  ///< relative paths in the config resolve against this
+  std::string name;
+  std::string sha256;  ///< of the config file's bytes
+  std::vector<ProviderConfig> providers;
+  std::vector<PromptConfig> prompts;
+  DatasetConfig dataset;
+  ExtractConfig extract;
+  std::vector<MetricConfig> metrics;
+  std::vector<GateConfig> gates;
+  int concurrency = 32;  ///< global limit on requests in flight (-j)
+};
+
+/// Reads and checks a config file (YAML or JSON, by extension; `.json` is JSON).
+/// Throws UserError naming file:line:col and the field path on any problem; checks ids
+/// for uniqueness, prompt files for existence and metric parameters through the registry.
+[[nodiscard]] Config load_config(const std::filesystem::path& path);
+
+/// The config file `eval` uses when none is given: promptbench.yaml, .yml, then .json in
+/// `dir`. Throws UserError when none exists.
+[[nodiscard]] std::filesystem::path find_default_config(const std::filesystem::path& dir);
+
+/// "60s", "500ms", "2m", "1h" or a plain number of seconds.
+[[nodiscard]] std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
+
+}  // namespace promptbench

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+// Metrics (SPEC §4) score one output against its case. One file per metric under
+// src/metric/metrics/, one line each in the registry (src/metric/registry.cpp).
+#pragma once
+
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <tl/expected.hpp>
+
+#include "promptbench/config.hpp"
+#include "promptbench/provider.hpp"
+
+namespace promptbench {
+
+/// Everything a metric may look at for one (case, variant).
+struct ScoreInput {
+  const std::string& output;        ///< after extraction
+  const std::string& raw_output;    ///< the model's text as received
+  const nlohmann::json& reference;  ///< string, list of strings, or any JSON
+  const nlohmann::json& vars;       ///< the case's row
+  const Completion& completion;     ///< latency, usage
+};
+
+struct Score {
+  double value = 0;
+  std::optional<bool> pass;  ///< set when a threshold applies
+};
+
+/// A bad metric parameter; the config loader turns it into a located UserError.
+class ParamError : public std::runtime_error {
+ public:
+  ParamError(std::string key, const std::string& message)
+      : std::runtime_error(message), m_key(std::move(key)) {}
+  /// The offending parameter's name; empty for the metric as a whole.
+  [[nodiscard]] const std::string& key() const { return m_key; }
+
+ private:
+  std::string m_key;
+};
+
+/// Typed access to a metric's parameters. Getters throw ParamError on a wrong type.
+class MetricParams {
+ public:
+  explicit MetricParams(const nlohmann::json& params) : m_params(params) {}
+
+  /// Throws ParamError (with a "did you mean") for a key outside `known` and the keys every
+  /// metric accepts (name, threshold).
+  void allow_only(std::initializer_list<const char*> known) const;
+
+  [[nodiscard]] bool has(const std::string& key) const;
+  [[nodiscard]] std::string get_string(const std::string& key, const std::string& fallback) const;
+  [[nodiscard]] double get_number(const std::string& key, double fallback) const;
+  [[nodiscard]] std::optional<double> get_optional_number(const std::string& key) const;
+  [[nodiscard]] bool get_bool(const std::string& key, bool fallback) const;
+  /// A string or a list of strings.
+  [[nodiscard]] std::vector<std::string> get_string_list(const std::string& key) const;
+  [[nodiscard]] const nlohmann::json& raw() const { return m_params; }
+
+ private:
+  const nlohmann::json& m_params;
+};
+
+class Metric {
+ public:
+  /// `name` is the key in reports (the registry name unless the config gave `name:`).
+  Metric(std::string name, bool higher_is_better, std::optional<double> threshold)
+      : m_name(std::move(name)), m_higher_is_better(higher_is_better), m_threshold(threshold) {}
+  virtual ~Metric() = default;
+
+  [[nodiscard]] const std::string& name() const { return m_name; }
+  [[nodiscard]] bool higher_is_better() const { return m_higher_is_better; }
+  [[nodiscard]] std::optional<double> threshold() const { return m_threshold; }
+
+  /// The score, with `pass` set from the threshold; an error string when the output cannot
+  /// be scored (recorded on the case, not counted as 0).
+  [[nodiscard]] tl::expected<Score, std::string> score(const ScoreInput& input) const;
+
+ protected:
+  [[nodiscard]] virtual tl::expected<double, std::string> compute(const ScoreInput& input) const = 0;
+
+ private:
+  std::string m_name;
+  bool m_higher_is_better;
+  std::optional<double> m_threshold;
+};
+
+/// What every metric factory receives: its parameters and the common settings.
+struct MetricSpec {
+  std::string name;  ///< report key
+  std::optional<double> threshold;
+  const MetricParams& params;
+};
+
+struct MetricInfo {
+  const char* name;
+  const char* description;
+  const char* parameters;  ///< one line, for `promptbench metrics` and docs
+  std::unique_ptr<Metric> (*make)(const MetricSpec& spec);
+};
+
+[[nodiscard]] const std::vector<MetricInfo>& metric_registry();
+
+/// Creates the metric `config.name` names. Throws ParamError for bad parameters and
+/// UserError for an unknown metric name (with a "did you mean").
+[[nodiscard]] std::unique_ptr<Metric> make_metric(const MetricConfig& config);
+
+/// The reference as a list of acceptable answers: a string -> {it}; a list -> its items
+/// as strings; a number or bool -> its JSON text; null -> {}.
+[[nodiscard]] std::vector<std::string> reference_strings(const nlohmann::json& reference);
+
+}  // namespace promptbench

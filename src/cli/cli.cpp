@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// run_cli: builds the CLI11 app from the subcommand files, runs it, maps errors to exit codes.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "promptbench/cli.hpp"
+#include "promptbench/config.hpp"
+#include "promptbench/error.hpp"
+
+#ifndef PROMPTBENCH_VERSION
+#define PROMPTBENCH_VERSION "0.0.0"
+#endif
+
+namespace promptbench {
+
+namespace cli {
+
+std::string resolve_config_path(const std::string& given) {
+  if (!given.empty()) {
+    return given;
+  }
+  const std::filesystem::path found = find_default_config(".");
+  return found.lexically_normal().string();
+}
+
+bool use_color(ColorMode mode, int fd) {
+  if (mode != ColorMode::automatic) {
+    return mode == ColorMode::always;
+  }
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color != nullptr && *no_color != '\0') {
+    return false;
+  }
+  return isatty(fd) != 0;
+}
+
+}  // namespace cli
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"promptbench: evaluate prompt variants against LLM endpoints on labelled data",
+               "promptbench"};
+  app.set_version_flag("--version", std::string("promptbench ") + PROMPTBENCH_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  cli::CommandState state;
+  cli::setup_eval(app, state);
+  cli::setup_validate(app, state);
+  cli::setup_render(app, state);
+  try {
+    app.parse(argc, argv);
+    return state.exit_code;
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "promptbench: error: " << e.what() << "\n"
+              << "Run 'promptbench --help' for usage.\n";
+    return kExitUserError;
+  } catch (const UserError& e) {
+    std::cerr << "promptbench: error: " << e.what() << "\n";
+    return kExitUserError;
+  } catch (const RunAborted& e) {
+    std::cerr << "promptbench: error: " << e.what() << "\n";
+    return kExitRunFailed;
+  } catch (const std::exception& e) {
+    std::cerr << "promptbench: error: " << e.what() << "\n";
+    return kExitRunFailed;
+  }
+}
+
+}  // namespace promptbench

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: Apache-2.0
+// YAML and JSON text -> LocatedDocument. yaml-cpp hands every scalar over as text, so the
+// YAML 1.2 core schema (null, bool, int, float) is resolved here.
+#include "config/document.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace promptbench::config {
+
+namespace {
+
+SourceLocation location_of(const std::string& file, const YAML::Mark& mark) {
+  if (mark.is_null()) {
+    return {file, 0, 0};
+  }
+  return {file, static_cast<std::size_t>(mark.line) + 1, static_cast<std::size_t>(mark.column) + 1};
+}
+
+std::string escape_pointer_token(const std::string& token) {
+  std::string out;
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+bool is_decimal_int(const std::string& s) {
+  std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  if (i == s.size()) {
+    return false;
+  }
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool is_float(const std::string& s) {
+  // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+  std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  std::size_t digits = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+    ++i;
+    ++digits;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      ++i;
+      ++digits;
+    }
+  }
+  if (digits == 0) {
+    return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) {
+      ++i;
+    }
+    std::size_t exponent_digits = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      ++i;
+      ++exponent_digits;
+    }
+    if (exponent_digits == 0) {
+      return false;
+    }
+  }
+  return i == s.size();
+}
+
+/// Resolves a plain (unquoted) scalar by the YAML 1.2 core schema.
+nlohmann::json resolve_plain_scalar(const std::string& s) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") {
+    return nullptr;
+  }
+  if (s == "true" || s == "True" || s == "TRUE") {
+    return true;
+  }
+  if (s == "false" || s == "False" || s == "FALSE") {
+    return false;
+  }
+  if (is_decimal_int(s) && s.size() < 19) {
+    return std::stoll(s);
+  }
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) {
+    const int base = s[1] == 'x' ? 16 : 8;
+    const std::string digits = s.substr(2);
+    if (digits.find_first_not_of(base == 16 ? "0123456789abcdefABCDEF" : "01234567") ==
+        std::string::npos) {
+      return std::stoll(digits, nullptr, base);
+    }
+  }
+  if (is_float(s)) {
+    return std::stod(s);
+  }
+  const std::string lower = [&] {
+    std::string out = s;
+    for (char& c : out) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+  }();
+  if (lower == ".inf" || lower == "+.inf") {
+    return std::numeric_limits<double>::infinity();
+  }
+  if (lower == "-.inf") {
+    return -std::numeric_limits<double>::infinity();
+  }
+  if (lower == ".nan") {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  return s;
+}
+
+class YamlConverter {
+ public:
+  explicit YamlConverter(LocatedDocument& doc) : m_doc(doc) {}
+
+  nlohmann::json convert(const YAML::Node& node, const std::string& pointer) {
+    m_doc.value_at[pointer] = location_of(m_doc.file, node.Mark());
+    switch (node.Type()) {
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined:
+        return nullptr;
+      case YAML::NodeType::Scalar:
+        // "!" marks a quoted scalar (or an explicit !!str tag): always a string.
+        if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str") {
+          return node.Scalar();
+        }
+        return resolve_plain_scalar(node.Scalar());
+      case YAML::NodeType::Sequence: {
+        nlohmann::json array = nlohmann::json::array();
+        std::size_t index = 0;
+        for (const auto& item : node) {
+          array.push_back(convert(item, pointer + "/" + std::to_string(index++)));
+        }
+        return array;
+      }
+      case YAML::NodeType::Map: {
+        nlohmann::json object = nlohmann::json::object();
+        for (const auto& entry : node) {
+          if (!entry.first.IsScalar()) {
+            throw UserError(location_of(m_doc.file, entry.first.Mark()), "",
+                            "mapping keys must be plain strings");
+          }
+          const std::string key = entry.first.Scalar();
+          const std::string child = pointer + "/" + escape_pointer_token(key);
+          if (object.contains(key)) {
+            throw UserError(location_of(m_doc.file, entry.first.Mark()), "",
+                            fmt::format("duplicate key '{}'", key));
+          }
+          m_doc.key_at[child] = location_of(m_doc.file, entry.first.Mark());
+          object[key] = convert(entry.second, child);
+        }
+        return object;
+      }
+    }
+    return nullptr;
+  }
+
+ private:
+  LocatedDocument& m_doc;
+};
+
+std::string read_file(const std::filesystem::path& path, const std::string& display_name) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw UserError(SourceLocation{display_name}, "", "cannot read file");
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace
+
+SourceLocation LocatedDocument::where(const std::string& pointer) const {
+  std::string p = pointer;
+  while (true) {
+    if (auto it = value_at.find(p); it != value_at.end() && it->second.line != 0) {
+      return it->second;
+    }
+    if (p.empty()) {
+      return SourceLocation{file};
+    }
+    p.erase(p.rfind('/'));
+  }
+}
+
+SourceLocation LocatedDocument::where_key(const std::string& pointer) const {
+  if (auto it = key_at.find(pointer); it != key_at.end() && it->second.line != 0) {
+    return it->second;
+  }
+  return where(pointer);
+}
+
+LocatedDocument parse_yaml(const std::string& file, const std::string& text) {
+  LocatedDocument doc;
+  doc.file = file;
+  YAML::Node node;
+  try {
+    node = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw UserError(location_of(file, e.mark), "", e.msg);
+  }
+  doc.root = YamlConverter(doc).convert(node, "");
+  return doc;
+}
+
+LocatedDocument parse_json(const std::string& file, const std::string& text) {
+  // nlohmann gives exact syntax errors; yaml-cpp (JSON is YAML's flow style) gives the
+  // positions of values. Valid JSON that yaml-cpp cannot read keeps file-level locations.
+  nlohmann::json root;
+  try {
+    root = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string message = e.what();
+    if (auto pos = message.find("syntax error"); pos != std::string::npos) {
+      message = message.substr(pos);
+    }
+    const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
+    throw UserError(location_of_offset(file, text, offset), "", message);
+  }
+  try {
+    LocatedDocument doc = parse_yaml(file, text);
+    if (doc.root == root) {
+      return doc;
+    }
+  } catch (const UserError&) {
+  }
+  LocatedDocument doc;
+  doc.file = file;
+  doc.root = std::move(root);
+  return doc;
+}
+
+LocatedDocument load_document(const std::filesystem::path& path,
+                              const std::string& display_name) {
+  const std::string text = read_file(path, display_name);
+  if (path.extension() == ".json") {
+    return parse_json(display_name, text);
+  }
+  return parse_yaml(display_name, text);
+}
+
+}  // namespace promptbench::config

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: Apache-2.0
+// Typed, located access to config values.
+#include "config/field.hpp"
+
+#include "promptbench/config.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace promptbench::config {
+
+namespace {
+
+std::string escape_pointer_token(const std::string& token) {
+  std::string out;
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string type_name(const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::null:
+      return "null";
+    case nlohmann::json::value_t::boolean:
+      return "boolean";
+    case nlohmann::json::value_t::string:
+      return "string";
+    case nlohmann::json::value_t::array:
+      return "list";
+    case nlohmann::json::value_t::object:
+      return "mapping";
+    default:
+      return "number";
+  }
+}
+
+Field::Field(const LocatedDocument& doc, const nlohmann::json& value, std::string pointer,
+             std::string path)
+    : m_doc(&doc), m_value(&value), m_pointer(std::move(pointer)), m_path(std::move(path)) {}
+
+Field Field::root(const LocatedDocument& doc) { return Field(doc, doc.root, "", ""); }
+
+void Field::fail(const std::string& message) const { throw UserError(where(), m_path, message); }
+
+void Field::fail_at_key(const std::string& member, const std::string& message) const {
+  const std::string path = m_path.empty() ? member : m_path + "." + member;
+  throw UserError(m_doc->where_key(m_pointer + "/" + escape_pointer_token(member)), path, message);
+}
+
+std::string Field::as_string() const {
+  if (m_value->is_string()) {
+    return m_value->get<std::string>();
+  }
+  // A YAML plain scalar like 42 or true was resolved to a number/bool; where text is
+  // expected, its written form is what the user meant.
+  if (m_value->is_number_integer() || m_value->is_boolean()) {
+    return m_value->dump();
+  }
+  fail(fmt::format("expected a string, got {}", type_name(*m_value)));
+}
+
+std::string Field::as_nonempty_string() const {
+  std::string text = as_string();
+  if (text.empty()) {
+    fail("must not be empty");
+  }
+  return text;
+}
+
+double Field::as_number() const {
+  if (!m_value->is_number()) {
+    fail(fmt::format("expected a number, got {}", type_name(*m_value)));
+  }
+  return m_value->get<double>();
+}
+
+int Field::as_int(int min, int max) const {
+  if (!m_value->is_number_integer()) {
+    fail(fmt::format("expected an integer, got {}", type_name(*m_value)));
+  }
+  const auto value = m_value->get<long long>();
+  if (value < min || value > max) {
+    fail(fmt::format("must be between {} and {}, got {}", min, max, value));
+  }
+  return static_cast<int>(value);
+}
+
+bool Field::as_bool() const {
+  if (!m_value->is_boolean()) {
+    fail(fmt::format("expected true or false, got {}", type_name(*m_value)));
+  }
+  return m_value->get<bool>();
+}
+
+std::chrono::milliseconds Field::as_duration() const {
+  std::optional<std::chrono::milliseconds> duration;
+  if (m_value->is_number()) {
+    const double seconds = m_value->get<double>();
+    if (seconds >= 0 && std::isfinite(seconds)) {
+      duration = std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
+    }
+  } else if (m_value->is_string()) {
+    duration = parse_duration(m_value->get<std::string>());
+  }
+  if (!duration) {
+    fail(fmt::format("expected a duration like 30s, 500ms or 2m, got {}", m_value->dump()));
+  }
+  return *duration;
+}
+
+std::size_t Field::as_byte_size() const {
+  if (m_value->is_number_integer() && m_value->get<long long>() > 0) {
+    return static_cast<std::size_t>(m_value->get<long long>());
+  }
+  if (m_value->is_string()) {
+    const std::string text = m_value->get<std::string>();
+    std::size_t digits = 0;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) {
+      ++digits;
+    }
+    const std::string unit = text.substr(digits);
+    const std::size_t multiplier = unit.empty() || unit == "B"  ? 1
+                                   : unit == "KiB" || unit == "KB" ? 1u << 10
+                                   : unit == "MiB" || unit == "MB" ? 1u << 20
+                                   : unit == "GiB" || unit == "GB" ? 1u << 30
+                                                                   : 0;
+    if (digits > 0 && digits < 12 && multiplier != 0) {
+      return std::stoull(text.substr(0, digits)) * multiplier;
+    }
+  }
+  fail(fmt::format("expected a size like 16MiB, 512KiB or a number of bytes, got {}",
+                   m_value->dump()));
+}
+
+void Field::expect_object(std::initializer_list<const char*> known) const {
+  if (!m_value->is_object()) {
+    fail(fmt::format("expected a mapping, got {}", type_name(*m_value)));
+  }
+  for (const auto& [key, value] : m_value->items()) {
+    bool found = false;
+    for (const char* name : known) {
+      found = found || key == name;
+    }
+    if (!found) {
+      const std::string suggestion = closest_match(key, known);
+      fail_at_key(key, suggestion.empty()
+                           ? fmt::format("unknown key '{}'", key)
+                           : fmt::format("unknown key '{}' (did you mean '{}'?)", key, suggestion));
+    }
+  }
+}
+
+void Field::expect_array() const {
+  if (!m_value->is_array()) {
+    fail(fmt::format("expected a list, got {}", type_name(*m_value)));
+  }
+}
+
+bool Field::has(const std::string& key) const {
+  return m_value->is_object() && m_value->contains(key);
+}
+
+Field Field::child(const std::string& key) const {
+  return Field(*m_doc, (*m_value)[key], m_pointer + "/" + escape_pointer_token(key),
+               m_path.empty() ? key : m_path + "." + key);
+}
+
+std::optional<Field> Field::find(const std::string& key) const {
+  if (!has(key)) {
+    return std::nullopt;
+  }
+  return child(key);
+}
+
+Field Field::require(const std::string& key) const {
+  if (!has(key)) {
+    fail(fmt::format("missing required field '{}'", key));
+  }
+  return child(key);
+}
+
+std::vector<Field> Field::items() const {
+  expect_array();
+  std::vector<Field> out;
+  for (std::size_t i = 0; i < m_value->size(); ++i) {
+    out.emplace_back(*m_doc, (*m_value)[i], m_pointer + "/" + std::to_string(i),
+                     fmt::format("{}[{}]", m_path, i));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, Field>> Field::members() const {
+  std::vector<std::pair<std::string, Field>> out;
+  for (const auto& [key, value] : m_value->items()) {
+    out.emplace_back(key, child(key));
+  }
+  return out;
+}
+
+}  // namespace promptbench::config

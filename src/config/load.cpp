@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: Apache-2.0
+// Config file -> checked Config. Reads the document, walks it field by field with located
+// errors, then checks cross-references (unique ids, gates naming metrics).
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "config/document.hpp"
+#include "config/field.hpp"
+#include "promptbench/config.hpp"
+#include "promptbench/metric.hpp"
+#include "promptbench/provider.hpp"
+#include "util/sha256.hpp"
+
+namespace promptbench {
+
+namespace {
+
+using config::Field;
+
+std::string read_text_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+/// Expands ${VAR} and ${VAR:-default} from the environment, so a base URL can point at a
+/// port chosen at run time. Only for non-secret settings: keys come from api_key_env.
+std::string expand_environment(const Field& field, const std::string& text) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text.compare(i, 2, "${") != 0) {
+      out += text[i++];
+      continue;
+    }
+    const std::size_t close = text.find('}', i);
+    if (close == std::string::npos) {
+      field.fail("unterminated '${' in value");
+    }
+    const std::string inner = text.substr(i + 2, close - i - 2);
+    const std::size_t dash = inner.find(":-");
+    const std::string name = inner.substr(0, dash);
+    const char* value = std::getenv(name.c_str());
+    if (value != nullptr && *value != '\0') {
+      out += value;
+    } else if (dash != std::string::npos) {
+      out += inner.substr(dash + 2);
+    } else {
+      field.fail(fmt::format("environment variable '{}' is not set", name));
+    }
+    i = close + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> provider_types() {
+  std::vector<std::string> names;
+  for (const auto& info : provider_registry()) {
+    names.emplace_back(info.type);
+  }
+  return names;
+}
+
+RateLimit read_rate_limit(const Field& field) {
+  field.expect_object({"rpm", "tpm"});
+  RateLimit limit;
+  if (auto rpm = field.find("rpm")) {
+    limit.rpm = rpm->as_number();
+    if (limit.rpm < 0) {
+      rpm->fail("must not be negative");
+    }
+  }
+  if (auto tpm = field.find("tpm")) {
+    limit.tpm = tpm->as_number();
+    if (limit.tpm < 0) {
+      tpm->fail("must not be negative");
+    }
+  }
+  return limit;
+}
+
+ProviderConfig read_provider(const Field& field) {
+  field.expect_object({"id", "type", "base_url", "model", "api_key_env", "params", "concurrency",
+                       "timeout", "connect_timeout", "retries", "rate_limit",
+                       "max_response_bytes"});
+  ProviderConfig provider;
+  provider.where = field.where();
+  provider.field = field.path();
+  provider.base_url_where = provider.where;
+  provider.id = field.require("id").as_nonempty_string();
+  if (auto type = field.find("type")) {
+    provider.type = type->as_nonempty_string();
+    const auto types = provider_types();
+    if (std::find(types.begin(), types.end(), provider.type) == types.end()) {
+      const std::string suggestion = closest_match(provider.type, types);
+      type->fail(suggestion.empty() ? fmt::format("unknown provider type '{}'", provider.type)
+                                    : fmt::format("unknown provider type '{}' (did you mean '{}'?)",
+                                                  provider.type, suggestion));
+    }
+  }
+  if (auto url = field.find("base_url")) {
+    provider.base_url = expand_environment(*url, url->as_nonempty_string());
+    provider.base_url_where = url->where();
+    if (provider.base_url.rfind("http://", 0) != 0 && provider.base_url.rfind("https://", 0) != 0) {
+      url->fail(fmt::format("expected an http:// or https:// URL, got '{}'", provider.base_url));
+    }
+  }
+  provider.model = field.require("model").as_nonempty_string();
+  if (auto key = field.find("api_key_env")) {
+    provider.api_key_env = key->as_nonempty_string();
+  }
+  if (auto params = field.find("params")) {
+    params->expect_object({});
+  }
+  if (auto params = field.find("params"); params && !params->value().empty()) {
+    provider.params = params->value();
+  }
+  if (auto concurrency = field.find("concurrency")) {
+    provider.concurrency = concurrency->as_int(1, 4096);
+  }
+  if (auto timeout = field.find("timeout")) {
+    provider.timeout = timeout->as_duration();
+  }
+  if (auto timeout = field.find("connect_timeout")) {
+    provider.connect_timeout = timeout->as_duration();
+  }
+  if (auto retries = field.find("retries")) {
+    provider.retries = retries->as_int(0, 100);
+  }
+  if (auto limit = field.find("rate_limit")) {
+    provider.rate_limit = read_rate_limit(*limit);
+  }
+  if (auto size = field.find("max_response_bytes")) {
+    provider.max_response_bytes = size->as_byte_size();
+  }
+  return provider;
+}
+
+ExtractStep read_extract_step_kind(const Field& field, ExtractStep::Kind kind) {
+  ExtractStep step;
+  step.kind = kind;
+  step.where = field.where();
+  return step;
+}
+
+/// One mapping: its steps in a fixed order (json_pointer, first_line, regex, trim).
+void read_extract_mapping(const Field& field, ExtractConfig& steps) {
+  field.expect_object({"regex", "group", "match", "json_pointer", "trim", "first_line"});
+  if (auto pointer = field.find("json_pointer")) {
+    ExtractStep step = read_extract_step_kind(*pointer, ExtractStep::Kind::json_pointer);
+    step.pattern = pointer->as_string();
+    if (!step.pattern.empty() && step.pattern[0] != '/') {
+      pointer->fail("a JSON pointer starts with '/', e.g. /answer");
+    }
+    steps.push_back(step);
+  }
+  if (auto first_line = field.find("first_line"); first_line && first_line->as_bool()) {
+    steps.push_back(read_extract_step_kind(*first_line, ExtractStep::Kind::first_line));
+  }
+  if (auto regex = field.find("regex")) {
+    ExtractStep step = read_extract_step_kind(*regex, ExtractStep::Kind::regex);
+    step.pattern = regex->as_nonempty_string();
+    if (auto group = field.find("group")) {
+      step.group = group->as_int(0, 99);
+    }
+    if (auto match = field.find("match")) {
+      const std::string which = match->as_string();
+      if (which != "first" && which != "last") {
+        match->fail(fmt::format("expected first or last, got '{}'", which));
+      }
+      step.last = which == "last";
+    }
+    steps.push_back(step);
+  } else if (field.has("group") || field.has("match")) {
+    field.fail_at_key(field.has("group") ? "group" : "match", "only applies to 'regex'");
+  }
+  if (auto trim = field.find("trim"); trim && trim->as_bool()) {
+    steps.push_back(read_extract_step_kind(*trim, ExtractStep::Kind::trim));
+  }
+}
+
+ExtractConfig read_extract(const Field& field) {
+  ExtractConfig steps;
+  if (field.is_array()) {
+    for (const Field& item : field.items()) {
+      read_extract_mapping(item, steps);
+    }
+  } else {
+    read_extract_mapping(field, steps);
+  }
+  return steps;
+}
+
+MessageTemplate read_message(const Field& field) {
+  field.expect_object({"role", "content"});
+  MessageTemplate message;
+  const Field role = field.require("role");
+  message.role = role.as_nonempty_string();
+  if (message.role != "system" && message.role != "user" && message.role != "assistant") {
+    role.fail(fmt::format("expected system, user or assistant, got '{}'", message.role));
+  }
+  const Field content = field.require("content");
+  message.content = content.as_string();
+  message.where = content.where();
+  return message;
+}
+
+PromptConfig read_prompt(const Field& field, const std::filesystem::path& base_dir) {
+  field.expect_object({"id", "template", "file", "messages", "extract"});
+  PromptConfig prompt;
+  prompt.where = field.where();
+  prompt.id = field.require("id").as_nonempty_string();
+  const int sources = int(field.has("template")) + int(field.has("file")) +
+                      int(field.has("messages"));
+  if (sources != 1) {
+    field.fail("a prompt needs exactly one of 'template', 'file' or 'messages'");
+  }
+  if (auto text = field.find("template")) {
+    prompt.text = text->as_string();
+    prompt.text_where = text->where();
+  } else if (auto file = field.find("file")) {
+    const std::string relative = file->as_nonempty_string();
+    const std::filesystem::path path = base_dir / relative;
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path, error)) {
+      file->fail(fmt::format("prompt file '{}' not found", relative));
+    }
+    prompt.text = read_text_file(path);
+    prompt.text_where = SourceLocation{relative, 1, 1};
+  } else {
+    const Field messages = field.require("messages");
+    for (const Field& item : messages.items()) {
+      prompt.messages.push_back(read_message(item));
+    }
+    if (prompt.messages.empty()) {
+      messages.fail("needs at least one message");
+    }
+  }
+  if (auto extract = field.find("extract")) {
+    prompt.extract = read_extract(*extract);
+  }
+  return prompt;
+}
+
+DatasetConfig read_dataset(const Field& field, const std::filesystem::path& base_dir) {
+  DatasetConfig dataset;
+  dataset.where = field.where();
+  if (field.is_string()) {  // shorthand: `dataset: path.jsonl`
+    dataset.display_path = field.as_nonempty_string();
+  } else {
+    field.expect_object({"path", "reference", "id", "format"});
+    dataset.display_path = field.require("path").as_nonempty_string();
+    if (auto reference = field.find("reference")) {
+      dataset.reference = reference->as_nonempty_string();
+    }
+    if (auto id = field.find("id")) {
+      dataset.id = id->as_nonempty_string();
+    }
+    if (auto format = field.find("format")) {
+      dataset.format = format->as_nonempty_string();
+      if (dataset.format != "jsonl" && dataset.format != "json" && dataset.format != "csv") {
+        format->fail(fmt::format("expected jsonl, json or csv, got '{}'", dataset.format));
+      }
+    }
+  }
+  dataset.path = base_dir / dataset.display_path;
+  return dataset;
+}
+
+MetricConfig read_metric(const Field& field) {
+  MetricConfig metric;
+  metric.field = field.path();
+  metric.where = field.where();
+  if (field.is_string()) {
+    metric.name = field.as_nonempty_string();
+  } else if (field.is_object() && field.value().size() == 1) {
+    const auto& [name, params] = field.members().front();
+    metric.name = name;
+    metric.where = field.document().where_key(params.pointer());
+    if (!params.is_null()) {
+      params.expect_object({});  // the metric checks its own keys below
+    }
+    if (params.is_object()) {
+      metric.params = params.value();
+    }
+  } else {
+    field.fail("expected a metric name or a mapping {name: {parameters}}");
+  }
+  return metric;
+}
+
+/// Creates each metric once to check its parameters; a ParamError is located here.
+void check_metric(const Field& field, const MetricConfig& metric) {
+  try {
+    (void)make_metric(metric);
+  } catch (const ParamError& e) {
+    const Field params = field.is_object() ? field.members().front().second : field;
+    if (!e.key().empty() && params.has(e.key())) {
+      throw UserError(params.document().where_key(params.pointer() + "/" + e.key()),
+                      params.path() + "." + e.key(), e.what());
+    }
+    throw UserError(metric.where, metric.field, e.what());
+  }
+}
+
+std::string metric_report_name(const MetricConfig& metric) {
+  if (metric.params.is_object() && metric.params.contains("name") &&
+      metric.params["name"].is_string()) {
+    return metric.params["name"].get<std::string>();
+  }
+  return metric.name;
+}
+
+GateConfig read_gate(const Field& field) {
+  field.expect_object({"metric", "min", "max", "variant"});
+  GateConfig gate;
+  gate.field = field.path();
+  gate.where = field.where();
+  gate.metric = field.require("metric").as_nonempty_string();
+  if (auto min = field.find("min")) {
+    gate.min = min->as_number();
+  }
+  if (auto max = field.find("max")) {
+    gate.max = max->as_number();
+  }
+  if (!gate.min && !gate.max) {
+    field.fail("a gate needs 'min' or 'max'");
+  }
+  if (auto variant = field.find("variant")) {
+    gate.variant = variant->as_nonempty_string();
+  }
+  return gate;
+}
+
+template <typename Item, typename Id>
+void check_unique_ids(const Field& list, const std::vector<Item>& items, Id id_of,
+                      const char* what) {
+  std::set<std::string> seen;
+  const auto fields = list.items();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!seen.insert(id_of(items[i])).second) {
+      throw UserError(fields[i].where(), fields[i].path(),
+                      fmt::format("duplicate {} '{}'", what, id_of(items[i])));
+    }
+  }
+}
+
+void read_sections(const Field& root, Config& config) {
+  root.expect_object({"name", "description", "providers", "prompts", "dataset", "extract",
+                      "metrics", "gates", "concurrency"});
+  if (auto name = root.find("name")) {
+    config.name = name->as_string();
+  }
+  if (auto description = root.find("description")) {
+    (void)description->as_string();
+  }
+  const Field providers = root.require("providers");
+  for (const Field& item : providers.items()) {
+    config.providers.push_back(read_provider(item));
+  }
+  if (config.providers.empty()) {
+    providers.fail("needs at least one provider");
+  }
+  check_unique_ids(providers, config.providers, [](const auto& p) { return p.id; },
+                   "provider id");
+
+  const Field prompts = root.require("prompts");
+  for (const Field& item : prompts.items()) {
+    config.prompts.push_back(read_prompt(item, config.base_dir));
+  }
+  if (config.prompts.empty()) {
+    prompts.fail("needs at least one prompt");
+  }
+  check_unique_ids(prompts, config.prompts, [](const auto& p) { return p.id; }, "prompt id");
+
+  config.dataset = read_dataset(root.require("dataset"), config.base_dir);
+  if (auto extract = root.find("extract")) {
+    config.extract = read_extract(*extract);
+  }
+
+  if (auto metrics = root.find("metrics")) {
+    for (const Field& item : metrics->items()) {
+      config.metrics.push_back(read_metric(item));
+      check_metric(item, config.metrics.back());
+    }
+    check_unique_ids(*metrics, config.metrics, metric_report_name, "metric name");
+  } else {
+    config.metrics.push_back(MetricConfig{"exact_match", nlohmann::json::object(), "metrics", {}});
+  }
+
+  if (auto gates = root.find("gates")) {
+    for (const Field& item : gates->items()) {
+      config.gates.push_back(read_gate(item));
+      const GateConfig& gate = config.gates.back();
+      const bool known = std::any_of(config.metrics.begin(), config.metrics.end(),
+                                     [&](const auto& m) { return metric_report_name(m) == gate.metric; });
+      if (!known) {
+        std::vector<std::string> names;
+        for (const auto& m : config.metrics) {
+          names.push_back(metric_report_name(m));
+        }
+        const std::string suggestion = closest_match(gate.metric, names);
+        item.require("metric").fail(
+            suggestion.empty()
+                ? fmt::format("gate names metric '{}', which is not in 'metrics'", gate.metric)
+                : fmt::format("gate names metric '{}', which is not in 'metrics' (did you mean '{}'?)",
+                              gate.metric, suggestion));
+      }
+    }
+  }
+  if (auto concurrency = root.find("concurrency")) {
+    config.concurrency = concurrency->as_int(1, 65536);
+  }
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
+  std::size_t end = 0;
+  double amount = 0;
+  try {
+    amount = std::stod(text, &end);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (amount < 0 || !std::isfinite(amount) || end == 0) {
+    return std::nullopt;
+  }
+  const std::string unit = text.substr(end);
+  double factor = 0;
+  if (unit.empty() || unit == "s") {
+    factor = 1000;
+  } else if (unit == "ms") {
+    factor = 1;
+  } else if (unit == "m" || unit == "min") {
+    factor = 60'000;
+  } else if (unit == "h") {
+    factor = 3'600'000;
+  } else {
+    return std::nullopt;
+  }
+  return std::chrono::milliseconds(static_cast<long long>(std::llround(amount * factor)));
+}
+
+std::filesystem::path find_default_config(const std::filesystem::path& dir) {
+  for (const char* name : {"promptbench.yaml", "promptbench.yml", "promptbench.json"}) {
+    std::error_code error;
+    if (std::filesystem::is_regular_file(dir / name, error)) {
+      return dir / name;
+    }
+  }
+  throw UserError(
+      "no config given and no promptbench.yaml, promptbench.yml or promptbench.json here");
+}
+
+Config load_config(const std::filesystem::path& path) {
+  const std::string display = path.string();
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    throw UserError(SourceLocation{display}, "", "config file not found");
+  }
+  const config::LocatedDocument doc = config::load_document(path, display);
+  const Field root = Field::root(doc);
+  if (!root.is_object()) {
+    root.fail(fmt::format("expected a mapping at the top level, got {}",
+                          config::type_name(doc.root)));
+  }
+  Config config;
+  config.path = path;
+  config.base_dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  config.sha256 = util::sha256_file(path);
+  read_sections(root, config);
+  if (config.name.empty()) {
+    config.name = path.stem().string();
+  }
+  return config;
+}
+
+}  // namespace promptbench

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: Apache-2.0
+// The libcurl multi transport: one multi handle drives every transfer from one thread.
+// Easy handles are recycled (curl_easy_reset keeps their connection and DNS caches warm)
+// and the multi handle's connection cache gives keep-alive reuse across requests.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include "promptbench/transport.hpp"
+
+namespace promptbench {
+
+namespace {
+
+struct Transfer {
+  TransferId id = 0;
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  std::string request_body;
+  HttpResponse response;
+  std::size_t max_bytes = 0;
+  bool too_large = false;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const std::size_t bytes = size * count;
+  if (transfer->response.body.size() + bytes > transfer->max_bytes) {
+    transfer->too_large = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  transfer->response.body.append(data, bytes);
+  return bytes;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const std::size_t bytes = size * count;
+  const std::string line(data, bytes);
+  if (line.rfind("HTTP/", 0) == 0) {
+    transfer->response.headers.clear();  // a new response (after 100 Continue or a redirect)
+    return bytes;
+  }
+  const std::size_t colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string value = line.substr(colon + 1);
+    const auto first = value.find_first_not_of(" \t");
+    const auto last = value.find_last_not_of(" \t\r\n");
+    value = first == std::string::npos ? std::string() : value.substr(first, last - first + 1);
+    transfer->response.headers.push_back({std::move(name), std::move(value), false});
+  }
+  return bytes;
+}
+
+RequestError classify(CURLcode code, const Transfer& transfer) {
+  if (transfer.too_large) {
+    return {ErrorKind::too_large, 0,
+            fmt::format("response larger than the {} byte limit", transfer.max_bytes)};
+  }
+  const std::string detail =
+      transfer.error_buffer[0] != '\0' ? transfer.error_buffer : curl_easy_strerror(code);
+  if (code == CURLE_OPERATION_TIMEDOUT) {
+    return {ErrorKind::timeout, 0, detail};
+  }
+  const bool no_connection = code == CURLE_COULDNT_CONNECT ||
+                             code == CURLE_COULDNT_RESOLVE_HOST ||
+                             code == CURLE_COULDNT_RESOLVE_PROXY;
+  return {ErrorKind::network, 0, detail, no_connection};
+}
+
+class CurlTransport final : public Transport {
+ public:
+  explicit CurlTransport(const CurlTransportOptions& options) : m_options(options) {
+    static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    m_multi = initialised ? curl_multi_init() : nullptr;
+    if (m_multi == nullptr) {
+      throw std::runtime_error("cannot initialise libcurl");
+    }
+    curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, 1024L);
+  }
+
+  ~CurlTransport() override {
+    for (auto& [easy, transfer] : m_running) {
+      curl_multi_remove_handle(m_multi, easy);
+      release(*transfer);
+    }
+    for (CURL* easy : m_idle) {
+      curl_easy_cleanup(easy);
+    }
+    curl_multi_cleanup(m_multi);
+  }
+
+  void start(TransferId id, const HttpRequest& request, const TransferOptions& options) override {
+    auto transfer = std::make_unique<Transfer>();
+    transfer->id = id;
+    transfer->easy = acquire_easy();
+    transfer->request_body = request.body;
+    transfer->max_bytes = options.max_response_bytes;
+    configure(*transfer, request, options);
+    if (m_options.verbose) {
+      log_request(request);
+    }
+    CURL* easy = transfer->easy;
+    m_running.emplace(easy, std::move(transfer));
+    curl_multi_add_handle(m_multi, easy);
+  }
+
+  std::vector<FinishedTransfer> poll(std::chrono::milliseconds max_wait) override {
+    std::vector<FinishedTransfer> finished = std::move(m_cancelled);
+    m_cancelled.clear();
+    int running = 0;
+    curl_multi_perform(m_multi, &running);
+    collect(finished);
+    if (finished.empty() && !m_running.empty()) {
+      curl_multi_poll(m_multi, nullptr, 0, static_cast<int>(max_wait.count()), nullptr);
+      curl_multi_perform(m_multi, &running);
+      collect(finished);
+    }
+    return finished;
+  }
+
+  void cancel_all() override {
+    for (auto& [easy, transfer] : m_running) {
+      curl_multi_remove_handle(m_multi, easy);
+      m_cancelled.push_back(
+          {transfer->id, tl::unexpected(RequestError{ErrorKind::cancelled, 0, "cancelled"})});
+      release(*transfer);
+    }
+    m_running.clear();
+  }
+
+  std::size_t in_flight() const override { return m_running.size(); }
+
+ private:
+  CURL* acquire_easy() {
+    if (m_idle.empty()) {
+      CURL* easy = curl_easy_init();
+      if (easy == nullptr) {
+        throw std::runtime_error("cannot create a libcurl handle");
+      }
+      return easy;
+    }
+    CURL* easy = m_idle.back();
+    m_idle.pop_back();
+    return easy;
+  }
+
+  void release(Transfer& transfer) {
+    curl_slist_free_all(transfer.headers);
+    transfer.headers = nullptr;
+    curl_easy_reset(transfer.easy);
+    m_idle.push_back(transfer.easy);
+  }
+
+  static void configure(Transfer& t, const HttpRequest& request, const TransferOptions& options) {
+    CURL* easy = t.easy;
+    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    if (request.method == "POST") {
+      curl_easy_setopt(easy, CURLOPT_POST, 1L);
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t.request_body.c_str());
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(t.request_body.size()));
+    } else {
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    for (const auto& header : request.headers) {
+      t.headers = curl_slist_append(t.headers, (header.name + ": " + header.value).c_str());
+    }
+    t.headers = curl_slist_append(t.headers, "Expect:");  // no 100-continue round trip
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t.headers);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t.error_buffer);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options.connect_timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
+    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  }
+
+  void collect(std::vector<FinishedTransfer>& finished) {
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(m_multi, &queued)) {
+      if (message->msg != CURLMSG_DONE) {
+        continue;
+      }
+      CURL* easy = message->easy_handle;
+      const CURLcode code = message->data.result;
+      auto node = m_running.extract(easy);
+      curl_multi_remove_handle(m_multi, easy);
+      Transfer& transfer = *node.mapped();
+      finished.push_back({transfer.id, result_of(code, transfer)});
+      release(transfer);
+    }
+  }
+
+  TransferResult result_of(CURLcode code, Transfer& transfer) {
+    if (code != CURLE_OK) {
+      RequestError error = classify(code, transfer);
+      if (m_options.verbose) {
+        std::fprintf(stderr, "promptbench: <- error (%s): %s\n", to_string(error.kind),
+                     error.message.c_str());
+      }
+      return tl::unexpected(std::move(error));
+    }
+    long status = 0;
+    curl_off_t total_us = 0;
+    curl_off_t first_byte_us = 0;
+    curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(transfer.easy, CURLINFO_TOTAL_TIME_T, &total_us);
+    curl_easy_getinfo(transfer.easy, CURLINFO_STARTTRANSFER_TIME_T, &first_byte_us);
+    transfer.response.status = static_cast<int>(status);
+    transfer.response.latency_ms = static_cast<double>(total_us) / 1000.0;
+    transfer.response.ttft_ms = static_cast<double>(first_byte_us) / 1000.0;
+    if (m_options.verbose) {
+      std::fprintf(stderr, "promptbench: <- HTTP %ld in %.1f ms (%zu bytes)\n", status,
+                   transfer.response.latency_ms, transfer.response.body.size());
+    }
+    return std::move(transfer.response);
+  }
+
+  static void log_request(const HttpRequest& request) {
+    std::string headers;
+    for (const auto& header : request.headers) {
+      headers += fmt::format(" [{}: {}]", header.name, header.secret ? "<redacted>" : header.value);
+    }
+    std::fprintf(stderr, "promptbench: -> %s %s (%zu bytes)%s\n", request.method.c_str(),
+                 request.url.c_str(), request.body.size(), headers.c_str());
+  }
+
+  CurlTransportOptions m_options;
+  CURLM* m_multi = nullptr;
+  std::unordered_map<CURL*, std::unique_ptr<Transfer>> m_running;
+  std::vector<CURL*> m_idle;
+  std::vector<FinishedTransfer> m_cancelled;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> make_curl_transport(const CurlTransportOptions& options) {
+  return std::make_unique<CurlTransport>(options);
+}
+
+}  // namespace promptbench

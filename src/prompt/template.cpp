@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: Apache-2.0
+// Prompt templates on kainjow mustache: no HTML escaping, and strict variables -- the
+// library renders a missing variable as nothing, so a recording context notes every miss
+// and render() turns a miss of a variable tag (not a section) into a UserError.
+#include <set>
+
+#include <fmt/format.h>
+#include <kainjow/mustache.hpp>
+
+#include "promptbench/prompt.hpp"
+
+namespace promptbench {
+
+namespace {
+
+namespace mstch = kainjow::mustache;
+
+/// The names a template uses as plain variables (`{{x}}`, `{{{x}}}`, `{{&x}}`), with the
+/// offset of their first use. Section names (`{{#x}}`, `{{^x}}`) are not listed: a missing
+/// section is false. Only the default delimiters are understood; that is enough to classify.
+struct VariableUse {
+  std::string name;
+  std::size_t offset = 0;
+};
+
+std::string trim_copy(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) {
+    return {};
+  }
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return text.substr(first, last - first + 1);
+}
+
+std::vector<VariableUse> scan_variables(const std::string& source) {
+  std::vector<VariableUse> uses;
+  std::size_t pos = 0;
+  while ((pos = source.find("{{", pos)) != std::string::npos) {
+    const bool triple = source.compare(pos, 3, "{{{") == 0;
+    const std::size_t body = pos + (triple ? 3 : 2);
+    const std::size_t close = source.find(triple ? "}}}" : "}}", body);
+    if (close == std::string::npos) {
+      break;
+    }
+    std::string tag = trim_copy(source.substr(body, close - body));
+    const char sigil = tag.empty() ? '\0' : tag[0];
+    if (triple || sigil == '&') {
+      uses.push_back({trim_copy(sigil == '&' ? tag.substr(1) : tag), pos});
+    } else if (std::string("#^/!>=").find(sigil) == std::string::npos && !tag.empty()) {
+      uses.push_back({tag, pos});
+    }
+    pos = close + (triple ? 3 : 2);
+  }
+  return uses;
+}
+
+mstch::data to_mustache(const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::object: {
+      mstch::data object{mstch::data::type::object};
+      for (const auto& [key, item] : value.items()) {
+        object.set(key, to_mustache(item));
+      }
+      return object;
+    }
+    case nlohmann::json::value_t::array: {
+      mstch::data list{mstch::data::type::list};
+      for (const auto& item : value) {
+        list.push_back(to_mustache(item));
+      }
+      return list;
+    }
+    case nlohmann::json::value_t::string:
+      return mstch::data{value.get<std::string>()};
+    case nlohmann::json::value_t::boolean:
+      return mstch::data{value.get<bool>()};
+    case nlohmann::json::value_t::null:
+      return mstch::data{false};
+    default:
+      return mstch::data{value.dump()};
+  }
+}
+
+/// Resolves names like the library's own context, and remembers the names it missed.
+class RecordingContext : public mstch::basic_context<std::string> {
+ public:
+  explicit RecordingContext(const mstch::data* root) : m_inner(root) {}
+  void push(const mstch::data* data) override { m_inner.push(data); }
+  void pop() override { m_inner.pop(); }
+  const mstch::data* get(const std::string& name) const override {
+    const mstch::data* found = m_inner.get(name);
+    if (found == nullptr) {
+      m_missed.insert(name);
+    }
+    return found;
+  }
+  const mstch::data* get_partial(const std::string& name) const override {
+    return m_inner.get_partial(name);
+  }
+  [[nodiscard]] const std::set<std::string>& missed() const { return m_missed; }
+
+ private:
+  mstch::context<std::string> m_inner;
+  mutable std::set<std::string> m_missed;
+};
+
+struct CompiledPart {
+  std::string role;
+  std::string source;
+  SourceLocation where;
+  bool exact_offsets = false;  ///< `where` is the start of the text, so offsets map to lines
+  std::unique_ptr<mstch::mustache> compiled;
+  std::vector<VariableUse> variables;
+};
+
+SourceLocation locate(const CompiledPart& part, std::size_t offset) {
+  if (!part.exact_offsets) {
+    return part.where;
+  }
+  return location_of_offset(part.where.file, part.source, offset);
+}
+
+CompiledPart compile(const std::string& prompt_id, std::string role, const std::string& source,
+                     const SourceLocation& where, bool exact_offsets) {
+  CompiledPart part{std::move(role), source, where, exact_offsets, nullptr, scan_variables(source)};
+  part.compiled = std::make_unique<mstch::mustache>(source);
+  if (!part.compiled->is_valid()) {
+    throw UserError(where, "",
+                    fmt::format("prompt '{}': invalid template: {}", prompt_id,
+                                part.compiled->error_message()));
+  }
+  part.compiled->set_custom_escape([](const std::string& text) { return text; });
+  return part;
+}
+
+}  // namespace
+
+struct PromptTemplate::Impl {
+  std::string id;
+  std::vector<CompiledPart> parts;
+};
+
+PromptTemplate::PromptTemplate(const PromptConfig& config) : m_impl(std::make_unique<Impl>()) {
+  m_impl->id = config.id;
+  if (config.messages.empty()) {
+    // A file template's location is its first byte, so tag offsets map to line:col.
+    const bool from_file = config.text_where.line == 1 && config.text_where.column == 1;
+    m_impl->parts.push_back(compile(config.id, "user", config.text, config.text_where, from_file));
+  }
+  for (const auto& message : config.messages) {
+    m_impl->parts.push_back(compile(config.id, message.role, message.content, message.where, false));
+  }
+}
+
+PromptTemplate::~PromptTemplate() = default;
+PromptTemplate::PromptTemplate(PromptTemplate&&) noexcept = default;
+PromptTemplate& PromptTemplate::operator=(PromptTemplate&&) noexcept = default;
+
+const std::string& PromptTemplate::id() const { return m_impl->id; }
+
+RenderedPrompt PromptTemplate::render(const Case& row) const {
+  const mstch::data data = to_mustache(row.vars);
+  RenderedPrompt prompt;
+  for (const CompiledPart& part : m_impl->parts) {
+    RecordingContext context(&data);
+    std::string text = part.compiled->render(context);
+    if (!part.compiled->is_valid()) {
+      throw UserError(part.where, "",
+                      fmt::format("prompt '{}': case '{}': {}", m_impl->id, row.id,
+                                  part.compiled->error_message()));
+    }
+    for (const VariableUse& use : part.variables) {
+      if (use.name != "." && context.missed().count(use.name) != 0) {
+        std::vector<std::string> fields;
+        if (row.vars.is_object()) {
+          for (const auto& [key, value] : row.vars.items()) {
+            fields.push_back(key);
+          }
+        }
+        const std::string suggestion = closest_match(use.name, fields);
+        throw UserError(
+            locate(part, use.offset), "",
+            fmt::format("prompt '{}': case '{}' has no variable '{}'{}", m_impl->id, row.id,
+                        use.name,
+                        suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
+      }
+    }
+    prompt.messages.push_back({part.role, std::move(text)});
+  }
+  return prompt;
+}
+
+}  // namespace promptbench

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small helpers of the provider-level HTTP types.
+#include "promptbench/provider.hpp"
+
+namespace promptbench {
+
+const std::string* HttpResponse::header(const std::string& name) const {
+  for (const auto& h : headers) {
+    if (h.name == name) {
+      return &h.value;
+    }
+  }
+  return nullptr;
+}
+
+const char* to_string(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::network:
+      return "network";
+    case ErrorKind::timeout:
+      return "timeout";
+    case ErrorKind::http_status:
+      return "http_status";
+    case ErrorKind::bad_response:
+      return "bad_response";
+    case ErrorKind::too_large:
+      return "too_large";
+    case ErrorKind::cancelled:
+      return "cancelled";
+  }
+  return "unknown";
+}
+
+}  // namespace promptbench

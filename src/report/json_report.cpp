@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: Apache-2.0
+// The JSON report (SPEC §5): summary objects, and the streaming writer that assembles the
+// file atomically from a spool of cases.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "promptbench/report.hpp"
+
+#ifndef PROMPTBENCH_VERSION
+#define PROMPTBENCH_VERSION "0.0.0"
+#endif
+
+namespace promptbench {
+
+namespace {
+
+nlohmann::ordered_json optional_number(const std::optional<double>& value) {
+  return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+}
+
+/// JSON has no NaN or infinity; nlohmann would write `null` anyway, this makes it explicit.
+nlohmann::ordered_json finite(double value) {
+  return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json metric_json(const MetricSummary& m) {
+  nlohmann::ordered_json out = {{"n", m.n},
+                        {"mean", finite(m.mean)},
+                        {"stddev", finite(m.stddev)},
+                        {"stderr", finite(m.stderr_)},
+                        {"ci95", {finite(m.ci_low), finite(m.ci_high)}},
+                        {"higher_is_better", m.higher_is_better}};
+  if (m.pass_rate) {
+    out["pass_rate"] = *m.pass_rate;
+  }
+  return out;
+}
+
+nlohmann::ordered_json variant_json(const VariantSummary& v) {
+  nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
+  for (const auto& m : v.metrics) {
+    metrics[m.name] = metric_json(m);
+  }
+  return {{"id", v.id},
+          {"prompt", v.prompt},
+          {"provider", v.provider},
+          {"model", v.model},
+          {"cases", v.cases},
+          {"errors", v.errors},
+          {"cache_hits", v.cache_hits},
+          {"metrics", std::move(metrics)},
+          {"latency_ms",
+           {{"p50", optional_number(v.latency_p50)},
+            {"p90", optional_number(v.latency_p90)},
+            {"p99", optional_number(v.latency_p99)}}},
+          {"usage", {{"prompt_tokens", v.prompt_tokens}, {"completion_tokens", v.completion_tokens}}},
+          {"cost_usd", nullptr}};
+}
+
+nlohmann::ordered_json gate_json(const GateResult& g) {
+  nlohmann::ordered_json out = {{"metric", g.metric}, {"variant", g.variant}};
+  if (g.min) {
+    out["min"] = *g.min;
+  }
+  if (g.max) {
+    out["max"] = *g.max;
+  }
+  out["value"] = optional_number(g.value);
+  out["passed"] = g.passed;
+  return out;
+}
+
+void write_or_throw(std::FILE* file, const std::string& text, const std::string& path) {
+  if (std::fwrite(text.data(), 1, text.size(), file) != text.size()) {
+    throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  }
+}
+
+}  // namespace
+
+std::string utc_timestamp() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm parts{};
+  gmtime_r(&now, &parts);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return buffer;
+}
+
+nlohmann::ordered_json to_json(const ReportSummary& summary) {
+  const RunInfo& run = summary.run;
+  nlohmann::ordered_json variants = nlohmann::ordered_json::array();
+  for (const auto& v : summary.variants) {
+    variants.push_back(variant_json(v));
+  }
+  nlohmann::ordered_json gates = nlohmann::ordered_json::array();
+  for (const auto& g : summary.gates) {
+    gates.push_back(gate_json(g));
+  }
+  return {{"schema_version", kReportSchemaVersion},
+          {"tool", {{"name", "promptbench"}, {"version", PROMPTBENCH_VERSION}}},
+          {"run",
+           {{"name", run.name},
+            {"started_at", run.started_at},
+            {"finished_at", run.finished_at},
+            {"complete", run.complete},
+            {"config_sha256", run.config_sha256},
+            {"dataset",
+             {{"path", run.dataset_path},
+              {"sha256", run.dataset_sha256},
+              {"cases", run.dataset_cases}}},
+            {"shard", {{"index", 0}, {"count", 1}}},
+            {"repeat", 1},
+            {"seed", 0}}},
+          {"variants", std::move(variants)},
+          {"comparisons", summary.comparisons},
+          {"gates", std::move(gates)}};
+}
+
+ReportWriter::ReportWriter(std::filesystem::path output)
+    : m_output(std::move(output)), m_spool_path(m_output.string() + ".cases.tmp") {
+  if (m_output.has_parent_path()) {
+    std::error_code error;
+    std::filesystem::create_directories(m_output.parent_path(), error);
+  }
+  m_spool.open(m_spool_path, std::ios::binary | std::ios::trunc);
+  if (!m_spool) {
+    throw std::runtime_error(
+        fmt::format("cannot write {}: {}", m_spool_path.string(), std::strerror(errno)));
+  }
+}
+
+ReportWriter::~ReportWriter() {
+  m_spool.close();
+  std::error_code error;
+  std::filesystem::remove(m_spool_path, error);
+}
+
+void ReportWriter::add_case(const nlohmann::ordered_json& case_json) {
+  // One case per line keeps the report greppable and the spool append-only.
+  m_spool << (m_first_case ? "\n    " : ",\n    ")
+          << case_json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  m_first_case = false;
+}
+
+void ReportWriter::finish(const ReportSummary& summary) {
+  m_spool.flush();
+  if (!m_spool) {
+    throw std::runtime_error(fmt::format("cannot write {}", m_spool_path.string()));
+  }
+  // Everything but "cases" is small: write it, then splice the spooled cases in before the
+  // closing brace. The text goes to a temporary file that is renamed over the report.
+  nlohmann::ordered_json head = to_json(summary);
+  std::string text = head.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  text.pop_back();  // the final '}'
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+    text.pop_back();
+  }
+
+  const std::string temp_path = m_output.string() + ".tmp";
+  std::FILE* file = std::fopen(temp_path.c_str(), "wb");
+  if (file == nullptr) {
+    throw std::runtime_error(fmt::format("cannot write {}: {}", temp_path, std::strerror(errno)));
+  }
+  try {
+    write_or_throw(file, text + ",\n  \"cases\": [", temp_path);
+    std::FILE* spool = std::fopen(m_spool_path.c_str(), "rb");
+    if (spool == nullptr) {
+      throw std::runtime_error(fmt::format("cannot read {}", m_spool_path.string()));
+    }
+    char buffer[1 << 16];
+    std::size_t got = 0;
+    while ((got = std::fread(buffer, 1, sizeof buffer, spool)) > 0) {
+      write_or_throw(file, std::string(buffer, got), temp_path);
+    }
+    std::fclose(spool);
+    write_or_throw(file, m_first_case ? "]\n}\n" : "\n  ]\n}\n", temp_path);
+    if (std::fflush(file) != 0 || fsync(fileno(file)) != 0) {
+      throw std::runtime_error(fmt::format("cannot write {}: {}", temp_path, std::strerror(errno)));
+    }
+  } catch (...) {
+    std::fclose(file);
+    std::remove(temp_path.c_str());
+    throw;
+  }
+  std::fclose(file);
+  std::error_code error;
+  std::filesystem::rename(temp_path, m_output, error);
+  if (error) {
+    throw std::runtime_error(
+        fmt::format("cannot write {}: {}", m_output.string(), error.message()));
+  }
+}
+
+}  // namespace promptbench

@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: Apache-2.0
+// The evaluation loop. Cases are read lazily and turned into requests only while the
+// engine wants more, so memory holds the requests in flight plus a few numbers per case.
+// Finished cases go to the report in dataset order through a small reorder buffer.
+#include "promptbench/runner.hpp"
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "promptbench/dataset.hpp"
+#include "promptbench/engine.hpp"
+#include "promptbench/extract.hpp"
+#include "promptbench/metric.hpp"
+#include "promptbench/prompt.hpp"
+#include "promptbench/provider.hpp"
+#include "promptbench/stats.hpp"
+#include "runner/aggregate.hpp"
+#include "util/sha256.hpp"
+
+namespace promptbench {
+
+namespace {
+
+constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
+
+/// Everything built once from the config before the first request.
+struct Pipeline {
+  std::vector<Variant> variants;
+  std::vector<PromptTemplate> prompts;
+  std::vector<std::unique_ptr<Provider>> providers;
+  std::vector<Extractor> extractors;  ///< per prompt
+  std::vector<std::unique_ptr<Metric>> metrics;
+};
+
+Pipeline build_pipeline(const Config& config, const std::vector<Variant>& variants) {
+  Pipeline pipeline;
+  pipeline.variants = variants;
+  for (const auto& prompt : config.prompts) {
+    pipeline.prompts.emplace_back(prompt);
+    pipeline.extractors.emplace_back(prompt.extract ? *prompt.extract : config.extract);
+  }
+  for (const auto& provider : config.providers) {
+    pipeline.providers.push_back(make_provider(provider));
+  }
+  for (const auto& metric : config.metrics) {
+    pipeline.metrics.push_back(make_metric(metric));
+  }
+  return pipeline;
+}
+
+TransferOptions transfer_options(const ProviderConfig& provider, bool verify_tls) {
+  TransferOptions options;
+  options.connect_timeout = provider.connect_timeout;
+  options.total_timeout = provider.timeout;
+  options.max_response_bytes = provider.max_response_bytes;
+  options.verify_tls = verify_tls;
+  return options;
+}
+
+struct PendingCase {
+  Case row;
+  std::vector<nlohmann::ordered_json> results;
+  std::size_t remaining = 0;
+};
+
+using Json = nlohmann::ordered_json;
+
+Json usage_json(const Usage& usage) {
+  Json out = Json::object();
+  out["prompt_tokens"] = usage.prompt_tokens ? Json(*usage.prompt_tokens) : Json(nullptr);
+  out["completion_tokens"] =
+      usage.completion_tokens ? Json(*usage.completion_tokens) : Json(nullptr);
+  return out;
+}
+
+Json error_json(const RequestError& error) {
+  Json out = {{"kind", to_string(error.kind)}, {"message", error.message}};
+  if (error.http_status != 0) {
+    out["status"] = error.http_status;
+  }
+  return out;
+}
+
+class Run {
+ public:
+  Run(const Config& config, const RunOptions& options, Transport& transport, Pipeline pipeline,
+      std::size_t total_cases)
+      : m_config(config),
+        m_options(options),
+        m_pipeline(std::move(pipeline)),
+        m_engine(transport, provider_limits(config), global_limit(config, options)),
+        m_total_cases(total_cases),
+        m_aggregates(m_pipeline.variants.size(),
+                     VariantAggregate(m_pipeline.metrics.size(), total_cases)),
+        m_report(options.output),
+        m_rows(config.dataset) {
+    for (std::size_t p = 0; p < config.providers.size(); ++p) {
+      m_transfer_options.push_back(transfer_options(config.providers[p], options.verify_tls));
+    }
+  }
+
+  ReportSummary execute(const std::function<void(const Progress&)>& on_progress) {
+    const std::string started_at = utc_timestamp();
+    Progress progress{0, m_total_cases * m_pipeline.variants.size(), 0};
+    while (true) {
+      if (!m_unreachable) {
+        feed_engine();
+      }
+      if (m_engine.idle() && (m_exhausted || m_unreachable)) {
+        break;
+      }
+      for (EngineResult& result : m_engine.step(std::chrono::milliseconds(100))) {
+        record(result);
+        ++progress.done;
+        progress.errors = m_errors;
+        if (on_progress) {
+          on_progress(progress);
+        }
+      }
+      flush_finished_cases();
+    }
+    ReportSummary summary;
+    summary.run.name = m_config.name;
+    summary.run.started_at = started_at;
+    summary.run.finished_at = utc_timestamp();
+    summary.run.complete = !m_unreachable;
+    summary.run.config_sha256 = m_config.sha256;
+    summary.run.dataset_path = m_config.dataset.display_path;
+    summary.run.dataset_cases = m_total_cases;
+    for (std::size_t v = 0; v < m_pipeline.variants.size(); ++v) {
+      summary.variants.push_back(summarize_variant(v));
+    }
+    summary.gates = evaluate_gates(m_config.gates, summary.variants);
+    return summary;
+  }
+
+  void write_report(const ReportSummary& summary) { m_report.finish(summary); }
+
+  /// Throws the located error when the run stopped because an endpoint never answered.
+  void throw_if_unreachable() const {
+    if (!m_unreachable) {
+      return;
+    }
+    const ProviderConfig& provider = m_config.providers[m_unreachable->provider];
+    throw UserError(provider.base_url_where, provider.field + ".base_url",
+                    fmt::format("cannot connect to {} (provider '{}'): {}", provider.base_url,
+                                provider.id, m_unreachable->message));
+  }
+
+ private:
+  static std::vector<int> provider_limits(const Config& config) {
+    std::vector<int> limits;
+    for (const auto& provider : config.providers) {
+      limits.push_back(provider.concurrency);
+    }
+    return limits;
+  }
+
+  static int global_limit(const Config& config, const RunOptions& options) {
+    return options.concurrency > 0 ? options.concurrency : config.concurrency;
+  }
+
+  void feed_engine() {
+    while (!m_exhausted && m_engine.wants_more()) {
+      std::optional<Case> row = m_next_index < m_total_cases ? m_rows.next() : std::nullopt;
+      if (!row) {
+        m_exhausted = true;
+        return;
+      }
+      const std::size_t index = m_next_index++;
+      for (std::size_t v = 0; v < m_pipeline.variants.size(); ++v) {
+        const Variant& variant = m_pipeline.variants[v];
+        const RenderedPrompt prompt = m_pipeline.prompts[variant.prompt].render(*row);
+        EngineJob job;
+        job.provider = variant.provider;
+        job.request = m_pipeline.providers[variant.provider]->build_request(prompt);
+        job.options = m_transfer_options[variant.provider];
+        job.tag = index * m_pipeline.variants.size() + v;
+        m_engine.submit(std::move(job));
+      }
+      PendingCase pending;
+      pending.row = std::move(*row);
+      pending.results.resize(m_pipeline.variants.size());
+      pending.remaining = m_pipeline.variants.size();
+      m_pending.emplace(index, std::move(pending));
+    }
+  }
+
+  void record(EngineResult& result) {
+    const std::size_t variants = m_pipeline.variants.size();
+    const std::size_t v = result.tag % variants;
+    const std::size_t index = result.tag / variants;
+    PendingCase& pending = m_pending.at(index);
+    const Variant& variant = m_pipeline.variants[v];
+    VariantAggregate& aggregate = m_aggregates[v];
+
+    Json out = {{"variant", variant.id}, {"output", nullptr},      {"extracted", nullptr},
+                {"scores", Json::object()},  {"latency_ms", nullptr}, {"cached", false},
+                {"usage", nullptr},          {"error", nullptr}};
+    note_connectivity(variant.provider, result.result);
+    tl::expected<Completion, RequestError> completion =
+        result.result ? m_pipeline.providers[variant.provider]->parse_response(*result.result)
+                      : tl::unexpected(result.result.error());
+    if (!completion) {
+      out["error"] = error_json(completion.error());
+      ++aggregate.errors;
+      ++m_errors;
+    } else {
+      score(*completion, pending.row, v, index, out);
+    }
+    pending.results[v] = std::move(out);
+    --pending.remaining;
+  }
+
+  /// An endpoint that refuses every connection is a configuration problem (a wrong
+  /// base_url or a server that is not running): stop early instead of failing every case.
+  void note_connectivity(std::size_t provider, const TransferResult& result) {
+    Connectivity& state = m_connectivity[provider];
+    if (result) {
+      ++state.answers;
+      state.consecutive_refusals = 0;
+      return;
+    }
+    if (!result.error().no_connection) {
+      return;
+    }
+    ++state.consecutive_refusals;
+    constexpr std::size_t kRefusalsBeforeGivingUp = 8;
+    if (state.answers == 0 && !m_unreachable &&
+        state.consecutive_refusals >= std::min(kRefusalsBeforeGivingUp, m_total_cases)) {
+      m_unreachable = Unreachable{provider, result.error().message};
+      m_engine.drop_queued();
+      m_engine.cancel_in_flight();
+    }
+  }
+
+  void score(const Completion& completion, const Case& row, std::size_t v, std::size_t index,
+             Json& out) {
+    const Variant& variant = m_pipeline.variants[v];
+    VariantAggregate& aggregate = m_aggregates[v];
+    out["output"] = completion.text;
+    out["latency_ms"] = completion.latency_ms;
+    out["usage"] = usage_json(completion.usage);
+    aggregate.latencies.push_back(completion.latency_ms);
+    aggregate.prompt_tokens += completion.usage.prompt_tokens.value_or(0);
+    aggregate.completion_tokens += completion.usage.completion_tokens.value_or(0);
+
+    const auto extracted = m_pipeline.extractors[variant.prompt].apply(completion.text);
+    if (!extracted) {
+      out["error"] = {{"kind", "extract"}, {"message", extracted.error()}};
+      ++aggregate.errors;
+      ++m_errors;
+      return;
+    }
+    out["extracted"] = *extracted;
+    Json passed = Json::object();
+    Json score_errors = Json::object();
+    for (std::size_t m = 0; m < m_pipeline.metrics.size(); ++m) {
+      const Metric& metric = *m_pipeline.metrics[m];
+      const ScoreInput input{*extracted, completion.text, row.reference, row.vars, completion};
+      const auto result = metric.score(input);
+      if (!result) {
+        score_errors[metric.name()] = result.error();
+        continue;
+      }
+      out["scores"][metric.name()] = result->value;
+      aggregate.scores[m][index] = static_cast<float>(result->value);
+      if (result->pass) {
+        passed[metric.name()] = *result->pass;
+        aggregate.passes[m][index] = *result->pass ? 1 : 0;
+      }
+    }
+    if (!passed.empty()) {
+      out["pass"] = std::move(passed);
+    }
+    if (!score_errors.empty()) {
+      out["score_errors"] = std::move(score_errors);
+    }
+  }
+
+  void flush_finished_cases() {
+    while (true) {
+      auto it = m_pending.find(m_next_flush);
+      if (it == m_pending.end() || it->second.remaining != 0) {
+        return;
+      }
+      const Case& row = it->second.row;
+      Json out = {{"id", row.id}, {"vars", row.vars}, {"reference", row.reference},
+                            {"results", std::move(it->second.results)}};
+      m_report.add_case(out);
+      m_pending.erase(it);
+      ++m_next_flush;
+    }
+  }
+
+  VariantSummary summarize_variant(std::size_t v) const {
+    const Variant& variant = m_pipeline.variants[v];
+    const VariantAggregate& aggregate = m_aggregates[v];
+    VariantSummary summary;
+    summary.id = variant.id;
+    summary.prompt = m_config.prompts[variant.prompt].id;
+    summary.provider = m_config.providers[variant.provider].id;
+    summary.model = m_config.providers[variant.provider].model;
+    summary.cases = m_total_cases;
+    summary.errors = aggregate.errors;
+    summary.cache_hits = aggregate.cache_hits;
+    for (std::size_t m = 0; m < m_pipeline.metrics.size(); ++m) {
+      summary.metrics.push_back(
+          summarize_metric(*m_pipeline.metrics[m], aggregate.scores[m], aggregate.passes[m]));
+    }
+    if (!aggregate.latencies.empty()) {
+      summary.latency_p50 = quantile(aggregate.latencies, 0.5);
+      summary.latency_p90 = quantile(aggregate.latencies, 0.9);
+      summary.latency_p99 = quantile(aggregate.latencies, 0.99);
+    }
+    summary.prompt_tokens = aggregate.prompt_tokens;
+    summary.completion_tokens = aggregate.completion_tokens;
+    return summary;
+  }
+
+  const Config& m_config;
+  const RunOptions& m_options;
+  Pipeline m_pipeline;
+  Engine m_engine;
+  std::size_t m_total_cases;
+  std::vector<VariantAggregate> m_aggregates;
+  ReportWriter m_report;
+  CaseReader m_rows;
+  std::vector<TransferOptions> m_transfer_options;
+  std::map<std::size_t, PendingCase> m_pending;
+  std::size_t m_next_index = 0;
+  std::size_t m_next_flush = 0;
+  std::size_t m_errors = 0;
+  bool m_exhausted = false;
+
+  struct Connectivity {
+    std::size_t answers = 0;
+    std::size_t consecutive_refusals = 0;
+  };
+  struct Unreachable {
+    std::size_t provider;
+    std::string message;
+  };
+  std::vector<Connectivity> m_connectivity = std::vector<Connectivity>(m_config.providers.size());
+  std::optional<Unreachable> m_unreachable;
+};
+
+}  // namespace
+
+std::vector<Variant> plan_variants(const Config& config, const std::vector<std::string>& prompt_ids,
+                                   const std::vector<std::string>& provider_ids) {
+  std::vector<std::string> all_prompts;
+  std::vector<std::string> all_providers;
+  for (const auto& p : config.prompts) {
+    all_prompts.push_back(p.id);
+  }
+  for (const auto& p : config.providers) {
+    all_providers.push_back(p.id);
+  }
+  const auto check = [](const std::vector<std::string>& wanted,
+                        const std::vector<std::string>& known, const char* flag,
+                        const char* noun) {
+    for (const auto& id : wanted) {
+      if (std::find(known.begin(), known.end(), id) == known.end()) {
+        const std::string suggestion = closest_match(id, known);
+        throw UserError(fmt::format("{} '{}' matches no {} in the config{}", flag, id, noun,
+                                    suggestion.empty()
+                                        ? ""
+                                        : fmt::format(" (did you mean '{}'?)", suggestion)));
+      }
+    }
+  };
+  check(prompt_ids, all_prompts, "--prompt", "prompt");
+  check(provider_ids, all_providers, "--provider", "provider");
+  const auto selected = [](const std::vector<std::string>& filter, const std::string& id) {
+    return filter.empty() || std::find(filter.begin(), filter.end(), id) != filter.end();
+  };
+  std::vector<Variant> variants;
+  for (std::size_t p = 0; p < config.prompts.size(); ++p) {
+    for (std::size_t q = 0; q < config.providers.size(); ++q) {
+      if (selected(prompt_ids, config.prompts[p].id) &&
+          selected(provider_ids, config.providers[q].id)) {
+        variants.push_back({config.prompts[p].id + "/" + config.providers[q].id, p, q});
+      }
+    }
+  }
+  return variants;
+}
+
+Preflight preflight(const Config& config, const std::vector<Variant>& variants,
+                    std::optional<std::size_t> limit) {
+  std::vector<PromptTemplate> prompts;
+  for (const auto& prompt : config.prompts) {
+    prompts.emplace_back(prompt);
+  }
+  for (const auto& prompt : config.prompts) {
+    (void)Extractor(prompt.extract ? *prompt.extract : config.extract);
+  }
+  CaseReader rows(config.dataset);
+  std::unordered_set<std::string> ids;
+  Preflight result;
+  while (!limit || result.cases < *limit) {
+    std::optional<Case> row = rows.next();
+    if (!row) {
+      break;
+    }
+    if (!ids.insert(row->id).second) {
+      throw UserError(row->where, "", fmt::format("duplicate case id '{}'", row->id));
+    }
+    for (const Variant& variant : variants) {
+      (void)prompts[variant.prompt].render(*row);
+    }
+    ++result.cases;
+  }
+  if (result.cases == 0) {
+    throw UserError(SourceLocation{config.dataset.display_path}, "", "the dataset has no rows");
+  }
+  result.dataset_sha256 = util::sha256_file(config.dataset.path);
+  return result;
+}
+
+ReportSummary run_eval(const Config& config, const RunOptions& options, Transport& transport,
+                       const std::function<void(const Progress&)>& on_progress) {
+  const std::vector<Variant> variants =
+      plan_variants(config, options.prompt_ids, options.provider_ids);
+  const Preflight checked = preflight(config, variants, options.limit);
+  Pipeline pipeline = build_pipeline(config, variants);
+  Run run(config, options, transport, std::move(pipeline), checked.cases);
+  ReportSummary summary = run.execute(on_progress);
+  summary.run.dataset_sha256 = checked.dataset_sha256;
+  run.write_report(summary);
+  run.throw_if_unreachable();
+  return summary;
+}
+
+}  // namespace promptbench
