@@ -13,11 +13,11 @@ struct Summary {
   double mean = 0;
   double stddev = 0;  ///< sample standard deviation (n - 1)
   double stderr_ = 0;  ///< stddev / sqrt(n)
-  double ci_low = 0;   ///< 95% confidence interval of the mean
+  double ci_low = 0;   ///< 95% confidence interval of the mean (Student t)
   double ci_high = 0;
 };
 
-/// n, mean, sample stddev, standard error and a 95% normal-approximation interval.
+/// n, mean, sample stddev, standard error and a 95% Student-t interval of the mean.
 /// NaN values (cases without a score) are skipped.
 [[nodiscard]] Summary summarize(std::span<const double> values);
 

@@ -144,9 +144,7 @@ std::size_t Field::as_byte_size() const {
 }
 
 void Field::expect_object(std::initializer_list<const char*> known) const {
-  if (!m_value->is_object()) {
-    fail(fmt::format("expected a mapping, got {}", type_name(*m_value)));
-  }
+  expect_mapping();
   for (const auto& [key, value] : m_value->items()) {
     bool found = false;
     for (const char* name : known) {
@@ -158,6 +156,12 @@ void Field::expect_object(std::initializer_list<const char*> known) const {
                            ? fmt::format("unknown key '{}'", key)
                            : fmt::format("unknown key '{}' (did you mean '{}'?)", key, suggestion));
     }
+  }
+}
+
+void Field::expect_mapping() const {
+  if (!m_value->is_object()) {
+    fail(fmt::format("expected a mapping, got {}", type_name(*m_value)));
   }
 }
 

@@ -46,6 +46,8 @@ class Field {
   /// with a "did you mean".
   void expect_object(std::initializer_list<const char*> known) const;
   void expect_array() const;
+  /// Requires an object, whatever its keys (parameters checked elsewhere).
+  void expect_mapping() const;
 
   [[nodiscard]] bool has(const std::string& key) const;
   [[nodiscard]] std::optional<Field> find(const std::string& key) const;

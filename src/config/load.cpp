@@ -115,9 +115,7 @@ ProviderConfig read_provider(const Field& field) {
     provider.api_key_env = key->as_nonempty_string();
   }
   if (auto params = field.find("params")) {
-    params->expect_object({});
-  }
-  if (auto params = field.find("params"); params && !params->value().empty()) {
+    params->expect_mapping();
     provider.params = params->value();
   }
   if (auto concurrency = field.find("concurrency")) {
@@ -279,11 +277,12 @@ MetricConfig read_metric(const Field& field) {
   if (field.is_string()) {
     metric.name = field.as_nonempty_string();
   } else if (field.is_object() && field.value().size() == 1) {
-    const auto& [name, params] = field.members().front();
+    const auto members = field.members();
+    const auto& [name, params] = members.front();
     metric.name = name;
     metric.where = field.document().where_key(params.pointer());
     if (!params.is_null()) {
-      params.expect_object({});  // the metric checks its own keys below
+      params.expect_mapping();  // the metric checks its own keys (check_metric)
     }
     if (params.is_object()) {
       metric.params = params.value();

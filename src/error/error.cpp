@@ -32,22 +32,26 @@ std::string format_user_error(const SourceLocation& where, const std::string& fi
   return out + message;
 }
 
+/// Optimal string alignment distance: Levenshtein plus adjacent transpositions, the most
+/// common typo ('shuot' for 'shout' is one edit, not two).
 std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) {
+    d[i][0] = i;
+  }
   for (std::size_t j = 0; j <= b.size(); ++j) {
-    row[j] = j;
+    d[0][j] = j;
   }
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
       const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
-      diagonal = above;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
     }
   }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 template <typename Range>
@@ -58,7 +62,9 @@ std::string closest_in(const std::string& word, const Range& candidates) {
   std::size_t best_distance = limit + 1;
   for (const auto& candidate : candidates) {
     const std::size_t distance = edit_distance(word, candidate);
-    if (distance < best_distance) {
+    // Replacing every character is no typo ('y' is not a misspelt 'x').
+    const bool all_replaced = distance >= std::max(word.size(), std::string(candidate).size());
+    if (distance < best_distance && !all_replaced) {
       best_distance = distance;
       best = candidate;
     }

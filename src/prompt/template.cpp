@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Prompt templates on kainjow mustache: no HTML escaping, and strict variables -- the
-// library renders a missing variable as nothing, so a recording context notes every miss
-// and render() turns a miss of a variable tag (not a section) into a UserError.
+// Prompt templates on kainjow mustache: no HTML escaping, and strict variables. The library
+// renders a missing variable as nothing and looks up variables and sections alike, so the
+// source is compiled with every variable tag's name marked; a context that understands the
+// mark resolves it and remembers which marked names it could not find.
 #include <set>
 
 #include <fmt/format.h>
@@ -81,16 +82,42 @@ mstch::data to_mustache(const nlohmann::json& value) {
   }
 }
 
-/// Resolves names like the library's own context, and remembers the names it missed.
+/// Prefix of variable names in the compiled source; a byte no template name contains.
+constexpr char kVariableMark = '\x01';
+
+/// The source with every variable tag's name prefixed by kVariableMark (`{{x}}` becomes
+/// `{{\x01x}}`); sections and `{{.}}` are left alone.
+std::string mark_variables(const std::string& source, const std::vector<VariableUse>& uses) {
+  std::string marked;
+  std::size_t copied = 0;
+  for (const VariableUse& use : uses) {
+    if (use.name == ".") {
+      continue;
+    }
+    const std::size_t name_at = source.find(use.name, use.offset);
+    marked.append(source, copied, name_at - copied);
+    marked += kVariableMark;
+    copied = name_at;
+  }
+  marked.append(source, copied, std::string::npos);
+  return marked;
+}
+
+/// Resolves names like the library's own context; a marked (variable) name that cannot be
+/// found is remembered, an unmarked (section) name is simply false.
 class RecordingContext : public mstch::basic_context<std::string> {
  public:
   explicit RecordingContext(const mstch::data* root) : m_inner(root) {}
   void push(const mstch::data* data) override { m_inner.push(data); }
   void pop() override { m_inner.pop(); }
   const mstch::data* get(const std::string& name) const override {
-    const mstch::data* found = m_inner.get(name);
+    if (name.empty() || name[0] != kVariableMark) {
+      return m_inner.get(name);
+    }
+    const std::string plain = name.substr(1);
+    const mstch::data* found = m_inner.get(plain);
     if (found == nullptr) {
-      m_missed.insert(name);
+      m_missed.insert(plain);
     }
     return found;
   }
@@ -122,13 +149,15 @@ SourceLocation locate(const CompiledPart& part, std::size_t offset) {
 
 CompiledPart compile(const std::string& prompt_id, std::string role, const std::string& source,
                      const SourceLocation& where, bool exact_offsets) {
-  CompiledPart part{std::move(role), source, where, exact_offsets, nullptr, scan_variables(source)};
-  part.compiled = std::make_unique<mstch::mustache>(source);
-  if (!part.compiled->is_valid()) {
+  // The unmarked source is parsed first so that syntax errors quote the user's own text.
+  const mstch::mustache plain(source);
+  if (!plain.is_valid()) {
     throw UserError(where, "",
                     fmt::format("prompt '{}': invalid template: {}", prompt_id,
-                                part.compiled->error_message()));
+                                plain.error_message()));
   }
+  CompiledPart part{std::move(role), source, where, exact_offsets, nullptr, scan_variables(source)};
+  part.compiled = std::make_unique<mstch::mustache>(mark_variables(source, part.variables));
   part.compiled->set_custom_escape([](const std::string& text) { return text; });
   return part;
 }
@@ -170,7 +199,7 @@ RenderedPrompt PromptTemplate::render(const Case& row) const {
                                   part.compiled->error_message()));
     }
     for (const VariableUse& use : part.variables) {
-      if (use.name != "." && context.missed().count(use.name) != 0) {
+      if (context.missed().count(use.name) != 0) {
         std::vector<std::string> fields;
         if (row.vars.is_object()) {
           for (const auto& [key, value] : row.vars.items()) {

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// Turns dataset rows into Cases: the reference answer, a stable id and the row's location.
+#include <string>
+
+#include "promptbench/dataset.hpp"
+
+namespace promptbench {
+
+namespace {
+
+std::string id_of(const nlohmann::json& row, const std::string& field,
+                  const SourceLocation& where) {
+  const auto found = row.find(field);
+  if (found == row.end()) {
+    throw UserError(where, "", "missing id field \"" + field + "\"");
+  }
+  if (found->is_number()) {
+    return found->dump();
+  }
+  if (!found->is_string()) {
+    throw UserError(
+        where, "",
+        "id field \"" + field + "\" must be a string or a number, got " + found->type_name());
+  }
+  auto id = found->get<std::string>();
+  if (id.empty()) {
+    throw UserError(where, "", "empty id field \"" + field + "\"");
+  }
+  return id;
+}
+
+}  // namespace
+
+CaseReader::CaseReader(const DatasetConfig& config) : CaseReader(open_rows(config), config) {}
+
+CaseReader::CaseReader(std::unique_ptr<RowReader> rows, const DatasetConfig& config)
+    : m_rows(std::move(rows)), m_reference_field(config.reference), m_id_field(config.id) {}
+
+std::optional<Case> CaseReader::next() {
+  std::optional<nlohmann::json> row = m_rows->next();
+  if (!row) {
+    return std::nullopt;
+  }
+  Case result;
+  result.where = m_rows->where();
+  const auto reference = row->find(m_reference_field);
+  if (reference == row->end()) {
+    throw UserError(result.where, "", "missing reference field \"" + m_reference_field + "\"");
+  }
+  result.reference = *reference;
+  result.id =
+      m_id_field.empty() ? std::to_string(m_index + 1) : id_of(*row, m_id_field, result.where);
+  result.index = m_index++;
+  result.vars = std::move(*row);
+  return result;
+}
+
+}  // namespace promptbench

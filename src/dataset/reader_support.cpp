@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+// Messages shared by the dataset readers, so every format words the same mistake alike.
+#include "dataset/reader_support.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace promptbench::dataset {
+
+std::string parse_error_reason(const nlohmann::json::parse_error& error) {
+  const std::string_view what = error.what();
+  // "[json.exception.parse_error.101] parse error at line 1, column 5: <reason>"
+  const std::size_t position = what.find("parse error");
+  const std::size_t colon =
+      position == std::string_view::npos ? what.npos : what.find(": ", position);
+  if (colon == std::string_view::npos) {
+    return std::string(what);
+  }
+  return std::string(what.substr(colon + 2));
+}
+
+std::string describe_byte(int c) {
+  if (c < 0) {
+    return "end of input";
+  }
+  if (c >= 0x20 && c < 0x7F) {
+    return fmt::format("'{}'", static_cast<char>(c));
+  }
+  return fmt::format("byte 0x{:02X}", c);
+}
+
+UserError malformed_json(const std::string& file, std::size_t line, const std::string& reason) {
+  return UserError(SourceLocation{file, line, 0}, "", "malformed JSON: " + reason);
+}
+
+UserError not_an_object(const std::string& file, std::size_t line, const nlohmann::json& value) {
+  return UserError(SourceLocation{file, line, 0}, "",
+                   std::string("expected a JSON object, got ") + value.type_name());
+}
+
+void check_read_error(const std::istream& in, const std::string& file) {
+  if (in.bad()) {
+    throw UserError(SourceLocation{file, 0, 0}, "",
+                    std::string("cannot read dataset: ") + std::strerror(errno));
+  }
+}
+
+}  // namespace promptbench::dataset

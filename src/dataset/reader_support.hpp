@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+// Helpers shared by the dataset readers: the UTF-8 BOM, and the messages every format uses.
+#pragma once
+
+#include <cstddef>
+#include <istream>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "promptbench/error.hpp"
+
+namespace promptbench::dataset {
+
+/// Editors on Windows like to start UTF-8 files with it; it is never part of the data.
+inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+
+/// Bytes read from the stream at a time: the readers' memory does not depend on the file.
+inline constexpr std::size_t read_buffer_size = std::size_t{64} * 1024;
+
+/// nlohmann's message without its "[json.exception.parse_error.101] parse error at line 1,
+/// column 5: " prefix, whose position is relative to the text we handed it, not to the file.
+[[nodiscard]] std::string parse_error_reason(const nlohmann::json::parse_error& error);
+
+/// A byte for a message: `'x'` when printable ASCII, else `byte 0xC3`; -1 is "end of input".
+[[nodiscard]] std::string describe_byte(int c);
+
+/// `file:line: malformed JSON: <reason>`.
+[[nodiscard]] UserError malformed_json(const std::string& file, std::size_t line,
+                                       const std::string& reason);
+
+/// `file:line: expected a JSON object, got <type>`.
+[[nodiscard]] UserError not_an_object(const std::string& file, std::size_t line,
+                                      const nlohmann::json& value);
+
+/// Throws `file: cannot read dataset: <strerror>` if the stream failed for a reason other
+/// than reaching its end (an I/O error must not pass for a shorter dataset).
+void check_read_error(const std::istream& in, const std::string& file);
+
+}  // namespace promptbench::dataset

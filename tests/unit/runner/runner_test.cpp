@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: Apache-2.0
+// The runner end to end over a fake transport: scores, errors, report layout, early stop.
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "promptbench/runner.hpp"
+#include "unit/engine/fake_transport.hpp"
+#include "unit/temp_dir.hpp"
+
+namespace promptbench {
+namespace {
+
+/// Answers like an OpenAI endpoint that echoes the last message; "FAIL" gives a 500 and
+/// "GARBAGE" a body that is not JSON.
+TransferResult echo(const HttpRequest& request) {
+  const auto body = nlohmann::json::parse(request.body);
+  const std::string text = body["messages"].back()["content"];
+  HttpResponse response;
+  response.latency_ms = 5;
+  if (text == "FAIL") {
+    response.status = 500;
+    response.body = R"({"error":{"message":"boom"}})";
+  } else if (text == "GARBAGE") {
+    response.status = 200;
+    response.body = "{not json";
+  } else {
+    response.status = 200;
+    response.body = nlohmann::json{{"choices", {{{"message", {{"content", text}}}}}},
+                                   {"usage", {{"prompt_tokens", 3}, {"completion_tokens", 1}}}}
+                        .dump();
+  }
+  return response;
+}
+
+class Runner : public ::testing::Test {
+ protected:
+  Config write_config(const std::string& rows) {
+    m_dir.write("data.jsonl", rows);
+    return load_config(m_dir.write("cfg.yaml", R"(name: demo
+providers: [{id: local, base_url: "http://127.0.0.1:1/v1", model: m}]
+prompts:
+  - {id: plain, template: "{{answer}}"}
+  - {id: shout, template: "{{answer}}!"}
+dataset: {path: data.jsonl, reference: label, id: id}
+metrics: [exact_match, {contains: {name: has_label}}, latency]
+gates: [{metric: exact_match, min: 0.5}]
+)"));
+  }
+
+  nlohmann::json read_report() const {
+    std::ifstream in(m_dir.path() / "report.json");
+    return nlohmann::json::parse(in);
+  }
+
+  RunOptions options() const {
+    RunOptions run;
+    run.output = m_dir.path() / "report.json";
+    return run;
+  }
+
+  testing::ScratchDir m_dir;
+};
+
+TEST_F(Runner, ScoresEveryCaseOfEveryVariantAndWritesTheReport) {
+  const Config config = write_config(
+      "{\"id\": \"a\", \"answer\": \"yes\", \"label\": \"yes\"}\n"
+      "{\"id\": \"b\", \"answer\": \"no\", \"label\": \"yes\"}\n"
+      "{\"id\": \"c\", \"answer\": \"yes\", \"label\": [\"no\", \"yes\"]}\n"
+      "{\"id\": \"d\", \"answer\": \"maybe\", \"label\": \"no\"}\n");
+  testing::FakeTransport transport(echo);
+  transport.finish_per_poll = 3;
+  const ReportSummary summary = run_eval(config, options(), transport);
+
+  EXPECT_EQ(transport.started.size(), 8u);
+  ASSERT_EQ(summary.variants.size(), 2u);
+  EXPECT_EQ(summary.variants[0].id, "plain/local");
+  EXPECT_DOUBLE_EQ(summary.variants[0].metrics[0].mean, 0.5);   // a, c
+  EXPECT_DOUBLE_EQ(summary.variants[1].metrics[0].mean, 0.0);   // "yes!" != "yes"
+  EXPECT_DOUBLE_EQ(summary.variants[1].metrics[1].mean, 0.5);   // but contains it
+  EXPECT_EQ(summary.variants[0].prompt_tokens, 12);
+
+  const auto report = read_report();
+  EXPECT_EQ(report["schema_version"], 1);
+  EXPECT_EQ(report["run"]["complete"], true);
+  EXPECT_EQ(report["run"]["dataset"]["cases"], 4);
+  EXPECT_EQ(report["variants"][1]["metrics"]["has_label"]["mean"], 0.5);
+  EXPECT_EQ(report["variants"][0]["metrics"]["latency"]["higher_is_better"], false);
+  ASSERT_EQ(report["cases"].size(), 4u);
+  const std::vector<std::string> ids = {report["cases"][0]["id"], report["cases"][1]["id"],
+                                        report["cases"][2]["id"], report["cases"][3]["id"]};
+  EXPECT_EQ(ids, (std::vector<std::string>{"a", "b", "c", "d"}));
+  const auto& first = report["cases"][0]["results"][1];
+  EXPECT_EQ(first["variant"], "shout/local");
+  EXPECT_EQ(first["output"], "yes!");
+  EXPECT_EQ(first["scores"]["exact_match"], 0);
+  EXPECT_EQ(first["scores"]["has_label"], 1);
+  EXPECT_EQ(report["gates"][0]["passed"], true);
+  EXPECT_EQ(report["gates"][1]["passed"], false);
+  EXPECT_FALSE(std::filesystem::exists(m_dir.path() / "report.json.cases.tmp"));
+}
+
+TEST_F(Runner, RecordsHttpAndParseErrorsOnTheCaseWithoutScoringThem) {
+  const Config config = write_config(
+      "{\"id\": \"a\", \"answer\": \"FAIL\", \"label\": \"x\"}\n"
+      "{\"id\": \"b\", \"answer\": \"GARBAGE\", \"label\": \"x\"}\n"
+      "{\"id\": \"c\", \"answer\": \"x\", \"label\": \"x\"}\n");
+  testing::FakeTransport transport(echo);
+  RunOptions run = options();
+  run.prompt_ids = {"plain"};
+  const ReportSummary summary = run_eval(config, run, transport);
+  ASSERT_EQ(summary.variants.size(), 1u);
+  EXPECT_EQ(summary.variants[0].errors, 2u);
+  EXPECT_EQ(summary.variants[0].metrics[0].n, 1u);
+  EXPECT_DOUBLE_EQ(summary.variants[0].metrics[0].mean, 1.0);
+  const auto report = read_report();
+  const auto& failed = report["cases"][0]["results"][0]["error"];
+  EXPECT_EQ(failed["kind"], "http_status");
+  EXPECT_EQ(failed["status"], 500);
+  EXPECT_EQ(failed["message"], "HTTP 500: boom");
+  EXPECT_EQ(report["cases"][1]["results"][0]["error"]["kind"], "bad_response");
+  EXPECT_TRUE(report["cases"][0]["results"][0]["scores"].empty());
+}
+
+TEST_F(Runner, HonoursLimitAndFilters) {
+  const Config config = write_config(
+      "{\"id\": \"a\", \"answer\": \"1\", \"label\": \"1\"}\n"
+      "{\"id\": \"b\", \"answer\": \"2\", \"label\": \"2\"}\n"
+      "{\"id\": \"c\", \"answer\": \"3\", \"label\": \"3\"}\n");
+  testing::FakeTransport transport(echo);
+  RunOptions run = options();
+  run.limit = 2;
+  run.prompt_ids = {"shout"};
+  const ReportSummary summary = run_eval(config, run, transport);
+  EXPECT_EQ(transport.started.size(), 2u);
+  EXPECT_EQ(summary.variants[0].id, "shout/local");
+  EXPECT_EQ(read_report()["cases"].size(), 2u);
+}
+
+TEST_F(Runner, RejectsAFilterThatMatchesNothing) {
+  const Config config = write_config("{\"id\": \"a\", \"answer\": \"1\", \"label\": \"1\"}\n");
+  testing::FakeTransport transport(echo);
+  RunOptions run = options();
+  run.prompt_ids = {"shuot"};
+  try {
+    (void)run_eval(config, run, transport);
+    FAIL() << "expected an error";
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "--prompt 'shuot' matches no prompt in the config (did you mean 'shout'?)");
+  }
+  EXPECT_TRUE(transport.started.empty());
+}
+
+TEST_F(Runner, StopsEarlyAndKeepsThePartialReportWhenTheEndpointRefusesConnections) {
+  std::string rows;
+  for (int i = 0; i < 50; ++i) {
+    rows += "{\"id\": \"" + std::to_string(i) + "\", \"answer\": \"x\", \"label\": \"x\"}\n";
+  }
+  const Config config = write_config(rows);
+  testing::FakeTransport transport([](const HttpRequest&) -> TransferResult {
+    return tl::unexpected(RequestError{ErrorKind::network, 0, "Connection refused", true});
+  });
+  try {
+    (void)run_eval(config, options(), transport);
+    FAIL() << "expected an error";
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              (m_dir.path() / "cfg.yaml").string() +
+                  ":2:35: providers[0].base_url: cannot connect to http://127.0.0.1:1/v1 "
+                  "(provider 'local'): Connection refused");
+  }
+  EXPECT_LT(transport.started.size(), 100u);
+  EXPECT_EQ(read_report()["run"]["complete"], false);
+}
+
+TEST_F(Runner, StopsBeforeSendingAnythingWhenARowLacksATemplateVariable) {
+  const Config config = write_config(
+      "{\"id\": \"a\", \"answer\": \"1\", \"label\": \"1\"}\n"
+      "{\"id\": \"b\", \"answr\": \"2\", \"label\": \"2\"}\n");
+  testing::FakeTransport transport(echo);
+  try {
+    (void)run_eval(config, options(), transport);
+    FAIL() << "expected an error";
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              (m_dir.path() / "cfg.yaml").string() +
+                  ":4:27: prompt 'plain': case 'b' has no variable 'answer' (did you mean 'answr'?)");
+  }
+  EXPECT_TRUE(transport.started.empty());
+}
+
+}  // namespace
+}  // namespace promptbench
