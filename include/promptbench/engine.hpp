@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // The request engine (SPEC §4): queues requests per provider and hands them to a Transport
-// within the global and per-provider concurrency limits. Single-threaded event loop.
+// within the concurrency limits and rate limits, retrying transient failures with
+// exponential backoff and full jitter. Single-threaded; time comes from an injected Clock
+// so that every delay can be tested without sleeping.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
+#include <queue>
+#include <random>
 #include <unordered_map>
 #include <vector>
 
@@ -14,11 +19,72 @@
 
 namespace promptbench {
 
+class Clock {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+  virtual ~Clock() = default;
+  [[nodiscard]] virtual time_point now() const = 0;
+  /// Wall-clock time, for HTTP-date Retry-After values.
+  [[nodiscard]] virtual std::chrono::system_clock::time_point wall_now() const = 0;
+  virtual void sleep_for(std::chrono::milliseconds duration) = 0;
+};
+
+/// The real clock.
+[[nodiscard]] Clock& system_clock();
+
+struct RetryPolicy {
+  int max_retries = 5;
+  std::chrono::milliseconds base_delay{500};   ///< first backoff ceiling
+  std::chrono::milliseconds max_delay{30'000};  ///< backoff ceiling
+  std::chrono::milliseconds max_server_delay{300'000};  ///< cap on Retry-After
+};
+
+/// Whether a failed attempt is worth repeating: connection errors, timeouts and HTTP 408,
+/// 429, 500, 502, 503, 504. Other statuses (and cancelled or oversized transfers) are final.
+[[nodiscard]] bool is_retryable(const TransferResult& result);
+
+/// The wait a server asked for: `retry-after-ms`, else `Retry-After` in seconds or as an
+/// HTTP-date (relative to `now`). Nullopt when absent or unreadable.
+[[nodiscard]] std::optional<std::chrono::milliseconds> server_retry_delay(
+    const HttpResponse& response, std::chrono::system_clock::time_point now);
+
+/// Full jitter: uniform in [0, min(max_delay, base_delay * 2^(retry-1))], retry >= 1.
+[[nodiscard]] std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry,
+                                                      std::mt19937_64& rng);
+
+/// A token bucket refilled continuously at `per_minute`; capacity one minute's worth.
+class TokenBucket {
+ public:
+  TokenBucket() = default;  ///< unlimited
+  TokenBucket(double per_minute, Clock::time_point now);
+  [[nodiscard]] bool limited() const { return m_per_minute > 0; }
+  /// Time until `amount` tokens are available (zero if they are now).
+  [[nodiscard]] std::chrono::milliseconds wait_for(double amount, Clock::time_point now);
+  /// Takes `amount` (may go negative: a debt repaid by later refills).
+  void take(double amount, Clock::time_point now);
+  /// Gives back (or takes more) after the real cost is known.
+  void adjust(double delta);
+
+ private:
+  void refill(Clock::time_point now);
+  double m_per_minute = 0;
+  double m_tokens = 0;
+  Clock::time_point m_updated{};
+};
+
+struct ProviderLimits {
+  int concurrency = 16;
+  double rpm = 0;  ///< 0 = unlimited
+  double tpm = 0;
+  RetryPolicy retry;
+};
+
 struct EngineJob {
   std::size_t provider = 0;  ///< index into the limits given to the engine
   HttpRequest request;
   TransferOptions options;
-  std::uint64_t tag = 0;  ///< the caller's own key, handed back on completion
+  std::uint64_t tag = 0;           ///< the caller's own key, handed back on completion
+  double estimated_tokens = 0;     ///< for the tpm bucket
 };
 
 struct EngineResult {
@@ -26,47 +92,80 @@ struct EngineResult {
   std::size_t provider = 0;
   TransferResult result;
   int attempts = 1;
+  double estimated_tokens = 0;
 };
 
 class Engine {
  public:
-  /// `provider_limits[i]` caps requests in flight to provider i; `global_limit` caps all.
-  /// `transport` must outlive the engine.
-  Engine(Transport& transport, std::vector<int> provider_limits, int global_limit);
+  /// `transport` and `clock` must outlive the engine. `seed` drives the backoff jitter.
+  Engine(Transport& transport, std::vector<ProviderLimits> providers, int global_limit,
+         Clock& clock = system_clock(), std::uint64_t seed = 0);
 
   /// True while the engine wants more jobs queued (so it never runs dry, and never
   /// buffers more than a small multiple of the global limit).
   [[nodiscard]] bool wants_more() const;
   void submit(EngineJob job);
 
-  /// Starts what the limits allow, waits at most `max_wait` for the transport and returns
-  /// the jobs that ended.
+  /// Starts what the limits allow, waits at most `max_wait` for progress and returns the
+  /// jobs that ended for good (answered, or failed after their last retry).
   [[nodiscard]] std::vector<EngineResult> step(std::chrono::milliseconds max_wait);
 
-  /// Drops queued jobs that have not started; they are not reported.
+  /// The tokens a request really used, once known: corrects the tpm bucket.
+  void record_usage(std::size_t provider, double estimated, double actual);
+
+  /// Drops jobs that have not started (queued or waiting to retry); they are not reported.
   void drop_queued();
   /// Cancels transfers in flight; each is reported by a later step() as cancelled.
   void cancel_in_flight();
 
-  [[nodiscard]] bool idle() const { return m_queued == 0 && m_in_flight.empty(); }
+  [[nodiscard]] bool idle() const;
   [[nodiscard]] std::size_t in_flight() const { return m_in_flight.size(); }
+  /// The provider's current concurrency window (lowered after 429s, regrown on success).
+  [[nodiscard]] double window(std::size_t provider) const { return m_lanes.at(provider).window; }
 
  private:
-  struct Running {
-    std::uint64_t tag;
-    std::size_t provider;
+  struct Pending {
+    EngineJob job;
+    int attempts = 0;
   };
+  struct Delayed {
+    Clock::time_point due;
+    std::uint64_t order;
+    Pending pending;
+    bool operator>(const Delayed& other) const {
+      return due != other.due ? due > other.due : order > other.order;
+    }
+  };
+  struct Lane {
+    ProviderLimits limits;
+    double window = 0;  ///< adaptive concurrency: halves on 429, +1/window per success
+    int running = 0;
+    std::size_t answers = 0;  ///< transfers that got any HTTP answer
+    std::deque<Pending> queue;
+    TokenBucket requests;
+    TokenBucket tokens;
+    std::optional<Clock::time_point> last_decrease;  ///< of the window, after a 429
+  };
+
+  void release_due_retries();
   void dispatch();
+  /// How long until something the engine waits for (a retry, a token) could happen.
+  [[nodiscard]] std::optional<std::chrono::milliseconds> next_wake() const;
+  /// Handles one finished attempt: schedules a retry or returns the final result.
+  std::optional<EngineResult> settle(Pending pending, TransferResult result);
 
   Transport& m_transport;
-  std::vector<int> m_limits;
+  Clock& m_clock;
+  std::mt19937_64 m_rng;
   int m_global_limit;
-  std::vector<std::deque<EngineJob>> m_queues;
-  std::vector<int> m_running_per_provider;
+  std::vector<Lane> m_lanes;
   std::size_t m_queued = 0;
-  std::size_t m_next_queue = 0;  ///< round-robin start, so no provider starves
+  std::size_t m_next_lane = 0;  ///< round-robin start, so no provider starves
   TransferId m_next_id = 1;
-  std::unordered_map<TransferId, Running> m_in_flight;
+  std::uint64_t m_delayed_order = 0;
+  std::unordered_map<TransferId, Pending> m_in_flight;
+  std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> m_delayed;
+  Clock::time_point m_blocked_until{};  ///< earliest time a rate-limited lane can start
 };
 
 }  // namespace promptbench

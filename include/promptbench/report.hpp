@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ struct VariantSummary {
   std::size_t cases = 0;
   std::size_t errors = 0;
   std::size_t cache_hits = 0;
+  std::size_t attempts = 0;  ///< HTTP requests sent, retries included
+  std::size_t retries = 0;
+  std::map<std::string, std::size_t> errors_by_kind;
   std::vector<MetricSummary> metrics;
   std::optional<double> latency_p50;
   std::optional<double> latency_p90;
@@ -59,6 +63,7 @@ struct RunInfo {
   std::string started_at;   ///< ISO 8601 UTC
   std::string finished_at;
   bool complete = true;
+  std::string stop_reason;  ///< why an incomplete run stopped: interrupted, max_errors, ...
   std::string config_sha256;
   std::string dataset_path;
   std::string dataset_sha256;

@@ -3,6 +3,8 @@
 // report. Everything else sees only its own stage.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -29,6 +31,15 @@ struct Variant {
                                                  const std::vector<std::string>& prompt_ids,
                                                  const std::vector<std::string>& provider_ids);
 
+/// `--max-errors N|P%`: the run ends (exit 3) when request errors exceed this.
+struct ErrorBudget {
+  std::size_t count = 0;  ///< used when percent is not set
+  std::optional<double> percent;  ///< of all planned requests
+  [[nodiscard]] std::size_t allowed(std::size_t planned_requests) const;
+};
+/// Parses "10" or "5%"; nullopt if malformed.
+[[nodiscard]] std::optional<ErrorBudget> parse_error_budget(const std::string& text);
+
 struct RunOptions {
   std::filesystem::path output = "promptbench-report.json";
   int concurrency = 0;  ///< 0 = the config's
@@ -36,12 +47,22 @@ struct RunOptions {
   std::vector<std::string> prompt_ids;
   std::vector<std::string> provider_ids;
   bool verify_tls = true;
+  /// The response cache and journal; empty = none (--no-cache).
+  std::filesystem::path cache_path;
+  std::optional<ErrorBudget> max_errors;
+  /// Incremented by the SIGINT/SIGTERM handler; the run stops starting requests when it
+  /// becomes non-zero and lets those in flight finish within `grace`.
+  const std::atomic<int>* interrupts = nullptr;
+  std::chrono::milliseconds grace{10'000};
+  std::uint64_t seed = 0;  ///< backoff jitter
 };
 
 struct Progress {
   std::size_t done = 0;  ///< requests finished (scored or failed)
   std::size_t total = 0;
   std::size_t errors = 0;
+  std::size_t cache_hits = 0;
+  std::size_t retries = 0;
 };
 
 /// What a pre-flight pass over the dataset found: the number of cases to run and the
@@ -56,7 +77,10 @@ struct Preflight {
 
 /// Runs the evaluation through `transport`, writes the JSON report to options.output and
 /// returns its summary. Request failures are recorded on their cases; user errors throw
-/// UserError before anything is sent.
+/// UserError before anything is sent. A run that stops early still writes its report,
+/// with run.complete false and run.stop_reason saying why: "interrupted" (returned),
+/// "max_errors" (then RunAborted is thrown) or "unreachable" (then UserError is thrown,
+/// located at the provider's base_url).
 [[nodiscard]] ReportSummary run_eval(const Config& config, const RunOptions& options,
                                      Transport& transport,
                                      const std::function<void(const Progress&)>& on_progress = {});

@@ -2,7 +2,9 @@
 // `promptbench eval`: run the evaluation, write the report, print the summary, apply gates.
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -28,8 +30,44 @@ struct EvalOptions {
   bool quiet = false;
   bool verbose = false;
   bool insecure = false;
+  bool no_cache = false;
+  std::string cache = ".promptbench/cache.db";
+  std::string max_errors;
   ColorMode color = ColorMode::automatic;
   ColorMode progress = ColorMode::automatic;
+};
+
+std::atomic<int> g_interrupts{0};
+
+/// SIGINT/SIGTERM: the first asks the run to stop (it finishes what is in flight and writes
+/// a partial report); the second exits at once.
+extern "C" void on_interrupt(int) {
+  if (g_interrupts.fetch_add(1) >= 1) {
+    _exit(kExitInterrupted);
+  }
+}
+
+/// Installs on_interrupt for the lifetime of a run and restores the previous handlers.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    g_interrupts = 0;
+    struct sigaction action {};
+    action.sa_handler = &on_interrupt;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &m_previous_int);
+    sigaction(SIGTERM, &action, &m_previous_term);
+  }
+  ~InterruptGuard() {
+    sigaction(SIGINT, &m_previous_int, nullptr);
+    sigaction(SIGTERM, &m_previous_term, nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  struct sigaction m_previous_int {};
+  struct sigaction m_previous_term {};
 };
 
 /// A one-line progress bar on stderr, redrawn at most ten times a second.
@@ -56,10 +94,11 @@ class ProgressLine {
     const std::string eta =
         rate > 0 ? fmt::format("{:.0f}s", static_cast<double>(progress.total - progress.done) / rate)
                  : "-";
-    std::fprintf(stderr, "\r[%s%s] %zu/%zu  %.1f req/s  errors %zu  ETA %s  ",
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu  %.1f req/s  errors %zu  cached %zu  retries %zu  ETA %s  ",
                  std::string(static_cast<std::size_t>(filled), '#').c_str(),
                  std::string(static_cast<std::size_t>(kWidth - filled), '.').c_str(), progress.done,
-                 progress.total, rate, progress.errors, eta.c_str());
+                 progress.total, rate, progress.errors, progress.cache_hits, progress.retries,
+                 eta.c_str());
     m_drawn = true;
   }
 
@@ -103,6 +142,18 @@ int run_eval_command(const EvalOptions& options) {
   run.prompt_ids = options.prompts;
   run.provider_ids = options.providers;
   run.verify_tls = !options.insecure;
+  if (!options.no_cache) {
+    run.cache_path = options.cache;
+  }
+  if (!options.max_errors.empty()) {
+    run.max_errors = parse_error_budget(options.max_errors);
+    if (!run.max_errors) {
+      throw UserError(fmt::format("--max-errors: expected a count like 10 or a percentage like "
+                                  "5%, got '{}'",
+                                  options.max_errors));
+    }
+  }
+  run.interrupts = &g_interrupts;
   if (options.dry_run) {
     return dry_run(config, run, options.quiet);
   }
@@ -112,6 +163,7 @@ int run_eval_command(const EvalOptions& options) {
                          (options.progress == ColorMode::automatic && isatty(STDERR_FILENO) != 0));
   auto transport = make_curl_transport({options.verbose});
   ProgressLine progress(show_progress);
+  InterruptGuard interrupt_guard;
   ReportSummary summary;
   try {
     summary = run_eval(config, run, *transport, [&](const Progress& p) { progress.update(p); });
@@ -124,6 +176,13 @@ int run_eval_command(const EvalOptions& options) {
   if (!options.quiet) {
     print_summary_table(std::cout, summary, use_color(options.color, STDOUT_FILENO));
     std::cout << fmt::format("report: {}\n", options.output);
+  }
+  if (summary.run.stop_reason == "interrupted") {
+    std::cerr << fmt::format(
+        "promptbench: interrupted: partial report written to {}; run the same command again "
+        "to finish (answered requests come from the cache)\n",
+        options.output);
+    return kExitInterrupted;
   }
   for (const auto& gate : summary.gates) {
     if (!gate.passed) {
@@ -154,6 +213,13 @@ void setup_eval(CLI::App& app, CommandState& state) {
   eval->add_flag("-v,--verbose", options->verbose,
                  "Log every request to stderr (credentials redacted)");
   eval->add_flag("--insecure", options->insecure, "Do not verify TLS certificates");
+  eval->add_flag("--no-cache", options->no_cache,
+                 "Neither read nor write the response cache");
+  eval->add_option("--cache", options->cache,
+                   "Response cache (SQLite); also the journal that makes re-runs resume")
+      ->capture_default_str();
+  eval->add_option("--max-errors", options->max_errors,
+                   "Stop with exit 3 when request errors exceed N, or P% of all requests");
   const std::map<std::string, ColorMode> modes = {{"auto", ColorMode::automatic},
                                                   {"always", ColorMode::always},
                                                   {"never", ColorMode::never}};

@@ -57,6 +57,9 @@ nlohmann::ordered_json variant_json(const VariantSummary& v) {
           {"cases", v.cases},
           {"errors", v.errors},
           {"cache_hits", v.cache_hits},
+          {"attempts", v.attempts},
+          {"retries", v.retries},
+          {"errors_by_kind", v.errors_by_kind},
           {"metrics", std::move(metrics)},
           {"latency_ms",
            {{"p50", optional_number(v.latency_p50)},
@@ -113,6 +116,8 @@ nlohmann::ordered_json to_json(const ReportSummary& summary) {
             {"started_at", run.started_at},
             {"finished_at", run.finished_at},
             {"complete", run.complete},
+            {"stop_reason", run.stop_reason.empty() ? nlohmann::ordered_json(nullptr)
+                                                    : nlohmann::ordered_json(run.stop_reason)},
             {"config_sha256", run.config_sha256},
             {"dataset",
              {{"path", run.dataset_path},

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "promptbench/config.hpp"
@@ -19,6 +21,9 @@ struct VariantAggregate {
 
   std::size_t errors = 0;
   std::size_t cache_hits = 0;
+  std::size_t attempts = 0;
+  std::size_t retries = 0;
+  std::map<std::string, std::size_t> errors_by_kind;
   std::vector<std::vector<float>> scores;         ///< [metric][case]; NaN = not scored
   std::vector<std::vector<std::int8_t>> passes;   ///< [metric][case]; -1 none, 0 fail, 1 pass
   std::vector<double> latencies;                  ///< ms, of answered requests

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "promptbench/cache.hpp"
 #include "promptbench/dataset.hpp"
 #include "promptbench/engine.hpp"
 #include "promptbench/extract.hpp"
@@ -64,6 +65,7 @@ TransferOptions transfer_options(const ProviderConfig& provider, bool verify_tls
 struct PendingCase {
   Case row;
   std::vector<nlohmann::ordered_json> results;
+  std::vector<std::string> cache_keys;  ///< per variant; empty without a cache
   std::size_t remaining = 0;
 };
 
@@ -85,6 +87,18 @@ Json error_json(const RequestError& error) {
   return out;
 }
 
+/// Tokens a request will cost, for the tpm bucket before the answer says: about four
+/// bytes of prompt per token, plus the completion budget when the params set one.
+double estimate_tokens(const HttpRequest& request, const ProviderConfig& provider) {
+  double tokens = static_cast<double>(request.body.size()) / 4.0;
+  for (const char* key : {"max_tokens", "max_completion_tokens"}) {
+    if (provider.params.contains(key) && provider.params[key].is_number()) {
+      tokens += provider.params[key].get<double>();
+    }
+  }
+  return tokens;
+}
+
 class Run {
  public:
   Run(const Config& config, const RunOptions& options, Transport& transport, Pipeline pipeline,
@@ -92,42 +106,52 @@ class Run {
       : m_config(config),
         m_options(options),
         m_pipeline(std::move(pipeline)),
-        m_engine(transport, provider_limits(config), global_limit(config, options)),
+        m_engine(transport, provider_limits(config), global_limit(config, options), system_clock(),
+                 options.seed),
         m_total_cases(total_cases),
+        m_planned(total_cases * m_pipeline.variants.size()),
         m_aggregates(m_pipeline.variants.size(),
                      VariantAggregate(m_pipeline.metrics.size(), total_cases)),
         m_report(options.output),
         m_rows(config.dataset) {
-    for (std::size_t p = 0; p < config.providers.size(); ++p) {
-      m_transfer_options.push_back(transfer_options(config.providers[p], options.verify_tls));
+    for (const auto& provider : config.providers) {
+      m_transfer_options.push_back(transfer_options(provider, options.verify_tls));
+    }
+    if (!options.cache_path.empty()) {
+      m_cache = std::make_unique<ResponseCache>(options.cache_path);
     }
   }
 
   ReportSummary execute(const std::function<void(const Progress&)>& on_progress) {
     const std::string started_at = utc_timestamp();
-    Progress progress{0, m_total_cases * m_pipeline.variants.size(), 0};
+    m_progress.total = m_planned;
+    m_on_progress = on_progress;
     while (true) {
-      if (!m_unreachable) {
+      check_interrupts();
+      if (!m_stop_reason.empty() && !m_cancelled && system_clock().now() >= m_grace_deadline) {
+        m_engine.cancel_in_flight();
+        m_cancelled = true;
+      }
+      if (m_stop_reason.empty()) {
         feed_engine();
       }
-      if (m_engine.idle() && (m_exhausted || m_unreachable)) {
+      if (m_engine.idle() && (m_exhausted || !m_stop_reason.empty())) {
         break;
       }
       for (EngineResult& result : m_engine.step(std::chrono::milliseconds(100))) {
         record(result);
-        ++progress.done;
-        progress.errors = m_errors;
-        if (on_progress) {
-          on_progress(progress);
-        }
       }
       flush_finished_cases();
+    }
+    if (!m_stop_reason.empty()) {
+      flush_all_finished_cases();
     }
     ReportSummary summary;
     summary.run.name = m_config.name;
     summary.run.started_at = started_at;
     summary.run.finished_at = utc_timestamp();
-    summary.run.complete = !m_unreachable;
+    summary.run.complete = m_stop_reason.empty();
+    summary.run.stop_reason = m_stop_reason;
     summary.run.config_sha256 = m_config.sha256;
     summary.run.dataset_path = m_config.dataset.display_path;
     summary.run.dataset_cases = m_total_cases;
@@ -140,22 +164,32 @@ class Run {
 
   void write_report(const ReportSummary& summary) { m_report.finish(summary); }
 
-  /// Throws the located error when the run stopped because an endpoint never answered.
-  void throw_if_unreachable() const {
-    if (!m_unreachable) {
-      return;
+  /// After the report is written: turns an early stop other than an interrupt into the
+  /// error the caller reports.
+  void throw_if_failed() const {
+    if (m_unreachable) {
+      const ProviderConfig& provider = m_config.providers[m_unreachable->provider];
+      throw UserError(provider.base_url_where, provider.field + ".base_url",
+                      fmt::format("cannot connect to {} (provider '{}'): {}", provider.base_url,
+                                  provider.id, m_unreachable->message));
     }
-    const ProviderConfig& provider = m_config.providers[m_unreachable->provider];
-    throw UserError(provider.base_url_where, provider.field + ".base_url",
-                    fmt::format("cannot connect to {} (provider '{}'): {}", provider.base_url,
-                                provider.id, m_unreachable->message));
+    if (m_stop_reason == "max_errors") {
+      throw RunAborted(fmt::format(
+          "stopped after {} request errors (--max-errors allows {}); the partial report is in {}",
+          m_errors, m_error_budget, m_options.output.string()));
+    }
   }
 
  private:
-  static std::vector<int> provider_limits(const Config& config) {
-    std::vector<int> limits;
+  static std::vector<ProviderLimits> provider_limits(const Config& config) {
+    std::vector<ProviderLimits> limits;
     for (const auto& provider : config.providers) {
-      limits.push_back(provider.concurrency);
+      ProviderLimits l;
+      l.concurrency = provider.concurrency;
+      l.rpm = provider.rate_limit.rpm;
+      l.tpm = provider.rate_limit.tpm;
+      l.retry.max_retries = provider.retries;
+      limits.push_back(l);
     }
     return limits;
   }
@@ -164,56 +198,119 @@ class Run {
     return options.concurrency > 0 ? options.concurrency : config.concurrency;
   }
 
+  void stop(const std::string& reason, bool cancel_now) {
+    if (!m_stop_reason.empty()) {
+      return;
+    }
+    m_stop_reason = reason;
+    m_engine.drop_queued();
+    m_grace_deadline = system_clock().now() + (cancel_now ? std::chrono::milliseconds(0)
+                                                          : m_options.grace);
+  }
+
+  void check_interrupts() {
+    if (m_options.interrupts != nullptr && m_options.interrupts->load() > 0) {
+      stop("interrupted", false);
+    }
+  }
+
   void feed_engine() {
-    while (!m_exhausted && m_engine.wants_more()) {
+    while (!m_exhausted && m_engine.wants_more() && m_stop_reason.empty()) {
       std::optional<Case> row = m_next_index < m_total_cases ? m_rows.next() : std::nullopt;
       if (!row) {
         m_exhausted = true;
         return;
       }
       const std::size_t index = m_next_index++;
-      for (std::size_t v = 0; v < m_pipeline.variants.size(); ++v) {
-        const Variant& variant = m_pipeline.variants[v];
-        const RenderedPrompt prompt = m_pipeline.prompts[variant.prompt].render(*row);
-        EngineJob job;
-        job.provider = variant.provider;
-        job.request = m_pipeline.providers[variant.provider]->build_request(prompt);
-        job.options = m_transfer_options[variant.provider];
-        job.tag = index * m_pipeline.variants.size() + v;
-        m_engine.submit(std::move(job));
-      }
-      PendingCase pending;
+      const std::size_t variants = m_pipeline.variants.size();
+      PendingCase& pending = m_pending[index];
       pending.row = std::move(*row);
-      pending.results.resize(m_pipeline.variants.size());
-      pending.remaining = m_pipeline.variants.size();
-      m_pending.emplace(index, std::move(pending));
+      pending.results.resize(variants);
+      pending.cache_keys.resize(variants);
+      pending.remaining = variants;
+      for (std::size_t v = 0; v < variants; ++v) {
+        submit_or_answer_from_cache(index, v, pending);
+      }
     }
   }
 
-  void record(EngineResult& result) {
+  void submit_or_answer_from_cache(std::size_t index, std::size_t v, PendingCase& pending) {
+    const Variant& variant = m_pipeline.variants[v];
+    const RenderedPrompt prompt = m_pipeline.prompts[variant.prompt].render(pending.row);
+    EngineJob job;
+    job.provider = variant.provider;
+    job.request = m_pipeline.providers[variant.provider]->build_request(prompt);
+    job.options = m_transfer_options[variant.provider];
+    job.tag = index * m_pipeline.variants.size() + v;
+    job.estimated_tokens = estimate_tokens(job.request, m_config.providers[variant.provider]);
+    if (m_cache) {
+      pending.cache_keys[v] = cache_key(job.request, 0);
+      if (std::optional<HttpResponse> cached = m_cache->get(pending.cache_keys[v])) {
+        EngineResult hit{job.tag, job.provider, std::move(*cached), 0, 0};
+        record(hit, true);
+        return;
+      }
+    }
+    m_engine.submit(std::move(job));
+  }
+
+  void record(EngineResult& result, bool cached = false) {
     const std::size_t variants = m_pipeline.variants.size();
     const std::size_t v = result.tag % variants;
     const std::size_t index = result.tag / variants;
     PendingCase& pending = m_pending.at(index);
     const Variant& variant = m_pipeline.variants[v];
     VariantAggregate& aggregate = m_aggregates[v];
+    aggregate.attempts += static_cast<std::size_t>(result.attempts);
+    aggregate.retries += static_cast<std::size_t>(std::max(0, result.attempts - 1));
+    m_progress.retries += static_cast<std::size_t>(std::max(0, result.attempts - 1));
 
     Json out = {{"variant", variant.id}, {"output", nullptr},      {"extracted", nullptr},
-                {"scores", Json::object()},  {"latency_ms", nullptr}, {"cached", false},
+                {"scores", Json::object()},  {"latency_ms", nullptr}, {"cached", cached},
                 {"usage", nullptr},          {"error", nullptr}};
-    note_connectivity(variant.provider, result.result);
+    if (result.attempts > 1) {
+      out["attempts"] = result.attempts;
+    }
+    if (!cached) {
+      note_connectivity(variant.provider, result.result);
+    }
+    const Provider& provider = *m_pipeline.providers[variant.provider];
     tl::expected<Completion, RequestError> completion =
-        result.result ? m_pipeline.providers[variant.provider]->parse_response(*result.result)
+        result.result ? provider.parse_response(*result.result)
                       : tl::unexpected(result.result.error());
     if (!completion) {
       out["error"] = error_json(completion.error());
       ++aggregate.errors;
+      ++aggregate.errors_by_kind[to_string(completion.error().kind)];
       ++m_errors;
     } else {
+      if (cached) {
+        ++aggregate.cache_hits;
+        ++m_progress.cache_hits;
+      } else {
+        if (m_cache) {
+          m_cache->put(pending.cache_keys[v], *result.result);
+        }
+        const auto& usage = completion->usage;
+        if (usage.prompt_tokens || usage.completion_tokens) {
+          m_engine.record_usage(variant.provider, result.estimated_tokens,
+                                static_cast<double>(usage.prompt_tokens.value_or(0) +
+                                                    usage.completion_tokens.value_or(0)));
+        }
+      }
       score(*completion, pending.row, v, index, out);
     }
     pending.results[v] = std::move(out);
     --pending.remaining;
+
+    ++m_progress.done;
+    m_progress.errors = m_errors;
+    if (m_on_progress) {
+      m_on_progress(m_progress);
+    }
+    if (m_options.max_errors && m_errors > m_error_budget) {
+      stop("max_errors", true);
+    }
   }
 
   /// An endpoint that refuses every connection is a configuration problem (a wrong
@@ -233,8 +330,7 @@ class Run {
     if (state.answers == 0 && !m_unreachable &&
         state.consecutive_refusals >= std::min(kRefusalsBeforeGivingUp, m_total_cases)) {
       m_unreachable = Unreachable{provider, result.error().message};
-      m_engine.drop_queued();
-      m_engine.cancel_in_flight();
+      stop("unreachable", true);
     }
   }
 
@@ -253,6 +349,7 @@ class Run {
     if (!extracted) {
       out["error"] = {{"kind", "extract"}, {"message", extracted.error()}};
       ++aggregate.errors;
+      ++aggregate.errors_by_kind["extract"];
       ++m_errors;
       return;
     }
@@ -282,19 +379,34 @@ class Run {
     }
   }
 
+  void add_to_report(PendingCase& pending) {
+    const Case& row = pending.row;
+    Json out = {{"id", row.id}, {"vars", row.vars}, {"reference", row.reference},
+                {"results", std::move(pending.results)}};
+    m_report.add_case(out);
+  }
+
   void flush_finished_cases() {
     while (true) {
       auto it = m_pending.find(m_next_flush);
       if (it == m_pending.end() || it->second.remaining != 0) {
         return;
       }
-      const Case& row = it->second.row;
-      Json out = {{"id", row.id}, {"vars", row.vars}, {"reference", row.reference},
-                            {"results", std::move(it->second.results)}};
-      m_report.add_case(out);
+      add_to_report(it->second);
       m_pending.erase(it);
       ++m_next_flush;
     }
+  }
+
+  /// A stopped run reports every case that finished, skipping the unfinished ones (a
+  /// re-run answers them from the cache or sends them).
+  void flush_all_finished_cases() {
+    for (auto& [index, pending] : m_pending) {
+      if (pending.remaining == 0) {
+        add_to_report(pending);
+      }
+    }
+    m_pending.clear();
   }
 
   VariantSummary summarize_variant(std::size_t v) const {
@@ -308,6 +420,9 @@ class Run {
     summary.cases = m_total_cases;
     summary.errors = aggregate.errors;
     summary.cache_hits = aggregate.cache_hits;
+    summary.attempts = aggregate.attempts;
+    summary.retries = aggregate.retries;
+    summary.errors_by_kind = aggregate.errors_by_kind;
     for (std::size_t m = 0; m < m_pipeline.metrics.size(); ++m) {
       summary.metrics.push_back(
           summarize_metric(*m_pipeline.metrics[m], aggregate.scores[m], aggregate.passes[m]));
@@ -322,21 +437,6 @@ class Run {
     return summary;
   }
 
-  const Config& m_config;
-  const RunOptions& m_options;
-  Pipeline m_pipeline;
-  Engine m_engine;
-  std::size_t m_total_cases;
-  std::vector<VariantAggregate> m_aggregates;
-  ReportWriter m_report;
-  CaseReader m_rows;
-  std::vector<TransferOptions> m_transfer_options;
-  std::map<std::size_t, PendingCase> m_pending;
-  std::size_t m_next_index = 0;
-  std::size_t m_next_flush = 0;
-  std::size_t m_errors = 0;
-  bool m_exhausted = false;
-
   struct Connectivity {
     std::size_t answers = 0;
     std::size_t consecutive_refusals = 0;
@@ -345,11 +445,68 @@ class Run {
     std::size_t provider;
     std::string message;
   };
+
+  const Config& m_config;
+  const RunOptions& m_options;
+  Pipeline m_pipeline;
+  Engine m_engine;
+  std::size_t m_total_cases;
+  std::size_t m_planned;
+  std::size_t m_error_budget =
+      m_options.max_errors ? m_options.max_errors->allowed(m_planned) : 0;
+  std::vector<VariantAggregate> m_aggregates;
+  ReportWriter m_report;
+  CaseReader m_rows;
+  std::unique_ptr<ResponseCache> m_cache;
+  std::vector<TransferOptions> m_transfer_options;
+  std::map<std::size_t, PendingCase> m_pending;
+  std::size_t m_next_index = 0;
+  std::size_t m_next_flush = 0;
+  std::size_t m_errors = 0;
+  bool m_exhausted = false;
+  Progress m_progress;
+  std::function<void(const Progress&)> m_on_progress;
+  std::string m_stop_reason;
+  Clock::time_point m_grace_deadline{};
+  bool m_cancelled = false;
   std::vector<Connectivity> m_connectivity = std::vector<Connectivity>(m_config.providers.size());
   std::optional<Unreachable> m_unreachable;
 };
 
 }  // namespace
+
+std::size_t ErrorBudget::allowed(std::size_t planned_requests) const {
+  if (!percent) {
+    return count;
+  }
+  return static_cast<std::size_t>(*percent / 100.0 * static_cast<double>(planned_requests));
+}
+
+std::optional<ErrorBudget> parse_error_budget(const std::string& text) {
+  const bool is_percent = !text.empty() && text.back() == '%';
+  const std::string number = is_percent ? text.substr(0, text.size() - 1) : text;
+  if (number.empty() || number.find_first_not_of("0123456789.") != std::string::npos) {
+    return std::nullopt;
+  }
+  try {
+    const double value = std::stod(number);
+    ErrorBudget budget;
+    if (is_percent) {
+      if (value > 100) {
+        return std::nullopt;
+      }
+      budget.percent = value;
+    } else {
+      if (number.find('.') != std::string::npos) {
+        return std::nullopt;
+      }
+      budget.count = static_cast<std::size_t>(value);
+    }
+    return budget;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
 
 std::vector<Variant> plan_variants(const Config& config, const std::vector<std::string>& prompt_ids,
                                    const std::vector<std::string>& provider_ids) {
@@ -433,7 +590,7 @@ ReportSummary run_eval(const Config& config, const RunOptions& options, Transpor
   ReportSummary summary = run.execute(on_progress);
   summary.run.dataset_sha256 = checked.dataset_sha256;
   run.write_report(summary);
-  run.throw_if_unreachable();
+  run.throw_if_failed();
   return summary;
 }
 

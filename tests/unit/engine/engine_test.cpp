@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "promptbench/engine.hpp"
+#include "unit/engine/fake_clock.hpp"
 #include "unit/engine/fake_transport.hpp"
 
 namespace promptbench {
@@ -14,6 +15,16 @@ EngineJob job(std::size_t provider, std::uint64_t tag) {
   j.request.url = "http://127.0.0.1/p" + std::to_string(provider);
   j.tag = tag;
   return j;
+}
+
+std::vector<ProviderLimits> limits(std::initializer_list<int> concurrency) {
+  std::vector<ProviderLimits> out;
+  for (int c : concurrency) {
+    ProviderLimits l;
+    l.concurrency = c;
+    out.push_back(l);
+  }
+  return out;
 }
 
 std::vector<EngineResult> drain(Engine& engine) {
@@ -29,7 +40,7 @@ std::vector<EngineResult> drain(Engine& engine) {
 TEST(Engine, NeverExceedsTheGlobalLimit) {
   testing::FakeTransport transport;
   transport.finish_per_poll = 1;
-  Engine engine(transport, {100}, 3);
+  Engine engine(transport, limits({100}), 3);
   for (std::uint64_t t = 0; t < 5; ++t) {
     engine.submit(job(0, t));
   }
@@ -41,7 +52,7 @@ TEST(Engine, NeverExceedsTheGlobalLimit) {
 TEST(Engine, NeverExceedsAProvidersOwnLimit) {
   testing::FakeTransport transport;
   transport.finish_per_poll = 2;
-  Engine engine(transport, {1, 8}, 16);
+  Engine engine(transport, limits({1, 8}), 16);
   for (std::uint64_t t = 0; t < 6; ++t) {
     engine.submit(job(0, t));
     engine.submit(job(1, 100 + t));
@@ -54,7 +65,7 @@ TEST(Engine, NeverExceedsAProvidersOwnLimit) {
 TEST(Engine, ReturnsEveryTagExactlyOnce) {
   testing::FakeTransport transport;
   transport.finish_per_poll = 7;
-  Engine engine(transport, {2, 3}, 4);
+  Engine engine(transport, limits({2, 3}), 4);
   std::vector<int> seen(50, 0);
   for (std::uint64_t t = 0; t < 50; ++t) {
     engine.submit(job(t % 2, t));
@@ -70,7 +81,7 @@ TEST(Engine, ReturnsEveryTagExactlyOnce) {
 
 TEST(Engine, WantsMoreOnlyUntilTwiceTheGlobalLimitIsQueued) {
   testing::FakeTransport transport;
-  Engine engine(transport, {10}, 4);
+  Engine engine(transport, limits({10}), 4);
   int submitted = 0;
   while (engine.wants_more() && submitted < 100) {
     engine.submit(job(0, static_cast<std::uint64_t>(submitted++)));
@@ -81,7 +92,7 @@ TEST(Engine, WantsMoreOnlyUntilTwiceTheGlobalLimitIsQueued) {
 TEST(Engine, DropsQueuedJobsAndReportsCancelledOnes) {
   testing::FakeTransport transport;
   transport.finish_per_poll = 0;
-  Engine engine(transport, {10}, 2);
+  Engine engine(transport, limits({10}), 2);
   for (std::uint64_t t = 0; t < 6; ++t) {
     engine.submit(job(0, t));
   }
@@ -91,6 +102,139 @@ TEST(Engine, DropsQueuedJobsAndReportsCancelledOnes) {
   engine.cancel_in_flight();
   EXPECT_EQ(transport.cancelled, 2u);
   EXPECT_EQ(transport.started.size(), 2u);
+}
+
+}  // namespace
+}  // namespace promptbench
+
+namespace promptbench {
+namespace {
+
+TransferResult answer(int code, std::vector<HttpHeader> headers = {}) {
+  HttpResponse response;
+  response.status = code;
+  response.headers = std::move(headers);
+  return response;
+}
+
+/// Runs the engine to completion; the fake clock moves only when the engine sleeps.
+std::vector<EngineResult> drain_with(Engine& engine, testing::FakeClock& clock) {
+  std::vector<EngineResult> all;
+  for (int guard = 0; guard < 100'000 && !engine.idle(); ++guard) {
+    for (auto& r : engine.step(std::chrono::milliseconds(100))) {
+      all.push_back(std::move(r));
+    }
+    clock.advance(std::chrono::milliseconds(1));
+  }
+  return all;
+}
+
+TEST(EngineRetries, RetriesTransientFailuresUntilTheyAnswer) {
+  int calls = 0;
+  testing::FakeTransport transport([&](const HttpRequest&) -> TransferResult {
+    ++calls;
+    if (calls == 1) {
+      return answer(500);
+    }
+    if (calls == 2) {
+      return tl::unexpected(RequestError{ErrorKind::network, 0, "reset", false});
+    }
+    return answer(200);
+  });
+  testing::FakeClock clock;
+  Engine engine(transport, limits({4}), 4, clock, 1);
+  engine.submit(job(0, 9));
+  const auto results = drain_with(engine, clock);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].attempts, 3);
+  ASSERT_TRUE(results[0].result);
+  EXPECT_EQ(results[0].result->status, 200);
+}
+
+TEST(EngineRetries, GivesUpAfterTheConfiguredRetriesWithTheLastAnswer) {
+  testing::FakeTransport transport([](const HttpRequest&) { return answer(503); });
+  testing::FakeClock clock;
+  auto providers = limits({4});
+  providers[0].retry.max_retries = 2;
+  Engine engine(transport, providers, 4, clock, 1);
+  engine.submit(job(0, 1));
+  const auto results = drain_with(engine, clock);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].attempts, 3);
+  EXPECT_EQ(results[0].result->status, 503);
+  EXPECT_EQ(transport.started.size(), 3u);
+}
+
+TEST(EngineRetries, DoesNotRetryOtherClientErrors) {
+  testing::FakeTransport transport([](const HttpRequest&) { return answer(400); });
+  testing::FakeClock clock;
+  Engine engine(transport, limits({4}), 4, clock, 1);
+  engine.submit(job(0, 1));
+  const auto results = drain_with(engine, clock);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].attempts, 1);
+}
+
+TEST(EngineRetries, WaitsAsLongAsRetryAfterSaysWithoutSleepingForReal) {
+  int calls = 0;
+  testing::FakeTransport transport([&](const HttpRequest&) {
+    return ++calls == 1 ? answer(429, {{"retry-after", "7", false}}) : answer(200);
+  });
+  testing::FakeClock clock;
+  Engine engine(transport, limits({4}), 4, clock, 1);
+  engine.submit(job(0, 1));
+  const auto start = clock.now();
+  const auto results = drain_with(engine, clock);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].attempts, 2);
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - start);
+  EXPECT_GE(waited, std::chrono::milliseconds(7000));
+  EXPECT_LT(waited, std::chrono::milliseconds(7500));
+}
+
+TEST(EngineRetries, DoesNotRetryRefusedConnectionsBeforeTheEndpointEverAnswered) {
+  testing::FakeTransport transport([](const HttpRequest&) -> TransferResult {
+    return tl::unexpected(RequestError{ErrorKind::network, 0, "refused", true});
+  });
+  testing::FakeClock clock;
+  Engine engine(transport, limits({4}), 4, clock, 1);
+  engine.submit(job(0, 1));
+  const auto results = drain_with(engine, clock);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].attempts, 1);
+}
+
+TEST(EngineRateLimits, HalvesTheWindowOn429AndRegrowsItOnSuccess) {
+  int calls = 0;
+  testing::FakeTransport transport([&](const HttpRequest&) {
+    return ++calls <= 1 ? answer(429, {{"retry-after", "0", false}}) : answer(200);
+  });
+  testing::FakeClock clock;
+  Engine engine(transport, limits({16}), 16, clock, 1);
+  engine.submit(job(0, 1));
+  (void)engine.step(std::chrono::milliseconds(0));
+  EXPECT_DOUBLE_EQ(engine.window(0), 8.0);
+  for (std::uint64_t t = 2; t < 200; ++t) {
+    engine.submit(job(0, t));
+    (void)drain_with(engine, clock);
+  }
+  EXPECT_DOUBLE_EQ(engine.window(0), 16.0);
+}
+
+TEST(EngineRateLimits, SpacesRequestsToTheRequestsPerMinuteLimit) {
+  testing::FakeTransport transport;
+  testing::FakeClock clock;
+  auto providers = limits({64});
+  providers[0].rpm = 600;  // 10 per second after a burst of 10
+  Engine engine(transport, providers, 64, clock, 1);
+  for (std::uint64_t t = 0; t < 30; ++t) {
+    engine.submit(job(0, t));
+  }
+  const auto start = clock.now();
+  EXPECT_EQ(drain_with(engine, clock).size(), 30u);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - start);
+  EXPECT_GE(took, std::chrono::milliseconds(1900));  // 20 beyond the burst at 100 ms each
+  EXPECT_LT(took, std::chrono::milliseconds(2300));
 }
 
 }  // namespace

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+// The response cache (SPEC §4): SQLite in WAL mode. It is also the run's journal: every
+// successful answer is committed as it arrives, so a re-run after a crash, a kill or
+// Ctrl-C sends only what is missing. Several processes may share one file.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "promptbench/provider.hpp"
+
+namespace promptbench {
+
+/// The key of a request: SHA-256 of its canonical form -- method, URL, the non-secret
+/// headers and the body -- plus the repeat index. Credentials never enter it.
+[[nodiscard]] std::string cache_key(const HttpRequest& request, int repeat);
+
+class ResponseCache {
+ public:
+  /// Opens (creating it and its folder if needed) the cache at `path`. Throws UserError
+  /// naming the path when it cannot be opened or is not a promptbench cache.
+  explicit ResponseCache(const std::filesystem::path& path);
+  ~ResponseCache();
+  ResponseCache(const ResponseCache&) = delete;
+  ResponseCache& operator=(const ResponseCache&) = delete;
+
+  /// The stored answer (status, body, latency) for `key`, if any.
+  [[nodiscard]] std::optional<HttpResponse> get(const std::string& key);
+  /// Stores a successful answer, committed before returning. Failure to write (disk
+  /// full, database locked for longer than the busy timeout) throws std::runtime_error.
+  void put(const std::string& key, const HttpResponse& response);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace promptbench

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+// The SQLite response cache. WAL mode lets readers and one writer work at once across
+// processes; synchronous=NORMAL makes each commit durable against a crash of this process
+// (kill -9), which is what the journal needs, without an fsync per answer.
+#include "promptbench/cache.hpp"
+
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+
+#include "promptbench/error.hpp"
+#include "util/sha256.hpp"
+
+namespace promptbench {
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 30'000;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS responses (
+  key        TEXT PRIMARY KEY,
+  status     INTEGER NOT NULL,
+  body       BLOB NOT NULL,
+  latency_ms REAL NOT NULL,
+  created_at INTEGER NOT NULL DEFAULT (strftime('%s', 'now'))
+) WITHOUT ROWID;
+)sql";
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v2(db, sql, -1, &m_statement, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(fmt::format("cache: {}", sqlite3_errmsg(db)));
+    }
+  }
+  ~Statement() { sqlite3_finalize(m_statement); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  sqlite3_stmt* get() const { return m_statement; }
+  void reset() const {
+    sqlite3_reset(m_statement);
+    sqlite3_clear_bindings(m_statement);
+  }
+
+ private:
+  sqlite3_stmt* m_statement = nullptr;
+};
+
+}  // namespace
+
+std::string cache_key(const HttpRequest& request, int repeat) {
+  util::Sha256 hasher;
+  hasher.update(request.method);
+  hasher.update("\n");
+  hasher.update(request.url);
+  hasher.update("\n");
+  for (const auto& header : request.headers) {
+    if (!header.secret) {
+      hasher.update(header.name);
+      hasher.update(": ");
+      hasher.update(header.value);
+      hasher.update("\n");
+    }
+  }
+  hasher.update("\n");
+  hasher.update(request.body);
+  hasher.update(fmt::format("\n#repeat={}", repeat));
+  return hasher.hex();
+}
+
+struct ResponseCache::Impl {
+  sqlite3* db = nullptr;
+  std::unique_ptr<Statement> select;
+  std::unique_ptr<Statement> insert;
+
+  ~Impl() {
+    select.reset();
+    insert.reset();
+    sqlite3_close(db);
+  }
+
+  void exec(const char* sql, const std::string& path) const {
+    char* error = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+      const std::string message = error != nullptr ? error : "unknown error";
+      sqlite3_free(error);
+      throw UserError(SourceLocation{path}, "", fmt::format("cannot use the cache: {}", message));
+    }
+  }
+};
+
+ResponseCache::ResponseCache(const std::filesystem::path& path) : m_impl(std::make_unique<Impl>()) {
+  const std::string display = path.string();
+  if (path.has_parent_path()) {
+    std::error_code error;
+    std::filesystem::create_directories(path.parent_path(), error);
+  }
+  if (sqlite3_open_v2(display.c_str(), &m_impl->db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    throw UserError(SourceLocation{display}, "",
+                    fmt::format("cannot open the cache: {}", sqlite3_errmsg(m_impl->db)));
+  }
+  sqlite3_busy_timeout(m_impl->db, kBusyTimeoutMs);
+  m_impl->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", display);
+  m_impl->exec(kSchema, display);
+  m_impl->select = std::make_unique<Statement>(
+      m_impl->db, "SELECT status, body, latency_ms FROM responses WHERE key = ?1");
+  m_impl->insert = std::make_unique<Statement>(
+      m_impl->db,
+      "INSERT OR REPLACE INTO responses (key, status, body, latency_ms) VALUES (?1, ?2, ?3, ?4)");
+}
+
+ResponseCache::~ResponseCache() = default;
+
+std::optional<HttpResponse> ResponseCache::get(const std::string& key) {
+  sqlite3_stmt* select = m_impl->select->get();
+  sqlite3_bind_text(select, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+  std::optional<HttpResponse> found;
+  const int rc = sqlite3_step(select);
+  if (rc == SQLITE_ROW) {
+    HttpResponse response;
+    response.status = sqlite3_column_int(select, 0);
+    const auto* body = static_cast<const char*>(sqlite3_column_blob(select, 1));
+    response.body.assign(body == nullptr ? "" : body,
+                         static_cast<std::size_t>(sqlite3_column_bytes(select, 1)));
+    response.latency_ms = sqlite3_column_double(select, 2);
+    found = std::move(response);
+  } else if (rc != SQLITE_DONE) {
+    const std::string message = sqlite3_errmsg(m_impl->db);
+    m_impl->select->reset();
+    throw std::runtime_error(fmt::format("cache: cannot read: {}", message));
+  }
+  m_impl->select->reset();
+  return found;
+}
+
+void ResponseCache::put(const std::string& key, const HttpResponse& response) {
+  sqlite3_stmt* insert = m_impl->insert->get();
+  sqlite3_bind_text(insert, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+  sqlite3_bind_int(insert, 2, response.status);
+  sqlite3_bind_blob(insert, 3, response.body.data(), static_cast<int>(response.body.size()),
+                    SQLITE_STATIC);
+  sqlite3_bind_double(insert, 4, response.latency_ms);
+  const int rc = sqlite3_step(insert);
+  m_impl->insert->reset();
+  if (rc != SQLITE_DONE) {
+    throw std::runtime_error(fmt::format("cache: cannot write: {}", sqlite3_errmsg(m_impl->db)));
+  }
+}
+
+}  // namespace promptbench
