@@ -134,8 +134,16 @@ std::optional<EngineResult> Engine::settle(Pending pending, TransferResult resul
   // A connection refused before the endpoint ever answered is most likely a wrong URL or
   // a server that is not running: report it at once so the run can stop early.
   const bool never_answered = !result && result.error().no_connection && lane.answers == 0;
-  const int retries_done = pending.attempts - 1;
-  if (is_retryable(result) && !never_answered && retries_done < lane.limits.retry.max_retries) {
+  // A 429 says "not now", not "failed": it gets its own budget so that a run against a
+  // rate limit converges instead of losing cases to it.
+  if (throttled) {
+    ++pending.throttled;
+  }
+  const int failures_retried = pending.attempts - 1 - pending.throttled;
+  const bool budget_left = throttled ? pending.throttled <= lane.limits.retry.max_throttled
+                                     : failures_retried < lane.limits.retry.max_retries;
+  if (is_retryable(result) && !never_answered && budget_left) {
+    const int retries_done = pending.attempts - 1;
     std::chrono::milliseconds delay = backoff_delay(lane.limits.retry, retries_done + 1, m_rng);
     if (result) {
       if (auto asked = server_retry_delay(*result, m_clock.wall_now())) {

@@ -176,7 +176,7 @@ class Run {
     if (m_stop_reason == "max_errors") {
       throw RunAborted(fmt::format(
           "stopped after {} request errors (--max-errors allows {}); the partial report is in {}",
-          m_errors, m_error_budget, m_options.output.string()));
+          m_errors_at_stop, m_error_budget, m_options.output.string()));
     }
   }
 
@@ -259,6 +259,9 @@ class Run {
     const std::size_t v = result.tag % variants;
     const std::size_t index = result.tag / variants;
     PendingCase& pending = m_pending.at(index);
+    if (!result.result && result.result.error().kind == ErrorKind::cancelled) {
+      return;  // cut off by our own stop: unfinished, not failed; a re-run sends it again
+    }
     const Variant& variant = m_pipeline.variants[v];
     VariantAggregate& aggregate = m_aggregates[v];
     aggregate.attempts += static_cast<std::size_t>(result.attempts);
@@ -308,7 +311,8 @@ class Run {
     if (m_on_progress) {
       m_on_progress(m_progress);
     }
-    if (m_options.max_errors && m_errors > m_error_budget) {
+    if (m_options.max_errors && m_errors > m_error_budget && m_stop_reason.empty()) {
+      m_errors_at_stop = m_errors;
       stop("max_errors", true);
     }
   }
@@ -398,11 +402,15 @@ class Run {
     }
   }
 
-  /// A stopped run reports every case that finished, skipping the unfinished ones (a
-  /// re-run answers them from the cache or sends them).
+  /// A stopped run reports every result it has, so the report agrees with its statistics:
+  /// unfinished cases appear with the variants that did finish (a re-run completes them
+  /// from the cache).
   void flush_all_finished_cases() {
     for (auto& [index, pending] : m_pending) {
-      if (pending.remaining == 0) {
+      if (pending.remaining != 0) {
+        std::erase_if(pending.results, [](const Json& result) { return result.is_null(); });
+      }
+      if (!pending.results.empty()) {
         add_to_report(pending);
       }
     }
@@ -463,6 +471,7 @@ class Run {
   std::size_t m_next_index = 0;
   std::size_t m_next_flush = 0;
   std::size_t m_errors = 0;
+  std::size_t m_errors_at_stop = 0;
   bool m_exhausted = false;
   Progress m_progress;
   std::function<void(const Progress&)> m_on_progress;
