@@ -52,6 +52,7 @@ int run_cli(int argc, char** argv) {
   cli::setup_eval(app, state);
   cli::setup_validate(app, state);
   cli::setup_render(app, state);
+  cli::setup_metrics(app, state);
   try {
     app.parse(argc, argv);
     return state.exit_code;
@@ -62,8 +63,18 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "promptbench: error: " << e.what() << "\n"
-              << "Run 'promptbench --help' for usage.\n";
+    std::cerr << "promptbench: error: " << e.what() << "\n";
+    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+      std::vector<std::string> commands;
+      for (const CLI::App* command : app.get_subcommands({})) {
+        commands.push_back(command->get_name());
+      }
+      const std::string suggestion = closest_match(argv[1], commands);
+      if (!suggestion.empty()) {
+        std::cerr << fmt::format("Did you mean 'promptbench {}'?\n", suggestion);
+      }
+    }
+    std::cerr << "Run 'promptbench --help' for usage.\n";
     return kExitUserError;
   } catch (const UserError& e) {
     std::cerr << "promptbench: error: " << e.what() << "\n";

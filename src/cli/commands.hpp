@@ -16,6 +16,7 @@ struct CommandState {
 void setup_eval(CLI::App& app, CommandState& state);
 void setup_validate(CLI::App& app, CommandState& state);
 void setup_render(CLI::App& app, CommandState& state);
+void setup_metrics(CLI::App& app, CommandState& state);
 
 /// The config path given, else the default file in the current directory.
 [[nodiscard]] std::string resolve_config_path(const std::string& given);
