@@ -33,7 +33,8 @@ class Clock {
 [[nodiscard]] Clock& system_clock();
 
 struct RetryPolicy {
-  int max_retries = 5;
+  int max_retries = 5;  ///< for failures; 429s have their own, larger budget
+  int max_throttled = 100;  ///< 429 answers tolerated per request (the server said "later")
   std::chrono::milliseconds base_delay{500};   ///< first backoff ceiling
   std::chrono::milliseconds max_delay{30'000};  ///< backoff ceiling
   std::chrono::milliseconds max_server_delay{300'000};  ///< cap on Retry-After
@@ -127,6 +128,7 @@ class Engine {
   struct Pending {
     EngineJob job;
     int attempts = 0;
+    int throttled = 0;  ///< attempts answered 429: they do not use up the retry budget
   };
   struct Delayed {
     Clock::time_point due;

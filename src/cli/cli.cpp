@@ -40,6 +40,21 @@ bool use_color(ColorMode mode, int fd) {
   return isatty(fd) != 0;
 }
 
+/// CLI11 reports `promptbench evaluate` as a missing subcommand; name the word instead.
+std::string unknown_command_message(CLI::App& app, int argc, char** argv,
+                                    const std::string& parse_error) {
+  if (argc < 2 || argv[1][0] == '-' || !app.get_subcommands().empty()) {
+    return parse_error;
+  }
+  std::vector<std::string> commands;
+  for (const CLI::App* command : app.get_subcommands({})) {
+    commands.push_back(command->get_name());
+  }
+  const std::string suggestion = closest_match(argv[1], commands);
+  return fmt::format("unknown command '{}'{}", argv[1],
+                     suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion));
+}
+
 }  // namespace cli
 
 int run_cli(int argc, char** argv) {
@@ -63,18 +78,8 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "promptbench: error: " << e.what() << "\n";
-    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
-      std::vector<std::string> commands;
-      for (const CLI::App* command : app.get_subcommands({})) {
-        commands.push_back(command->get_name());
-      }
-      const std::string suggestion = closest_match(argv[1], commands);
-      if (!suggestion.empty()) {
-        std::cerr << fmt::format("Did you mean 'promptbench {}'?\n", suggestion);
-      }
-    }
-    std::cerr << "Run 'promptbench --help' for usage.\n";
+    std::cerr << "promptbench: error: " << cli::unknown_command_message(app, argc, argv, e.what())
+              << "\nRun 'promptbench --help' for usage.\n";
     return kExitUserError;
   } catch (const UserError& e) {
     std::cerr << "promptbench: error: " << e.what() << "\n";

@@ -205,8 +205,11 @@ void setup_eval(CLI::App& app, CommandState& state) {
       ->check(CLI::Range(1, 65536));
   eval->add_option("--limit", options->limit, "Evaluate only the first N cases")
       ->check(CLI::PositiveNumber);
-  eval->add_option("--prompt", options->prompts, "Only this prompt id (repeatable)");
-  eval->add_option("--provider", options->providers, "Only this provider id (repeatable)");
+  // One value per flag, so that `--prompt a cfg.yaml` leaves the config positional alone.
+  eval->add_option("--prompt", options->prompts, "Only this prompt id (repeatable)")
+      ->allow_extra_args(false);
+  eval->add_option("--provider", options->providers, "Only this provider id (repeatable)")
+      ->allow_extra_args(false);
   eval->add_flag("--dry-run", options->dry_run,
                  "Check everything and show the plan; send nothing");
   eval->add_flag("-q,--quiet", options->quiet, "No progress bar and no summary table");

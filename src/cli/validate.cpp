@@ -28,9 +28,9 @@ int run_validate(const std::string& config_arg) {
           provider.id, provider.api_key_env);
     }
   }
-  std::cout << fmt::format("{}: ok ({} cases x {} variants = {} requests, {} metrics)\n", path,
+  std::cout << fmt::format("{}: ok ({} cases x {} variants = {} requests, {} metric{})\n", path,
                            checked.cases, variants.size(), checked.cases * variants.size(),
-                           config.metrics.size());
+                           config.metrics.size(), config.metrics.size() == 1 ? "" : "s");
   return kExitOk;
 }
 

@@ -58,6 +58,16 @@ std::string expand_environment(const Field& field, const std::string& text) {
   return out;
 }
 
+/// How to name a file the config refers to in messages: as seen from where the user is,
+/// i.e. through the config's folder as the user gave it ("examples/data.jsonl").
+std::string shown_path(const std::filesystem::path& config_path, const std::string& written) {
+  const std::filesystem::path path(written);
+  if (path.is_absolute() || config_path.parent_path().empty()) {
+    return written;
+  }
+  return (config_path.parent_path() / path).lexically_normal().string();
+}
+
 std::vector<std::string> provider_types() {
   std::vector<std::string> names;
   for (const auto& info : provider_registry()) {
@@ -208,7 +218,8 @@ MessageTemplate read_message(const Field& field) {
   return message;
 }
 
-PromptConfig read_prompt(const Field& field, const std::filesystem::path& base_dir) {
+PromptConfig read_prompt(const Field& field, const std::filesystem::path& base_dir,
+                         const std::filesystem::path& config_path) {
   field.expect_object({"id", "template", "file", "messages", "extract"});
   PromptConfig prompt;
   prompt.where = field.where();
@@ -229,7 +240,7 @@ PromptConfig read_prompt(const Field& field, const std::filesystem::path& base_d
       file->fail(fmt::format("prompt file '{}' not found", relative));
     }
     prompt.text = read_text_file(path);
-    prompt.text_where = SourceLocation{relative, 1, 1};
+    prompt.text_where = SourceLocation{shown_path(config_path, relative), 1, 1};
   } else {
     const Field messages = field.require("messages");
     for (const Field& item : messages.items()) {
@@ -245,7 +256,8 @@ PromptConfig read_prompt(const Field& field, const std::filesystem::path& base_d
   return prompt;
 }
 
-DatasetConfig read_dataset(const Field& field, const std::filesystem::path& base_dir) {
+DatasetConfig read_dataset(const Field& field, const std::filesystem::path& base_dir,
+                           const std::filesystem::path& config_path) {
   DatasetConfig dataset;
   dataset.where = field.where();
   if (field.is_string()) {  // shorthand: `dataset: path.jsonl`
@@ -267,6 +279,12 @@ DatasetConfig read_dataset(const Field& field, const std::filesystem::path& base
     }
   }
   dataset.path = base_dir / dataset.display_path;
+  std::error_code error;
+  if (!std::filesystem::exists(dataset.path, error)) {
+    (field.is_string() ? field : field.require("path"))
+        .fail(fmt::format("dataset file '{}' not found", dataset.display_path));
+  }
+  dataset.display_path = shown_path(config_path, dataset.display_path);
   return dataset;
 }
 
@@ -370,14 +388,14 @@ void read_sections(const Field& root, Config& config) {
 
   const Field prompts = root.require("prompts");
   for (const Field& item : prompts.items()) {
-    config.prompts.push_back(read_prompt(item, config.base_dir));
+    config.prompts.push_back(read_prompt(item, config.base_dir, config.path));
   }
   if (config.prompts.empty()) {
     prompts.fail("needs at least one prompt");
   }
   check_unique_ids(prompts, config.prompts, [](const auto& p) { return p.id; }, "prompt id");
 
-  config.dataset = read_dataset(root.require("dataset"), config.base_dir);
+  config.dataset = read_dataset(root.require("dataset"), config.base_dir, config.path);
   if (auto extract = root.find("extract")) {
     config.extract = read_extract(*extract);
   }

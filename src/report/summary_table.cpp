@@ -56,8 +56,15 @@ std::optional<std::size_t> best_variant(const ReportSummary& summary, const std:
   return summary.variants.size() > 1 ? best : std::nullopt;
 }
 
+/// Width on a terminal: code points, not bytes ("±" is two bytes, one column).
+std::size_t display_width(const std::string& text) {
+  return static_cast<std::size_t>(std::count_if(
+      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
 std::string pad(const std::string& text, std::size_t width) {
-  return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
+  const std::size_t shown = display_width(text);
+  return shown >= width ? text : text + std::string(width - shown, ' ');
 }
 
 }  // namespace
@@ -87,9 +94,9 @@ void print_summary_table(std::ostream& out, const ReportSummary& summary, bool c
 
   std::vector<std::size_t> widths(header.size());
   for (std::size_t c = 0; c < header.size(); ++c) {
-    widths[c] = header[c].size();
+    widths[c] = display_width(header[c]);
     for (const auto& row : rows) {
-      widths[c] = std::max(widths[c], row[c].size());
+      widths[c] = std::max(widths[c], display_width(row[c]));
     }
   }
 

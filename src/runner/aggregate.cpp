@@ -2,6 +2,7 @@
 // From per-case numbers to the per-variant figures of the report.
 #include "runner/aggregate.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "promptbench/stats.hpp"
@@ -19,13 +20,24 @@ MetricSummary summarize_metric(const Metric& metric, const std::vector<float>& s
   }
   const Summary stats = summarize(values);
   MetricSummary summary;
+  summary.ci_low = stats.ci_low;
+  summary.ci_high = stats.ci_high;
+  // A 0/1 score is a proportion: the Wilson interval stays inside [0, 1] and behaves at
+  // 0% and 100%, where the t interval collapses or overshoots.
+  const bool binary = !values.empty() && std::all_of(values.begin(), values.end(), [](double v) {
+    return v == 0.0 || v == 1.0;
+  });
+  if (binary) {
+    const auto successes = static_cast<std::size_t>(std::count(values.begin(), values.end(), 1.0));
+    const Interval wilson = wilson_interval(successes, values.size());
+    summary.ci_low = wilson.low;
+    summary.ci_high = wilson.high;
+  }
   summary.name = metric.name();
   summary.n = stats.n;
   summary.mean = stats.mean;
   summary.stddev = stats.stddev;
   summary.stderr_ = stats.stderr_;
-  summary.ci_low = stats.ci_low;
-  summary.ci_high = stats.ci_high;
   summary.higher_is_better = metric.higher_is_better();
   std::size_t judged = 0;
   std::size_t passed = 0;

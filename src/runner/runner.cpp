@@ -9,6 +9,8 @@
 #include <map>
 #include <unordered_set>
 
+#include <xxhash.h>
+
 #include <fmt/format.h>
 
 #include "promptbench/cache.hpp"
@@ -135,6 +137,7 @@ class Run {
       if (m_stop_reason.empty()) {
         feed_engine();
       }
+      flush_finished_cases();  // cases answered from the cache finish without the engine
       if (m_engine.idle() && (m_exhausted || !m_stop_reason.empty())) {
         break;
       }
@@ -557,6 +560,46 @@ std::vector<Variant> plan_variants(const Config& config, const std::vector<std::
   return variants;
 }
 
+namespace {
+
+/// Finds a repeated case id with 8 bytes of memory per case: ids are hashed while the
+/// pre-flight pass streams the dataset; only if two hashes collide is the dataset read
+/// again, keeping just the colliding ids, to name the duplicate (or dismiss a collision).
+class DuplicateIdCheck {
+ public:
+  void add(const std::string& id) { m_hashes.push_back(XXH3_64bits(id.data(), id.size())); }
+
+  void check(const DatasetConfig& dataset, std::size_t cases) {
+    std::sort(m_hashes.begin(), m_hashes.end());
+    std::unordered_set<std::uint64_t> repeated;
+    for (std::size_t i = 1; i < m_hashes.size(); ++i) {
+      if (m_hashes[i] == m_hashes[i - 1]) {
+        repeated.insert(m_hashes[i]);
+      }
+    }
+    if (repeated.empty()) {
+      return;
+    }
+    std::unordered_set<std::string> seen;
+    CaseReader rows(dataset);
+    for (std::size_t i = 0; i < cases; ++i) {
+      const std::optional<Case> row = rows.next();
+      if (!row) {
+        return;
+      }
+      if (repeated.count(XXH3_64bits(row->id.data(), row->id.size())) != 0 &&
+          !seen.insert(row->id).second) {
+        throw UserError(row->where, "", fmt::format("duplicate case id '{}'", row->id));
+      }
+    }
+  }
+
+ private:
+  std::vector<std::uint64_t> m_hashes;
+};
+
+}  // namespace
+
 Preflight preflight(const Config& config, const std::vector<Variant>& variants,
                     std::optional<std::size_t> limit) {
   std::vector<PromptTemplate> prompts;
@@ -567,16 +610,14 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
     (void)Extractor(prompt.extract ? *prompt.extract : config.extract);
   }
   CaseReader rows(config.dataset);
-  std::unordered_set<std::string> ids;
+  DuplicateIdCheck ids;
   Preflight result;
   while (!limit || result.cases < *limit) {
     std::optional<Case> row = rows.next();
     if (!row) {
       break;
     }
-    if (!ids.insert(row->id).second) {
-      throw UserError(row->where, "", fmt::format("duplicate case id '{}'", row->id));
-    }
+    ids.add(row->id);
     for (const Variant& variant : variants) {
       (void)prompts[variant.prompt].render(*row);
     }
@@ -585,6 +626,7 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
   if (result.cases == 0) {
     throw UserError(SourceLocation{config.dataset.display_path}, "", "the dataset has no rows");
   }
+  ids.check(config.dataset, result.cases);
   result.dataset_sha256 = util::sha256_file(config.dataset.path);
   return result;
 }

@@ -19,7 +19,7 @@ std::string read_api_key(const ProviderConfig& config) {
   }
   const char* key = std::getenv(config.api_key_env.c_str());
   if (key == nullptr || *key == '\0') {
-    throw UserError(config.where, "",
+    throw UserError(config.where, config.field.empty() ? "" : config.field + ".api_key_env",
                     fmt::format("provider '{}': environment variable '{}' (api_key_env) is not set",
                                 config.id, config.api_key_env));
   }

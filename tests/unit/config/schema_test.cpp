@@ -458,7 +458,8 @@ TEST(QuickstartConfig, LoadsWithTheRealLoader) {
   EXPECT_EQ(config.prompts[2].messages[1].role, "user");
   EXPECT_EQ(config.prompts[2].messages[1].content, "{{text}}");
 
-  EXPECT_EQ(config.dataset.display_path, "datasets/sentiment.jsonl");
+  EXPECT_EQ(config.dataset.display_path,
+            (kSourceDir / "datasets" / "sentiment.jsonl").lexically_normal().string());
   EXPECT_TRUE(fs::is_regular_file(config.dataset.path));
   EXPECT_EQ(config.dataset.reference, "label");
   EXPECT_EQ(config.dataset.id, "id");

@@ -165,6 +165,22 @@ TEST(EngineRetries, GivesUpAfterTheConfiguredRetriesWithTheLastAnswer) {
   EXPECT_EQ(transport.started.size(), 3u);
 }
 
+TEST(EngineRetries, DoesNotSpendTheRetryBudgetOn429s) {
+  int calls = 0;
+  testing::FakeTransport transport([&](const HttpRequest&) {
+    return ++calls <= 10 ? answer(429, {{"retry-after", "0", false}}) : answer(200);
+  });
+  testing::FakeClock clock;
+  auto providers = limits({4});
+  providers[0].retry.max_retries = 2;
+  Engine engine(transport, providers, 4, clock, 1);
+  engine.submit(job(0, 1));
+  const auto results = drain_with(engine, clock);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].attempts, 11);
+  EXPECT_EQ(results[0].result->status, 200);
+}
+
 TEST(EngineRetries, DoesNotRetryOtherClientErrors) {
   testing::FakeTransport transport([](const HttpRequest&) { return answer(400); });
   testing::FakeClock clock;

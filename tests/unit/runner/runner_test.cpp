@@ -192,3 +192,25 @@ TEST_F(Runner, StopsBeforeSendingAnythingWhenARowLacksATemplateVariable) {
 
 }  // namespace
 }  // namespace promptbench
+
+namespace promptbench {
+namespace {
+
+TEST_F(Runner, RejectsADuplicateCaseIdAtItsSecondRow) {
+  const Config config = write_config(
+      "{\"id\": \"a\", \"answer\": \"1\", \"label\": \"1\"}\n"
+      "{\"id\": \"b\", \"answer\": \"2\", \"label\": \"2\"}\n"
+      "{\"id\": \"a\", \"answer\": \"3\", \"label\": \"3\"}\n");
+  testing::FakeTransport transport(echo);
+  try {
+    (void)run_eval(config, options(), transport);
+    FAIL() << "expected an error";
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()), (m_dir.path() / "data.jsonl").string() +
+                                         ":3: duplicate case id 'a'");
+  }
+  EXPECT_TRUE(transport.started.empty());
+}
+
+}  // namespace
+}  // namespace promptbench
