@@ -7,9 +7,9 @@ namespace promptbench {
 /// Exit codes (SPEC §2).
 enum ExitCode : int {
   kExitOk = 0,
-  kExitGateFailed = 1,   ///< a gate failed or a regression was found
-  kExitUserError = 2,    ///< usage, config or input error
-  kExitRunFailed = 3,    ///< the run could not complete
+  kExitGateFailed = 1,  ///< a gate failed or a regression was found
+  kExitUserError = 2,   ///< usage, config or input error
+  kExitRunFailed = 3,   ///< the run could not complete
   kExitInterrupted = 130,
 };
 

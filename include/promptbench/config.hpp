@@ -28,10 +28,10 @@ struct ProviderConfig {
   std::string type = "openai";  ///< a name in the provider registry
   std::string base_url;         ///< e.g. http://127.0.0.1:8080/v1; ${VAR:-default} expanded
   std::string model;
-  std::string api_key_env;              ///< name of the environment variable holding the key
+  std::string api_key_env;  ///< name of the environment variable holding the key
   nlohmann::json params = nlohmann::json::object();  ///< merged verbatim into the body
-  int concurrency = 16;                                 ///< in-flight requests to this provider
-  std::chrono::milliseconds timeout{60'000};            ///< whole request
+  int concurrency = 16;                              ///< in-flight requests to this provider
+  std::chrono::milliseconds timeout{60'000};         ///< whole request
   std::chrono::milliseconds connect_timeout{10'000};
   int retries = 5;
   RateLimit rate_limit;
@@ -43,7 +43,7 @@ struct ProviderConfig {
 
 struct MessageTemplate {
   std::string role;
-  std::string content;  ///< Mustache source
+  std::string content;   ///< Mustache source
   SourceLocation where;  ///< of the content scalar
 };
 
@@ -96,7 +96,7 @@ struct GateConfig {
 };
 
 struct Config {
-  std::filesystem::path path;  ///< the config file
+  std::filesystem::path path;      ///< the config file
   std::filesystem::path base_dir;  ///< relative paths in the config resolve against this
   std::string name;
   std::string sha256;  ///< of the config file's bytes

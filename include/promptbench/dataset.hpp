@@ -18,11 +18,11 @@ namespace promptbench {
 
 /// One dataset row ready to be evaluated.
 struct Case {
-  std::size_t index = 0;      ///< 0-based position in the dataset
-  std::string id;             ///< the id field's value, else the 1-based row number
-  nlohmann::json vars;        ///< the whole row, as an object (template variables)
-  nlohmann::json reference;   ///< the expected answer: a string, a list of strings, or any JSON
-  SourceLocation where;       ///< file:line where the row starts
+  std::size_t index = 0;     ///< 0-based position in the dataset
+  std::string id;            ///< the id field's value, else the 1-based row number
+  nlohmann::json vars;       ///< the whole row, as an object (template variables)
+  nlohmann::json reference;  ///< the expected answer: a string, a list of strings, or any JSON
+  SourceLocation where;      ///< file:line where the row starts
 };
 
 /// Reads rows one at a time. Throws UserError (file:line) on a malformed row.

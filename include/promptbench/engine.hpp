@@ -33,10 +33,10 @@ class Clock {
 [[nodiscard]] Clock& system_clock();
 
 struct RetryPolicy {
-  int max_retries = 5;  ///< for failures; 429s have their own, larger budget
+  int max_retries = 5;      ///< for failures; 429s have their own, larger budget
   int max_throttled = 100;  ///< 429 answers tolerated per request (the server said "later")
-  std::chrono::milliseconds base_delay{500};   ///< first backoff ceiling
-  std::chrono::milliseconds max_delay{30'000};  ///< backoff ceiling
+  std::chrono::milliseconds base_delay{500};            ///< first backoff ceiling
+  std::chrono::milliseconds max_delay{30'000};          ///< backoff ceiling
   std::chrono::milliseconds max_server_delay{300'000};  ///< cap on Retry-After
 };
 
@@ -84,8 +84,8 @@ struct EngineJob {
   std::size_t provider = 0;  ///< index into the limits given to the engine
   HttpRequest request;
   TransferOptions options;
-  std::uint64_t tag = 0;           ///< the caller's own key, handed back on completion
-  double estimated_tokens = 0;     ///< for the tpm bucket
+  std::uint64_t tag = 0;        ///< the caller's own key, handed back on completion
+  double estimated_tokens = 0;  ///< for the tpm bucket
 };
 
 struct EngineResult {

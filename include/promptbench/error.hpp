@@ -5,10 +5,10 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <vector>
-#include <initializer_list>
 
 namespace promptbench {
 

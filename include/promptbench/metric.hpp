@@ -82,7 +82,8 @@ class Metric {
   [[nodiscard]] tl::expected<Score, std::string> score(const ScoreInput& input) const;
 
  protected:
-  [[nodiscard]] virtual tl::expected<double, std::string> compute(const ScoreInput& input) const = 0;
+  [[nodiscard]] virtual tl::expected<double, std::string> compute(
+      const ScoreInput& input) const = 0;
 
  private:
   std::string m_name;

@@ -33,8 +33,8 @@ struct HttpResponse {
   int status = 0;
   std::vector<HttpHeader> headers;  ///< names lower-cased
   std::string body;
-  double latency_ms = 0;            ///< request start to last byte
-  std::optional<double> ttft_ms;    ///< request start to first body byte
+  double latency_ms = 0;          ///< request start to last byte
+  std::optional<double> ttft_ms;  ///< request start to first body byte
 
   /// The first header with this (lower-case) name, if any.
   [[nodiscard]] const std::string* header(const std::string& name) const;
@@ -46,8 +46,8 @@ enum class ErrorKind { network, timeout, http_status, bad_response, too_large, c
 
 struct RequestError {
   ErrorKind kind = ErrorKind::network;
-  int http_status = 0;  ///< for http_status
-  std::string message;  ///< the server's own error message where it gave one
+  int http_status = 0;         ///< for http_status
+  std::string message;         ///< the server's own error message where it gave one
   bool no_connection = false;  ///< network: no connection could be made (refused, no host)
 };
 

@@ -60,7 +60,7 @@ struct GateResult {
 
 struct RunInfo {
   std::string name;
-  std::string started_at;   ///< ISO 8601 UTC
+  std::string started_at;  ///< ISO 8601 UTC
   std::string finished_at;
   bool complete = true;
   std::string stop_reason;  ///< why an incomplete run stopped: interrupted, max_errors, ...

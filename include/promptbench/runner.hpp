@@ -20,7 +20,7 @@ namespace promptbench {
 
 /// One (prompt, provider) pair; every variant runs on every case.
 struct Variant {
-  std::string id;  ///< "prompt/provider"
+  std::string id;            ///< "prompt/provider"
   std::size_t prompt = 0;    ///< index into Config::prompts
   std::size_t provider = 0;  ///< index into Config::providers
 };
@@ -33,7 +33,7 @@ struct Variant {
 
 /// `--max-errors N|P%`: the run ends (exit 3) when request errors exceed this.
 struct ErrorBudget {
-  std::size_t count = 0;  ///< used when percent is not set
+  std::size_t count = 0;          ///< used when percent is not set
   std::optional<double> percent;  ///< of all planned requests
   [[nodiscard]] std::size_t allowed(std::size_t planned_requests) const;
 };

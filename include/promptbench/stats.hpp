@@ -11,7 +11,7 @@ namespace promptbench {
 struct Summary {
   std::size_t n = 0;
   double mean = 0;
-  double stddev = 0;  ///< sample standard deviation (n - 1)
+  double stddev = 0;   ///< sample standard deviation (n - 1)
   double stderr_ = 0;  ///< stddev / sqrt(n)
   double ci_low = 0;   ///< 95% confidence interval of the mean (Student t)
   double ci_high = 0;

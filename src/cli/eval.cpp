@@ -87,18 +87,20 @@ class ProgressLine {
     m_last_draw = now;
     const double seconds = std::chrono::duration<double>(now - m_start).count();
     const double rate = seconds > 0 ? static_cast<double>(progress.done) / seconds : 0;
-    const double fraction =
-        progress.total == 0 ? 1.0 : static_cast<double>(progress.done) / static_cast<double>(progress.total);
+    const double fraction = progress.total == 0 ? 1.0
+                                                : static_cast<double>(progress.done) /
+                                                      static_cast<double>(progress.total);
     constexpr int kWidth = 24;
     const int filled = static_cast<int>(fraction * kWidth);
     const std::string eta =
-        rate > 0 ? fmt::format("{:.0f}s", static_cast<double>(progress.total - progress.done) / rate)
-                 : "-";
-    std::fprintf(stderr, "\r[%s%s] %zu/%zu  %.1f req/s  errors %zu  cached %zu  retries %zu  ETA %s  ",
-                 std::string(static_cast<std::size_t>(filled), '#').c_str(),
-                 std::string(static_cast<std::size_t>(kWidth - filled), '.').c_str(), progress.done,
-                 progress.total, rate, progress.errors, progress.cache_hits, progress.retries,
-                 eta.c_str());
+        rate > 0
+            ? fmt::format("{:.0f}s", static_cast<double>(progress.total - progress.done) / rate)
+            : "-";
+    std::fprintf(
+        stderr, "\r[%s%s] %zu/%zu  %.1f req/s  errors %zu  cached %zu  retries %zu  ETA %s  ",
+        std::string(static_cast<std::size_t>(filled), '#').c_str(),
+        std::string(static_cast<std::size_t>(kWidth - filled), '.').c_str(), progress.done,
+        progress.total, rate, progress.errors, progress.cache_hits, progress.retries, eta.c_str());
     m_drawn = true;
   }
 
@@ -148,9 +150,10 @@ int run_eval_command(const EvalOptions& options) {
   if (!options.max_errors.empty()) {
     run.max_errors = parse_error_budget(options.max_errors);
     if (!run.max_errors) {
-      throw UserError(fmt::format("--max-errors: expected a count like 10 or a percentage like "
-                                  "5%, got '{}'",
-                                  options.max_errors));
+      throw UserError(
+          fmt::format("--max-errors: expected a count like 10 or a percentage like "
+                      "5%, got '{}'",
+                      options.max_errors));
     }
   }
   run.interrupts = &g_interrupts;
@@ -210,22 +213,19 @@ void setup_eval(CLI::App& app, CommandState& state) {
       ->allow_extra_args(false);
   eval->add_option("--provider", options->providers, "Only this provider id (repeatable)")
       ->allow_extra_args(false);
-  eval->add_flag("--dry-run", options->dry_run,
-                 "Check everything and show the plan; send nothing");
+  eval->add_flag("--dry-run", options->dry_run, "Check everything and show the plan; send nothing");
   eval->add_flag("-q,--quiet", options->quiet, "No progress bar and no summary table");
   eval->add_flag("-v,--verbose", options->verbose,
                  "Log every request to stderr (credentials redacted)");
   eval->add_flag("--insecure", options->insecure, "Do not verify TLS certificates");
-  eval->add_flag("--no-cache", options->no_cache,
-                 "Neither read nor write the response cache");
+  eval->add_flag("--no-cache", options->no_cache, "Neither read nor write the response cache");
   eval->add_option("--cache", options->cache,
                    "Response cache (SQLite); also the journal that makes re-runs resume")
       ->capture_default_str();
   eval->add_option("--max-errors", options->max_errors,
                    "Stop with exit 3 when request errors exceed N, or P% of all requests");
-  const std::map<std::string, ColorMode> modes = {{"auto", ColorMode::automatic},
-                                                  {"always", ColorMode::always},
-                                                  {"never", ColorMode::never}};
+  const std::map<std::string, ColorMode> modes = {
+      {"auto", ColorMode::automatic}, {"always", ColorMode::always}, {"never", ColorMode::never}};
   eval->add_option("--color", options->color, "Colour output: auto, always or never")
       ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case));
   eval->add_option("--progress", options->progress, "Progress bar: auto, always or never")

@@ -250,8 +250,7 @@ LocatedDocument parse_json(const std::string& file, const std::string& text) {
   return doc;
 }
 
-LocatedDocument load_document(const std::filesystem::path& path,
-                              const std::string& display_name) {
+LocatedDocument load_document(const std::filesystem::path& path, const std::string& display_name) {
   const std::string text = read_file(path, display_name);
   if (path.extension() == ".json") {
     return parse_json(display_name, text);

@@ -49,9 +49,13 @@ Field::Field(const LocatedDocument& doc, const nlohmann::json& value, std::strin
              std::string path)
     : m_doc(&doc), m_value(&value), m_pointer(std::move(pointer)), m_path(std::move(path)) {}
 
-Field Field::root(const LocatedDocument& doc) { return Field(doc, doc.root, "", ""); }
+Field Field::root(const LocatedDocument& doc) {
+  return Field(doc, doc.root, "", "");
+}
 
-void Field::fail(const std::string& message) const { throw UserError(where(), m_path, message); }
+void Field::fail(const std::string& message) const {
+  throw UserError(where(), m_path, message);
+}
 
 void Field::fail_at_key(const std::string& member, const std::string& message) const {
   const std::string path = m_path.empty() ? member : m_path + "." + member;
@@ -130,7 +134,7 @@ std::size_t Field::as_byte_size() const {
       ++digits;
     }
     const std::string unit = text.substr(digits);
-    const std::size_t multiplier = unit.empty() || unit == "B"  ? 1
+    const std::size_t multiplier = unit.empty() || unit == "B"     ? 1
                                    : unit == "KiB" || unit == "KB" ? 1u << 10
                                    : unit == "MiB" || unit == "MB" ? 1u << 20
                                    : unit == "GiB" || unit == "GB" ? 1u << 30

@@ -224,8 +224,8 @@ PromptConfig read_prompt(const Field& field, const std::filesystem::path& base_d
   PromptConfig prompt;
   prompt.where = field.where();
   prompt.id = field.require("id").as_nonempty_string();
-  const int sources = int(field.has("template")) + int(field.has("file")) +
-                      int(field.has("messages"));
+  const int sources =
+      int(field.has("template")) + int(field.has("file")) + int(field.has("messages"));
   if (sources != 1) {
     field.fail("a prompt needs exactly one of 'template', 'file' or 'messages'");
   }
@@ -383,8 +383,8 @@ void read_sections(const Field& root, Config& config) {
   if (config.providers.empty()) {
     providers.fail("needs at least one provider");
   }
-  check_unique_ids(providers, config.providers, [](const auto& p) { return p.id; },
-                   "provider id");
+  check_unique_ids(
+      providers, config.providers, [](const auto& p) { return p.id; }, "provider id");
 
   const Field prompts = root.require("prompts");
   for (const Field& item : prompts.items()) {
@@ -393,7 +393,8 @@ void read_sections(const Field& root, Config& config) {
   if (config.prompts.empty()) {
     prompts.fail("needs at least one prompt");
   }
-  check_unique_ids(prompts, config.prompts, [](const auto& p) { return p.id; }, "prompt id");
+  check_unique_ids(
+      prompts, config.prompts, [](const auto& p) { return p.id; }, "prompt id");
 
   config.dataset = read_dataset(root.require("dataset"), config.base_dir, config.path);
   if (auto extract = root.find("extract")) {
@@ -414,8 +415,9 @@ void read_sections(const Field& root, Config& config) {
     for (const Field& item : gates->items()) {
       config.gates.push_back(read_gate(item));
       const GateConfig& gate = config.gates.back();
-      const bool known = std::any_of(config.metrics.begin(), config.metrics.end(),
-                                     [&](const auto& m) { return metric_report_name(m) == gate.metric; });
+      const bool known =
+          std::any_of(config.metrics.begin(), config.metrics.end(),
+                      [&](const auto& m) { return metric_report_name(m) == gate.metric; });
       if (!known) {
         std::vector<std::string> names;
         for (const auto& m : config.metrics) {
@@ -425,8 +427,9 @@ void read_sections(const Field& root, Config& config) {
         item.require("metric").fail(
             suggestion.empty()
                 ? fmt::format("gate names metric '{}', which is not in 'metrics'", gate.metric)
-                : fmt::format("gate names metric '{}', which is not in 'metrics' (did you mean '{}'?)",
-                              gate.metric, suggestion));
+                : fmt::format(
+                      "gate names metric '{}', which is not in 'metrics' (did you mean '{}'?)",
+                      gate.metric, suggestion));
       }
     }
   }
@@ -484,8 +487,8 @@ Config load_config(const std::filesystem::path& path) {
   const config::LocatedDocument doc = config::load_document(path, display);
   const Field root = Field::root(doc);
   if (!root.is_object()) {
-    root.fail(fmt::format("expected a mapping at the top level, got {}",
-                          config::type_name(doc.root)));
+    root.fail(
+        fmt::format("expected a mapping at the top level, got {}", config::type_name(doc.root)));
   }
   Config config;
   config.path = path;

@@ -71,8 +71,7 @@ RequestError classify(CURLcode code, const Transfer& transfer) {
   if (code == CURLE_OPERATION_TIMEDOUT) {
     return {ErrorKind::timeout, 0, detail};
   }
-  const bool no_connection = code == CURLE_COULDNT_CONNECT ||
-                             code == CURLE_COULDNT_RESOLVE_HOST ||
+  const bool no_connection = code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
                              code == CURLE_COULDNT_RESOLVE_PROXY;
   return {ErrorKind::network, 0, detail, no_connection};
 }

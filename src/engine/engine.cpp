@@ -46,7 +46,9 @@ void Engine::submit(EngineJob job) {
   ++m_queued;
 }
 
-bool Engine::idle() const { return m_queued == 0 && m_in_flight.empty() && m_delayed.empty(); }
+bool Engine::idle() const {
+  return m_queued == 0 && m_in_flight.empty() && m_delayed.empty();
+}
 
 void Engine::release_due_retries() {
   const auto now = m_clock.now();
@@ -200,6 +202,8 @@ void Engine::drop_queued() {
   m_queued = 0;
 }
 
-void Engine::cancel_in_flight() { m_transport.cancel_all(); }
+void Engine::cancel_in_flight() {
+  m_transport.cancel_all();
+}
 
 }  // namespace promptbench

@@ -11,7 +11,9 @@ namespace promptbench {
 
 namespace {
 
-double capacity_of(double per_minute) { return std::max(1.0, per_minute / 60.0); }
+double capacity_of(double per_minute) {
+  return std::max(1.0, per_minute / 60.0);
+}
 
 }  // namespace
 

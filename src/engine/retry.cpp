@@ -81,9 +81,9 @@ std::optional<std::chrono::milliseconds> server_retry_delay(
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry,
                                         std::mt19937_64& rng) {
   const int doublings = std::clamp(retry - 1, 0, 30);
-  const double ceiling = std::min(static_cast<double>(policy.max_delay.count()),
-                                  static_cast<double>(policy.base_delay.count()) *
-                                      std::pow(2.0, doublings));
+  const double ceiling =
+      std::min(static_cast<double>(policy.max_delay.count()),
+               static_cast<double>(policy.base_delay.count()) * std::pow(2.0, doublings));
   std::uniform_real_distribution<double> uniform(0.0, ceiling);
   return std::chrono::milliseconds(static_cast<long long>(uniform(rng)));
 }

@@ -78,7 +78,9 @@ UserError::UserError(std::string message) : std::runtime_error(std::move(message
 
 UserError::UserError(const SourceLocation& where, const std::string& field,
                      const std::string& message)
-    : std::runtime_error(format_user_error(where, field, message)), m_where(where), m_field(field) {}
+    : std::runtime_error(format_user_error(where, field, message)),
+      m_where(where),
+      m_field(field) {}
 
 std::string closest_match(const std::string& word,
                           const std::initializer_list<const char*>& candidates) {

@@ -152,9 +152,9 @@ CompiledPart compile(const std::string& prompt_id, std::string role, const std::
   // The unmarked source is parsed first so that syntax errors quote the user's own text.
   const mstch::mustache plain(source);
   if (!plain.is_valid()) {
-    throw UserError(where, "",
-                    fmt::format("prompt '{}': invalid template: {}", prompt_id,
-                                plain.error_message()));
+    throw UserError(
+        where, "",
+        fmt::format("prompt '{}': invalid template: {}", prompt_id, plain.error_message()));
   }
   CompiledPart part{std::move(role), source, where, exact_offsets, nullptr, scan_variables(source)};
   part.compiled = std::make_unique<mstch::mustache>(mark_variables(source, part.variables));
@@ -177,7 +177,8 @@ PromptTemplate::PromptTemplate(const PromptConfig& config) : m_impl(std::make_un
     m_impl->parts.push_back(compile(config.id, "user", config.text, config.text_where, from_file));
   }
   for (const auto& message : config.messages) {
-    m_impl->parts.push_back(compile(config.id, message.role, message.content, message.where, false));
+    m_impl->parts.push_back(
+        compile(config.id, message.role, message.content, message.where, false));
   }
 }
 
@@ -185,7 +186,9 @@ PromptTemplate::~PromptTemplate() = default;
 PromptTemplate::PromptTemplate(PromptTemplate&&) noexcept = default;
 PromptTemplate& PromptTemplate::operator=(PromptTemplate&&) noexcept = default;
 
-const std::string& PromptTemplate::id() const { return m_impl->id; }
+const std::string& PromptTemplate::id() const {
+  return m_impl->id;
+}
 
 RenderedPrompt PromptTemplate::render(const Case& row) const {
   const mstch::data data = to_mustache(row.vars);
@@ -209,9 +212,9 @@ RenderedPrompt PromptTemplate::render(const Case& row) const {
         const std::string suggestion = closest_match(use.name, fields);
         throw UserError(
             locate(part, use.offset), "",
-            fmt::format("prompt '{}': case '{}' has no variable '{}'{}", m_impl->id, row.id,
-                        use.name,
-                        suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
+            fmt::format(
+                "prompt '{}': case '{}' has no variable '{}'{}", m_impl->id, row.id, use.name,
+                suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
       }
     }
     prompt.messages.push_back({part.role, std::move(text)});

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -34,11 +34,11 @@ nlohmann::ordered_json finite(double value) {
 
 nlohmann::ordered_json metric_json(const MetricSummary& m) {
   nlohmann::ordered_json out = {{"n", m.n},
-                        {"mean", finite(m.mean)},
-                        {"stddev", finite(m.stddev)},
-                        {"stderr", finite(m.stderr_)},
-                        {"ci95", {finite(m.ci_low), finite(m.ci_high)}},
-                        {"higher_is_better", m.higher_is_better}};
+                                {"mean", finite(m.mean)},
+                                {"stddev", finite(m.stddev)},
+                                {"stderr", finite(m.stderr_)},
+                                {"ci95", {finite(m.ci_low), finite(m.ci_high)}},
+                                {"higher_is_better", m.higher_is_better}};
   if (m.pass_rate) {
     out["pass_rate"] = *m.pass_rate;
   }
@@ -50,23 +50,24 @@ nlohmann::ordered_json variant_json(const VariantSummary& v) {
   for (const auto& m : v.metrics) {
     metrics[m.name] = metric_json(m);
   }
-  return {{"id", v.id},
-          {"prompt", v.prompt},
-          {"provider", v.provider},
-          {"model", v.model},
-          {"cases", v.cases},
-          {"errors", v.errors},
-          {"cache_hits", v.cache_hits},
-          {"attempts", v.attempts},
-          {"retries", v.retries},
-          {"errors_by_kind", v.errors_by_kind},
-          {"metrics", std::move(metrics)},
-          {"latency_ms",
-           {{"p50", optional_number(v.latency_p50)},
-            {"p90", optional_number(v.latency_p90)},
-            {"p99", optional_number(v.latency_p99)}}},
-          {"usage", {{"prompt_tokens", v.prompt_tokens}, {"completion_tokens", v.completion_tokens}}},
-          {"cost_usd", nullptr}};
+  return {
+      {"id", v.id},
+      {"prompt", v.prompt},
+      {"provider", v.provider},
+      {"model", v.model},
+      {"cases", v.cases},
+      {"errors", v.errors},
+      {"cache_hits", v.cache_hits},
+      {"attempts", v.attempts},
+      {"retries", v.retries},
+      {"errors_by_kind", v.errors_by_kind},
+      {"metrics", std::move(metrics)},
+      {"latency_ms",
+       {{"p50", optional_number(v.latency_p50)},
+        {"p90", optional_number(v.latency_p90)},
+        {"p99", optional_number(v.latency_p99)}}},
+      {"usage", {{"prompt_tokens", v.prompt_tokens}, {"completion_tokens", v.completion_tokens}}},
+      {"cost_usd", nullptr}};
 }
 
 nlohmann::ordered_json gate_json(const GateResult& g) {

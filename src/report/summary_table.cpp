@@ -58,8 +58,9 @@ std::optional<std::size_t> best_variant(const ReportSummary& summary, const std:
 
 /// Width on a terminal: code points, not bytes ("±" is two bytes, one column).
 std::size_t display_width(const std::string& text) {
-  return static_cast<std::size_t>(std::count_if(
-      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
 }
 
 std::string pad(const std::string& text, std::size_t width) {

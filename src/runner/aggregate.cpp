@@ -24,9 +24,8 @@ MetricSummary summarize_metric(const Metric& metric, const std::vector<float>& s
   summary.ci_high = stats.ci_high;
   // A 0/1 score is a proportion: the Wilson interval stays inside [0, 1] and behaves at
   // 0% and 100%, where the t interval collapses or overshoots.
-  const bool binary = !values.empty() && std::all_of(values.begin(), values.end(), [](double v) {
-    return v == 0.0 || v == 1.0;
-  });
+  const bool binary = !values.empty() && std::all_of(values.begin(), values.end(),
+                                                     [](double v) { return v == 0.0 || v == 1.0; });
   if (binary) {
     const auto successes = static_cast<std::size_t>(std::count(values.begin(), values.end(), 1.0));
     const Interval wilson = wilson_interval(successes, values.size());

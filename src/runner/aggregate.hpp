@@ -24,15 +24,14 @@ struct VariantAggregate {
   std::size_t attempts = 0;
   std::size_t retries = 0;
   std::map<std::string, std::size_t> errors_by_kind;
-  std::vector<std::vector<float>> scores;         ///< [metric][case]; NaN = not scored
-  std::vector<std::vector<std::int8_t>> passes;   ///< [metric][case]; -1 none, 0 fail, 1 pass
-  std::vector<double> latencies;                  ///< ms, of answered requests
+  std::vector<std::vector<float>> scores;        ///< [metric][case]; NaN = not scored
+  std::vector<std::vector<std::int8_t>> passes;  ///< [metric][case]; -1 none, 0 fail, 1 pass
+  std::vector<double> latencies;                 ///< ms, of answered requests
   std::int64_t prompt_tokens = 0;
   std::int64_t completion_tokens = 0;
 };
 
-[[nodiscard]] MetricSummary summarize_metric(const Metric& metric,
-                                             const std::vector<float>& scores,
+[[nodiscard]] MetricSummary summarize_metric(const Metric& metric, const std::vector<float>& scores,
                                              const std::vector<std::int8_t>& passes);
 
 /// Each gate against each variant it applies to, on the variant's mean.

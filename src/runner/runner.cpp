@@ -207,8 +207,8 @@ class Run {
     }
     m_stop_reason = reason;
     m_engine.drop_queued();
-    m_grace_deadline = system_clock().now() + (cancel_now ? std::chrono::milliseconds(0)
-                                                          : m_options.grace);
+    m_grace_deadline =
+        system_clock().now() + (cancel_now ? std::chrono::milliseconds(0) : m_options.grace);
   }
 
   void check_interrupts() {
@@ -271,9 +271,9 @@ class Run {
     aggregate.retries += static_cast<std::size_t>(std::max(0, result.attempts - 1));
     m_progress.retries += static_cast<std::size_t>(std::max(0, result.attempts - 1));
 
-    Json out = {{"variant", variant.id}, {"output", nullptr},      {"extracted", nullptr},
-                {"scores", Json::object()},  {"latency_ms", nullptr}, {"cached", cached},
-                {"usage", nullptr},          {"error", nullptr}};
+    Json out = {{"variant", variant.id},    {"output", nullptr},     {"extracted", nullptr},
+                {"scores", Json::object()}, {"latency_ms", nullptr}, {"cached", cached},
+                {"usage", nullptr},         {"error", nullptr}};
     if (result.attempts > 1) {
       out["attempts"] = result.attempts;
     }
@@ -388,7 +388,9 @@ class Run {
 
   void add_to_report(PendingCase& pending) {
     const Case& row = pending.row;
-    Json out = {{"id", row.id}, {"vars", row.vars}, {"reference", row.reference},
+    Json out = {{"id", row.id},
+                {"vars", row.vars},
+                {"reference", row.reference},
                 {"results", std::move(pending.results)}};
     m_report.add_case(out);
   }
@@ -463,8 +465,7 @@ class Run {
   Engine m_engine;
   std::size_t m_total_cases;
   std::size_t m_planned;
-  std::size_t m_error_budget =
-      m_options.max_errors ? m_options.max_errors->allowed(m_planned) : 0;
+  std::size_t m_error_budget = m_options.max_errors ? m_options.max_errors->allowed(m_planned) : 0;
   std::vector<VariantAggregate> m_aggregates;
   ReportWriter m_report;
   CaseReader m_rows;
@@ -531,15 +532,13 @@ std::vector<Variant> plan_variants(const Config& config, const std::vector<std::
     all_providers.push_back(p.id);
   }
   const auto check = [](const std::vector<std::string>& wanted,
-                        const std::vector<std::string>& known, const char* flag,
-                        const char* noun) {
+                        const std::vector<std::string>& known, const char* flag, const char* noun) {
     for (const auto& id : wanted) {
       if (std::find(known.begin(), known.end(), id) == known.end()) {
         const std::string suggestion = closest_match(id, known);
-        throw UserError(fmt::format("{} '{}' matches no {} in the config{}", flag, id, noun,
-                                    suggestion.empty()
-                                        ? ""
-                                        : fmt::format(" (did you mean '{}'?)", suggestion)));
+        throw UserError(fmt::format(
+            "{} '{}' matches no {} in the config{}", flag, id, noun,
+            suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
       }
     }
   };

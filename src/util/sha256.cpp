@@ -16,12 +16,15 @@ struct Sha256::Impl {
 
 Sha256::Sha256() : m_impl(std::make_unique<Impl>()) {
   m_impl->context = EVP_MD_CTX_new();
-  if (m_impl->context == nullptr || EVP_DigestInit_ex(m_impl->context, EVP_sha256(), nullptr) != 1) {
+  if (m_impl->context == nullptr ||
+      EVP_DigestInit_ex(m_impl->context, EVP_sha256(), nullptr) != 1) {
     throw std::runtime_error("cannot initialise SHA-256");
   }
 }
 
-Sha256::~Sha256() { EVP_MD_CTX_free(m_impl->context); }
+Sha256::~Sha256() {
+  EVP_MD_CTX_free(m_impl->context);
+}
 
 void Sha256::update(std::string_view bytes) {
   EVP_DigestUpdate(m_impl->context, bytes.data(), bytes.size());

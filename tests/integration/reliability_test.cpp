@@ -24,8 +24,8 @@ std::string make_rows(int cases) {
   for (int i = 0; i < cases; ++i) {
     const std::string answer = rng() % 2 == 0 ? "yes" : "no";
     const std::string label = i % 3 == 0 ? answer : (answer == "yes" ? "no" : "yes");
-    rows += fmt::format(R"({{"id": "c{}", "answer": "{}", "label": "{}"}})", i, answer, label) +
-            "\n";
+    rows +=
+        fmt::format(R"({{"id": "c{}", "answer": "{}", "label": "{}"}})", i, answer, label) + "\n";
   }
   return rows;
 }
@@ -61,7 +61,8 @@ nlohmann::json read_json(const std::filesystem::path& path) {
 
 ProcessResult eval(const TempDir& dir, std::vector<std::string> extra = {},
                    const RunOptions& base = {}) {
-  std::vector<std::string> argv = {promptbench_bin(), "eval", "cfg.yaml", "-q", "-o", "report.json"};
+  std::vector<std::string> argv = {promptbench_bin(), "eval", "cfg.yaml", "-q", "-o",
+                                   "report.json"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   RunOptions options = base;
   options.working_dir = dir.path().string();
@@ -87,8 +88,8 @@ nlohmann::json settled_stats(const StubServer& stub) {
 }
 
 TEST(Reliability, EveryCaseIsScoredExactlyOnceDespiteInjectedFaults) {
-  StubServer stub({"--fail-500", "0.1", "--fail-429", "0.1", "--retry-after", "1", "--drop",
-                   "0.05", "--seed", "3"});
+  StubServer stub({"--fail-500", "0.1", "--fail-429", "0.1", "--retry-after", "1", "--drop", "0.05",
+                   "--seed", "3"});
   TempDir dir;
   const int cases = 1000;
   dir.write("data.jsonl", make_rows(cases));
@@ -112,12 +113,13 @@ TEST(Reliability, EveryCaseIsScoredExactlyOnceDespiteInjectedFaults) {
   EXPECT_GT(stats["dropped"].get<int>(), 20);
   // The report's attempt counts agree with what the server saw, drops aside (libcurl
   // silently repeats a request once when a reused connection closes before answering).
-  const int attempts = report["variants"][0]["attempts"].get<int>() +
-                       report["variants"][1]["attempts"].get<int>();
+  const int attempts =
+      report["variants"][0]["attempts"].get<int>() + report["variants"][1]["attempts"].get<int>();
   EXPECT_LE(attempts, stats["requests"].get<int>());
   EXPECT_GE(attempts, stats["requests"].get<int>() - stats["dropped"].get<int>());
-  EXPECT_EQ(report["variants"][0]["retries"].get<int>() + report["variants"][1]["retries"].get<int>(),
-            attempts - 2 * cases);
+  EXPECT_EQ(
+      report["variants"][0]["retries"].get<int>() + report["variants"][1]["retries"].get<int>(),
+      attempts - 2 * cases);
 }
 
 TEST(Reliability, ARunKilledAtRandomPointsResumesWithoutResendingAnsweredRequests) {

@@ -83,11 +83,12 @@ class OpenAiProvider final : public Provider {
     return request;
   }
 
-  tl::expected<Completion, RequestError> parse_response(const HttpResponse& response) const override {
+  tl::expected<Completion, RequestError> parse_response(
+      const HttpResponse& response) const override {
     if (response.status < 200 || response.status >= 300) {
-      return tl::unexpected(RequestError{ErrorKind::http_status, response.status,
-                                         fmt::format("HTTP {}: {}", response.status,
-                                                     server_error_message(response.body))});
+      return tl::unexpected(RequestError{
+          ErrorKind::http_status, response.status,
+          fmt::format("HTTP {}: {}", response.status, server_error_message(response.body))});
     }
     const auto parsed = nlohmann::json::parse(response.body, nullptr, false);
     if (parsed.is_discarded()) {

@@ -55,7 +55,8 @@ TEST(ResponseCache, StoresAndReturnsAnswersAcrossHandles) {
 
 TEST(ResponseCache, RefusesAFileThatIsNotADatabase) {
   testing::ScratchDir dir;
-  const auto path = dir.write("notes.db", "these are not the bytes of a SQLite database, at all....");
+  const auto path =
+      dir.write("notes.db", "these are not the bytes of a SQLite database, at all....");
   try {
     ResponseCache cache(path);
     FAIL() << "expected an error";

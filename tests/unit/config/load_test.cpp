@@ -108,7 +108,8 @@ dataset: data.jsonl
 )");
   EXPECT_EQ(config.providers[0].base_url, "http://127.0.0.1:4242/v1");
   ::unsetenv("PB_TEST_URL");
-  const Config fallback = load(R"(providers: [{id: p, base_url: "${PB_TEST_URL:-http://d/v1}", model: m}]
+  const Config fallback =
+      load(R"(providers: [{id: p, base_url: "${PB_TEST_URL:-http://d/v1}", model: m}]
 prompts: [{id: a, template: x}]
 dataset: data.jsonl
 )");
@@ -116,15 +117,17 @@ dataset: data.jsonl
 }
 
 TEST_F(ConfigLoad, ReadsJsonConfigWithLocations) {
-  const Config config = load(R"({"providers": [{"id": "p", "base_url": "http://h/v1", "model": "m"}],
+  const Config config =
+      load(R"({"providers": [{"id": "p", "base_url": "http://h/v1", "model": "m"}],
  "prompts": [{"id": "a", "messages": [{"role": "system", "content": "Be brief."},
                                       {"role": "user", "content": "{{q}}"}]}],
  "dataset": {"path": "data.jsonl"}})",
-                             "cfg.json");
+           "cfg.json");
   ASSERT_EQ(config.prompts[0].messages.size(), 2u);
   EXPECT_EQ(config.prompts[0].messages[1].content, "{{q}}");
   EXPECT_EQ(error_of(R"({"providers": [{"id": "p", "model": 3, "timeout": "soon"}]})", "bad.json"),
-            "bad.json:1:51: providers[0].timeout: expected a duration like 30s, 500ms or 2m, got \"soon\"");
+            "bad.json:1:51: providers[0].timeout: expected a duration like 30s, 500ms or 2m, got "
+            "\"soon\"");
 }
 
 TEST_F(ConfigLoad, ReportsMalformedYamlAtLineAndColumn) {
@@ -161,7 +164,8 @@ prompts: [{id: a, template: x}]
 dataset: data.jsonl
 )"),
             "cfg.yaml:4:18: providers[0].concurrency: expected an integer, got string");
-  EXPECT_EQ(error_of("providers: {id: x}\n"), "cfg.yaml:1:12: providers: expected a list, got mapping");
+  EXPECT_EQ(error_of("providers: {id: x}\n"),
+            "cfg.yaml:1:12: providers: expected a list, got mapping");
 }
 
 TEST_F(ConfigLoad, ReportsMissingRequiredFields) {
@@ -263,7 +267,8 @@ TEST_F(ConfigLoad, ReportsMissingConfigFile) {
     (void)load_config(m_dir.path() / "absent.yaml");
     FAIL() << "expected an error";
   } catch (const UserError& e) {
-    EXPECT_EQ(std::string(e.what()), (m_dir.path() / "absent.yaml").string() + ": config file not found");
+    EXPECT_EQ(std::string(e.what()),
+              (m_dir.path() / "absent.yaml").string() + ": config file not found");
   }
 }
 

@@ -50,7 +50,8 @@ class FakeTransport : public Transport {
   void cancel_all() override {
     cancelled += m_running.size();
     for (const auto& [id, request] : m_running) {
-      m_cancelled.push_back({id, tl::unexpected(RequestError{ErrorKind::cancelled, 0, "cancelled"})});
+      m_cancelled.push_back(
+          {id, tl::unexpected(RequestError{ErrorKind::cancelled, 0, "cancelled"})});
     }
     m_running.clear();
   }

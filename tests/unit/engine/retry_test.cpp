@@ -14,7 +14,9 @@ TransferResult status(int code, std::vector<HttpHeader> headers = {}) {
   return response;
 }
 
-TransferResult failure(ErrorKind kind) { return tl::unexpected(RequestError{kind, 0, "x"}); }
+TransferResult failure(ErrorKind kind) {
+  return tl::unexpected(RequestError{kind, 0, "x"});
+}
 
 TEST(IsRetryable, RetriesTransientFailuresOnly) {
   for (int code : {408, 429, 500, 502, 503, 504}) {

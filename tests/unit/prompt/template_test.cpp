@@ -32,8 +32,8 @@ std::string error_of(const PromptConfig& config, const Case& row) {
 }
 
 TEST(PromptTemplate, RendersPlainTextAsOneUserMessageWithoutEscaping) {
-  const auto rendered =
-      PromptTemplate(text_prompt("Q: {{q}} & {{n}}")).render(make_case({{"q", "<a href='x'>\"hi\"</a>"}, {"n", 3}}));
+  const auto rendered = PromptTemplate(text_prompt("Q: {{q}} & {{n}}"))
+                            .render(make_case({{"q", "<a href='x'>\"hi\"</a>"}, {"n", 3}}));
   ASSERT_EQ(rendered.messages.size(), 1u);
   EXPECT_EQ(rendered.messages[0].role, "user");
   EXPECT_EQ(rendered.messages[0].content, "Q: <a href='x'>\"hi\"</a> & 3");
@@ -42,9 +42,10 @@ TEST(PromptTemplate, RendersPlainTextAsOneUserMessageWithoutEscaping) {
 TEST(PromptTemplate, RendersSectionsAsLoopsAndConditionals) {
   const std::string source =
       "{{#shots}}In: {{in}} Out: {{out}}\n{{/shots}}{{^hint}}no hint{{/hint}}{{#flag}}!{{/flag}}";
-  const auto rendered = PromptTemplate(text_prompt(source))
-                            .render(make_case({{"shots", {{{"in", "a"}, {"out", "1"}}, {{"in", "b"}, {"out", "2"}}}},
-                                               {"flag", true}}));
+  const auto rendered =
+      PromptTemplate(text_prompt(source))
+          .render(make_case({{"shots", {{{"in", "a"}, {"out", "1"}}, {{"in", "b"}, {"out", "2"}}}},
+                             {"flag", true}}));
   EXPECT_EQ(rendered.messages[0].content, "In: a Out: 1\nIn: b Out: 2\nno hint!");
 }
 
@@ -66,14 +67,15 @@ TEST(PromptTemplate, NamesVariablePromptAndCaseWhenAVariableIsMissing) {
 }
 
 TEST(PromptTemplate, LocatesMissingVariableInsideATemplateFile) {
-  const auto config = text_prompt("line one\nsecond {{x}} and {{{y}}}\n", {"prompts/p.mustache", 1, 1});
+  const auto config =
+      text_prompt("line one\nsecond {{x}} and {{{y}}}\n", {"prompts/p.mustache", 1, 1});
   EXPECT_EQ(error_of(config, make_case({{"x", "1"}})),
             "prompts/p.mustache:2:18: prompt 'p': case '7' has no variable 'y'");
 }
 
 TEST(PromptTemplate, TreatsAMissingSectionAsFalse) {
-  const auto rendered =
-      PromptTemplate(text_prompt("a{{#extra}}[{{extra}}]{{/extra}}b")).render(make_case({{"q", 1}}));
+  const auto rendered = PromptTemplate(text_prompt("a{{#extra}}[{{extra}}]{{/extra}}b"))
+                            .render(make_case({{"q", 1}}));
   EXPECT_EQ(rendered.messages[0].content, "ab");
 }
 

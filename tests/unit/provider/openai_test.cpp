@@ -97,8 +97,8 @@ TEST(OpenAiProvider, JoinsContentPartsAndAcceptsNullContent) {
 
 TEST(OpenAiProvider, RecordsTheServersMessageForHttpErrors) {
   const auto provider = make_provider(config_for());
-  const auto error = provider->parse_response(
-      response(400, R"({"error":{"message":"max_tokens is too large","type":"invalid_request_error"}})"));
+  const auto error = provider->parse_response(response(
+      400, R"({"error":{"message":"max_tokens is too large","type":"invalid_request_error"}})"));
   ASSERT_FALSE(error);
   EXPECT_EQ(error.error().kind, ErrorKind::http_status);
   EXPECT_EQ(error.error().http_status, 400);
@@ -115,7 +115,8 @@ TEST(OpenAiProvider, CallsMalformedBodiesBadResponses) {
   EXPECT_EQ(not_json.error().message, "response body is not valid JSON");
   const auto no_choices = provider->parse_response(response(200, R"({"choices":[]})"));
   EXPECT_EQ(no_choices.error().message, "response has no choices[0].message");
-  const auto number = provider->parse_response(response(200, R"({"choices":[{"message":{"content":5}}]})"));
+  const auto number =
+      provider->parse_response(response(200, R"({"choices":[{"message":{"content":5}}]})"));
   EXPECT_EQ(number.error().message, "choices[0].message.content is not text");
 }
 

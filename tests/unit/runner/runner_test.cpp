@@ -75,9 +75,9 @@ TEST_F(Runner, ScoresEveryCaseOfEveryVariantAndWritesTheReport) {
   EXPECT_EQ(transport.started.size(), 8u);
   ASSERT_EQ(summary.variants.size(), 2u);
   EXPECT_EQ(summary.variants[0].id, "plain/local");
-  EXPECT_DOUBLE_EQ(summary.variants[0].metrics[0].mean, 0.5);   // a, c
-  EXPECT_DOUBLE_EQ(summary.variants[1].metrics[0].mean, 0.0);   // "yes!" != "yes"
-  EXPECT_DOUBLE_EQ(summary.variants[1].metrics[1].mean, 0.5);   // but contains it
+  EXPECT_DOUBLE_EQ(summary.variants[0].metrics[0].mean, 0.5);  // a, c
+  EXPECT_DOUBLE_EQ(summary.variants[1].metrics[0].mean, 0.0);  // "yes!" != "yes"
+  EXPECT_DOUBLE_EQ(summary.variants[1].metrics[1].mean, 0.5);  // but contains it
   EXPECT_EQ(summary.variants[0].prompt_tokens, 12);
 
   const auto report = read_report();
@@ -183,9 +183,10 @@ TEST_F(Runner, StopsBeforeSendingAnythingWhenARowLacksATemplateVariable) {
     (void)run_eval(config, options(), transport);
     FAIL() << "expected an error";
   } catch (const UserError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              (m_dir.path() / "cfg.yaml").string() +
-                  ":4:27: prompt 'plain': case 'b' has no variable 'answer' (did you mean 'answr'?)");
+    EXPECT_EQ(
+        std::string(e.what()),
+        (m_dir.path() / "cfg.yaml").string() +
+            ":4:27: prompt 'plain': case 'b' has no variable 'answer' (did you mean 'answr'?)");
   }
   EXPECT_TRUE(transport.started.empty());
 }
@@ -206,8 +207,8 @@ TEST_F(Runner, RejectsADuplicateCaseIdAtItsSecondRow) {
     (void)run_eval(config, options(), transport);
     FAIL() << "expected an error";
   } catch (const UserError& e) {
-    EXPECT_EQ(std::string(e.what()), (m_dir.path() / "data.jsonl").string() +
-                                         ":3: duplicate case id 'a'");
+    EXPECT_EQ(std::string(e.what()),
+              (m_dir.path() / "data.jsonl").string() + ":3: duplicate case id 'a'");
   }
   EXPECT_TRUE(transport.started.empty());
 }
