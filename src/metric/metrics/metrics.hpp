@@ -12,5 +12,18 @@ namespace promptbench {
 [[nodiscard]] std::unique_ptr<Metric> make_contains(const MetricSpec& spec);
 [[nodiscard]] std::unique_ptr<Metric> make_regex(const MetricSpec& spec);
 [[nodiscard]] std::unique_ptr<Metric> make_latency(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_starts_with(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_f1(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_squad_em(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_bleu(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_rouge(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_levenshtein(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_json_valid(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_json_schema(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_json_match(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_numeric(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_choice(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_length(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_tokens(const MetricSpec& spec);
 
 }  // namespace promptbench
