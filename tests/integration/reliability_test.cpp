@@ -125,7 +125,7 @@ TEST(Reliability, EveryCaseIsScoredExactlyOnceDespiteInjectedFaults) {
 TEST(Reliability, ARunKilledAtRandomPointsResumesWithoutResendingAnsweredRequests) {
   StubServer stub({"--latency-ms", "20"});
   TempDir dir;
-  const int cases = 300;
+  const int cases = 600;
   dir.write("data.jsonl", make_rows(cases));
   dir.write("cfg.yaml", make_config(stub, "", false));
   std::mt19937 rng(5);
@@ -136,7 +136,12 @@ TEST(Reliability, ARunKilledAtRandomPointsResumesWithoutResendingAnsweredRequest
     options.working_dir = dir.path().string();
     child.start({promptbench_bin(), "eval", "cfg.yaml", "-q", "-o", "report.json", "-j", "8"},
                 options);
-    std::this_thread::sleep_for(milliseconds(100 + rng() % 250));
+    // Kill at a random point after this run has started sending (start-up time varies
+    // with the build, e.g. under sanitizers).
+    for (int wait = 0; wait < 200 && stub.stats()["requests"].get<int>() <= sent_before; ++wait) {
+      std::this_thread::sleep_for(milliseconds(25));
+    }
+    std::this_thread::sleep_for(milliseconds(rng() % 150));
     ASSERT_TRUE(child.send_signal(SIGKILL));
     EXPECT_EQ(child.wait().exit_code, 128 + SIGKILL);
     const int sent_now = settled_stats(stub)["requests"].get<int>();
@@ -173,7 +178,9 @@ TEST(Reliability, InterruptWritesAPartialReportAndExits130ThenARerunCompletes) {
   options.working_dir = dir.path().string();
   child.start({promptbench_bin(), "eval", "cfg.yaml", "-q", "-o", "report.json", "-j", "4"},
               options);
-  std::this_thread::sleep_for(milliseconds(400));
+  for (int wait = 0; wait < 200 && stub.stats()["requests"].get<int>() < 20; ++wait) {
+    std::this_thread::sleep_for(milliseconds(25));
+  }
   ASSERT_TRUE(child.send_signal(SIGINT));
   const ProcessResult interrupted = child.wait();
   ASSERT_EQ(interrupted.exit_code, 130) << interrupted.err;
