@@ -3,6 +3,7 @@
 #include "config/field.hpp"
 
 #include "promptbench/config.hpp"
+#include "util/json_type.hpp"
 
 #include <cmath>
 
@@ -29,20 +30,7 @@ std::string escape_pointer_token(const std::string& token) {
 }  // namespace
 
 std::string type_name(const nlohmann::json& value) {
-  switch (value.type()) {
-    case nlohmann::json::value_t::null:
-      return "null";
-    case nlohmann::json::value_t::boolean:
-      return "boolean";
-    case nlohmann::json::value_t::string:
-      return "string";
-    case nlohmann::json::value_t::array:
-      return "list";
-    case nlohmann::json::value_t::object:
-      return "mapping";
-    default:
-      return "number";
-  }
+  return util::json_type_name(value);
 }
 
 Field::Field(const LocatedDocument& doc, const nlohmann::json& value, std::string pointer,

@@ -54,7 +54,7 @@ std::string describe_parse_error(int status, char offending) {
 class CsvReader final : public RowReader {
  public:
   CsvReader(std::unique_ptr<std::istream> in, std::string display_path)
-      : m_in(std::move(in)), m_file(std::move(display_path)) {
+      : m_input(std::move(in), display_path), m_file(std::move(display_path)) {
     // REPALL_NL reports every unquoted line end, so we see where each row ends and can
     // tell which line the next one starts on; STRICT_FINI rejects an unclosed quote at EOF.
     csv_init(&m_parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL);
@@ -86,16 +86,15 @@ class CsvReader final : public RowReader {
   /// Feeds libcsv the next piece of input: up to and including the next CR or LF, so the
   /// line count is exact whenever a row ends (a row can only end at a piece's last byte).
   void advance() {
-    if (m_pos == m_end && !fill()) {
+    const std::string_view bytes = m_input.unread();
+    if (bytes.empty()) {
       finish();
       return;
     }
-    const char* begin = m_buffer.data() + m_pos;
-    const char* end = m_buffer.data() + m_end;
-    const char* stop = std::find_if(begin, end, [](char c) { return c == '\r' || c == '\n'; });
-    const auto length = static_cast<std::size_t>(stop == end ? end - begin : stop - begin + 1);
-    m_pos += length;
-    feed(begin, length);
+    const auto stop = bytes.find_first_of("\r\n");
+    const std::size_t length = stop == std::string_view::npos ? bytes.size() : stop + 1;
+    m_input.consume(length);
+    feed(bytes.data(), length);
   }
 
   void feed(const char* piece, std::size_t length) {
@@ -130,22 +129,6 @@ class CsvReader final : public RowReader {
                      "malformed CSV: quoted field not closed before the end of the file"));
     }
     rethrow_pending();
-  }
-
-  bool fill() {
-    m_in->read(m_buffer.data(), static_cast<std::streamsize>(m_buffer.size()));
-    m_pos = 0;
-    m_end = static_cast<std::size_t>(m_in->gcount());
-    if (m_first_fill) {
-      m_first_fill = false;
-      if (std::string_view(m_buffer.data(), m_end).starts_with(dataset::utf8_bom)) {
-        m_pos = dataset::utf8_bom.size();
-      }
-    }
-    if (m_end == 0) {
-      dataset::check_read_error(*m_in, m_file);
-    }
-    return m_pos < m_end;
   }
 
   // Called by libcsv, so it must not throw: a problem is kept for feed() to throw.
@@ -226,13 +209,9 @@ class CsvReader final : public RowReader {
     }
   }
 
-  std::unique_ptr<std::istream> m_in;
+  dataset::ChunkedInput m_input;
   std::string m_file;
   csv_parser m_parser{};
-  std::array<char, dataset::read_buffer_size> m_buffer{};
-  std::size_t m_pos = 0;
-  std::size_t m_end = 0;
-  bool m_first_fill = true;
   bool m_finished = false;
 
   std::size_t m_line = 1;       // line of the next byte fed to libcsv

@@ -20,19 +20,17 @@ constexpr int end_of_input = -1;
 class ByteSource {
  public:
   ByteSource(std::unique_ptr<std::istream> in, std::string file)
-      : m_in(std::move(in)), m_file(std::move(file)) {}
+      : m_input(std::move(in), std::move(file)) {}
 
   int peek() {
-    if (m_pos == m_end && !fill()) {
-      return end_of_input;
-    }
-    return static_cast<unsigned char>(m_buffer[m_pos]);
+    const std::string_view bytes = m_input.unread();
+    return bytes.empty() ? end_of_input : static_cast<unsigned char>(bytes.front());
   }
 
   int get() {
     const int c = peek();
     if (c != end_of_input) {
-      ++m_pos;
+      m_input.consume(1);
       m_line += c == '\n' ? 1 : 0;
     }
     return c;
@@ -41,29 +39,8 @@ class ByteSource {
   [[nodiscard]] std::size_t line() const { return m_line; }
 
  private:
-  bool fill() {
-    m_in->read(m_buffer.data(), static_cast<std::streamsize>(m_buffer.size()));
-    m_pos = 0;
-    m_end = static_cast<std::size_t>(m_in->gcount());
-    if (m_first_fill) {
-      m_first_fill = false;
-      if (std::string_view(m_buffer.data(), m_end).starts_with(dataset::utf8_bom)) {
-        m_pos = dataset::utf8_bom.size();
-      }
-    }
-    if (m_end == 0) {
-      dataset::check_read_error(*m_in, m_file);
-    }
-    return m_pos < m_end;
-  }
-
-  std::unique_ptr<std::istream> m_in;
-  std::string m_file;
-  std::array<char, dataset::read_buffer_size> m_buffer{};
-  std::size_t m_pos = 0;
-  std::size_t m_end = 0;
+  dataset::ChunkedInput m_input;
   std::size_t m_line = 1;
-  bool m_first_fill = true;
 };
 
 bool is_json_space(int c) {

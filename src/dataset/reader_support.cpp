@@ -47,4 +47,22 @@ void check_read_error(const std::istream& in, const std::string& file) {
   }
 }
 
+std::string_view ChunkedInput::unread() {
+  if (m_pos == m_end) {
+    m_in->read(m_buffer.data(), static_cast<std::streamsize>(m_buffer.size()));
+    m_pos = 0;
+    m_end = static_cast<std::size_t>(m_in->gcount());
+    if (m_first_fill) {
+      m_first_fill = false;
+      if (std::string_view(m_buffer.data(), m_end).starts_with(utf8_bom)) {
+        m_pos = utf8_bom.size();
+      }
+    }
+    if (m_end == 0) {
+      check_read_error(*m_in, m_file);
+    }
+  }
+  return {m_buffer.data() + m_pos, m_end - m_pos};
+}
+
 }  // namespace promptbench::dataset

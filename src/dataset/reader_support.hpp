@@ -2,8 +2,10 @@
 // Helpers shared by the dataset readers: the UTF-8 BOM, and the messages every format uses.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <istream>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -37,5 +39,25 @@ inline constexpr std::size_t read_buffer_size = std::size_t{64} * 1024;
 /// Throws `file: cannot read dataset: <strerror>` if the stream failed for a reason other
 /// than reaching its end (an I/O error must not pass for a shorter dataset).
 void check_read_error(const std::istream& in, const std::string& file);
+
+/// A stream read through one fixed buffer of read_buffer_size bytes, a leading BOM dropped.
+class ChunkedInput {
+ public:
+  ChunkedInput(std::unique_ptr<std::istream> in, std::string file)
+      : m_in(std::move(in)), m_file(std::move(file)) {}
+
+  /// The bytes not yet consumed, refilled from the stream when used up; empty at the end.
+  /// Throws (check_read_error) if the stream fails for a reason other than its end.
+  [[nodiscard]] std::string_view unread();
+  void consume(std::size_t bytes) { m_pos += bytes; }
+
+ private:
+  std::unique_ptr<std::istream> m_in;
+  std::string m_file;
+  std::array<char, read_buffer_size> m_buffer{};
+  std::size_t m_pos = 0;
+  std::size_t m_end = 0;
+  bool m_first_fill = true;
+};
 
 }  // namespace promptbench::dataset

@@ -6,6 +6,7 @@
 
 #include "promptbench/error.hpp"
 #include "promptbench/metric.hpp"
+#include "util/json_type.hpp"
 
 namespace promptbench {
 
@@ -13,20 +14,7 @@ namespace {
 
 /// The words the config loader uses, so a user sees one vocabulary (YAML's, not JSON's).
 std::string type_name(const nlohmann::json& value) {
-  switch (value.type()) {
-    case nlohmann::json::value_t::null:
-      return "null";
-    case nlohmann::json::value_t::boolean:
-      return "boolean";
-    case nlohmann::json::value_t::string:
-      return "string";
-    case nlohmann::json::value_t::array:
-      return "list";
-    case nlohmann::json::value_t::object:
-      return "mapping";
-    default:
-      return "number";
-  }
+  return util::json_type_name(value);
 }
 
 /// A YAML plain scalar like 42 or true arrives resolved; where text is expected, its written
