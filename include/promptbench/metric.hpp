@@ -3,6 +3,7 @@
 // src/metric/metrics/, one line each in the registry (src/metric/registry.cpp).
 #pragma once
 
+#include <filesystem>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -20,11 +21,12 @@ namespace promptbench {
 
 /// Everything a metric may look at for one (case, variant).
 struct ScoreInput {
-  const std::string& output;        ///< after extraction
-  const std::string& raw_output;    ///< the model's text as received
-  const nlohmann::json& reference;  ///< string, list of strings, or any JSON
-  const nlohmann::json& vars;       ///< the case's row
-  const Completion& completion;     ///< latency, usage
+  const std::string& output;                 ///< after extraction
+  const std::string& raw_output;             ///< the model's text as received
+  const nlohmann::json& reference;           ///< string, list of strings, or any JSON
+  const nlohmann::json& vars;                ///< the case's row
+  const Completion& completion;              ///< latency, usage
+  const ProviderConfig* provider = nullptr;  ///< the variant's provider (pricing), if known
 };
 
 struct Score {
@@ -76,6 +78,8 @@ class Metric {
   [[nodiscard]] const std::string& name() const { return m_name; }
   [[nodiscard]] bool higher_is_better() const { return m_higher_is_better; }
   [[nodiscard]] std::optional<double> threshold() const { return m_threshold; }
+  /// The config's `higher_is_better`, which wins over the metric's own direction.
+  void set_higher_is_better(bool higher_is_better) { m_higher_is_better = higher_is_better; }
 
   /// The score, with `pass` set from the threshold; an error string when the output cannot
   /// be scored (recorded on the case, not counted as 0).
@@ -84,6 +88,9 @@ class Metric {
  protected:
   [[nodiscard]] virtual tl::expected<double, std::string> compute(
       const ScoreInput& input) const = 0;
+  /// Pass or fail for a score: by default `value` against the threshold in the metric's
+  /// direction, nothing without a threshold. Metrics with a range (length) override it.
+  [[nodiscard]] virtual std::optional<bool> pass(double value) const;
 
  private:
   std::string m_name;
@@ -96,6 +103,7 @@ struct MetricSpec {
   std::string name;  ///< report key
   std::optional<double> threshold;
   const MetricParams& params;
+  std::filesystem::path base_dir;  ///< the config file's folder, for relative paths
 };
 
 struct MetricInfo {

@@ -56,6 +56,10 @@ struct Usage {
   std::optional<std::int64_t> completion_tokens;
 };
 
+/// What a response cost in US dollars at `pricing`; nullopt when the response reported no
+/// usage (a missing side of a partial usage counts as 0 tokens).
+[[nodiscard]] std::optional<double> cost_usd(const Usage& usage, const Pricing& pricing);
+
 struct Completion {
   std::string text;
   Usage usage;

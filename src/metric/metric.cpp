@@ -11,10 +11,15 @@ tl::expected<Score, std::string> Metric::score(const ScoreInput& input) const {
   }
   Score score;
   score.value = *value;
-  if (m_threshold) {
-    score.pass = m_higher_is_better ? *value >= *m_threshold : *value <= *m_threshold;
-  }
+  score.pass = pass(*value);
   return score;
+}
+
+std::optional<bool> Metric::pass(double value) const {
+  if (!m_threshold) {
+    return std::nullopt;
+  }
+  return m_higher_is_better ? value >= *m_threshold : value <= *m_threshold;
 }
 
 std::vector<std::string> reference_strings(const nlohmann::json& reference) {

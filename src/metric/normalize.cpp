@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
 
 #include <fmt/format.h>
@@ -87,8 +88,25 @@ void append_folded(std::string& out, std::string_view text, std::size_t offset, 
   }
 }
 
-constexpr std::array<const char*, 4> kNormalizerNames = {"trim", "lower", "collapse_whitespace",
-                                                         "strip_punctuation"};
+constexpr std::array<const char*, 5> kNormalizerNames = {"trim", "lower", "collapse_whitespace",
+                                                         "strip_punctuation", "nfkc_casefold"};
+
+/// NFKC_Casefold through utf8proc; text that is not valid UTF-8 is returned unchanged
+/// (the byte-wise normalizers after it still apply).
+std::string nfkc_casefold(std::string_view text) {
+  utf8proc_uint8_t* mapped = nullptr;
+  const utf8proc_ssize_t length = utf8proc_map(
+      reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+      static_cast<utf8proc_ssize_t>(text.size()), &mapped,
+      static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                                     UTF8PROC_CASEFOLD | UTF8PROC_IGNORE));
+  if (length < 0) {
+    return std::string(text);
+  }
+  std::string out(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(length));
+  std::free(mapped);  // NOLINT(cppcoreguidelines-no-malloc): utf8proc allocates with malloc
+  return out;
+}
 
 void enable(Normalization& how, const std::string& name) {
   if (name == "trim") {
@@ -99,6 +117,8 @@ void enable(Normalization& how, const std::string& name) {
     how.collapse_whitespace = true;
   } else if (name == "strip_punctuation") {
     how.strip_punctuation = true;
+  } else if (name == "nfkc_casefold") {
+    how.nfkc_casefold = true;
   } else {
     const std::string suggestion = closest_match(
         name, std::vector<std::string>(kNormalizerNames.begin(), kNormalizerNames.end()));
@@ -111,7 +131,9 @@ void enable(Normalization& how, const std::string& name) {
 
 }  // namespace
 
-std::string normalize(std::string_view text, const Normalization& how) {
+std::string normalize(std::string_view input, const Normalization& how) {
+  const std::string folded = how.nfkc_casefold ? nfkc_casefold(input) : std::string();
+  const std::string_view text = how.nfkc_casefold ? std::string_view(folded) : input;
   std::string out;
   out.reserve(text.size());
   bool in_space_run = false;

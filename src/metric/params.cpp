@@ -29,7 +29,7 @@ std::optional<std::string> as_text(const nlohmann::json& value) {
   return std::nullopt;
 }
 
-const std::vector<std::string> kCommonKeys = {"name", "threshold"};
+const std::vector<std::string> kCommonKeys = {"name", "threshold", "higher_is_better"};
 
 }  // namespace
 

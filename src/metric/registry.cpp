@@ -36,10 +36,12 @@ const MetricInfo* find_metric(const std::string& name) {
 const std::vector<MetricInfo>& metric_registry() {
   static const std::vector<MetricInfo> registry = {
       {"exact_match", "1 if the output equals a reference after normalization, else 0",
-       "normalize: trim|lower|collapse_whitespace|strip_punctuation or a list (default [trim])",
+       "normalize: trim|lower|collapse_whitespace|strip_punctuation|nfkc_casefold or a list "
+       "(default [trim])",
        &make_exact_match},
       {"contains", "1 if a non-empty reference occurs in the output after normalization, else 0",
-       "normalize: trim|lower|collapse_whitespace|strip_punctuation or a list (default [lower])",
+       "normalize: trim|lower|collapse_whitespace|strip_punctuation|nfkc_casefold or a list "
+       "(default [lower])",
        &make_contains},
       {"regex", "1 if the RE2 pattern matches anywhere in the output, else 0",
        "pattern: RE2 regular expression (required); negate: true scores 1 on no match",
@@ -48,7 +50,8 @@ const std::vector<MetricInfo>& metric_registry() {
        "threshold: pass when latency <= threshold (no pass flag without one)", &make_latency},
       {"starts_with",
        "1 if the output starts with a non-empty reference after normalization, else 0",
-       "normalize: trim|lower|collapse_whitespace|strip_punctuation or a list (default [trim, "
+       "normalize: trim|lower|collapse_whitespace|strip_punctuation|nfkc_casefold or a list "
+       "(default [trim, "
        "lower])",
        &make_starts_with},
       {"f1", "SQuAD v1.1 token F1 (0..1) against the best reference, as evaluate-v1.1.py",
@@ -61,7 +64,8 @@ const std::vector<MetricInfo>& metric_registry() {
       {"rouge", "ROUGE F-measure (0..1) as rouge-score, no stemming; best over the references",
        "type: rouge1|rouge2|rougeL (default rougeL)", &make_rouge},
       {"levenshtein", "1 - edit distance / longer length, over code points (0..1); best reference",
-       "normalize: trim|lower|collapse_whitespace|strip_punctuation or a list (default [trim])",
+       "normalize: trim|lower|collapse_whitespace|strip_punctuation|nfkc_casefold or a list "
+       "(default [trim])",
        &make_levenshtein},
       {"json_valid", "1 if the output is JSON (or holds a ``` fenced JSON block), else 0",
        "allow_fence: accept a ``` fenced block (default true)", &make_json_valid},
@@ -76,9 +80,14 @@ const std::vector<MetricInfo>& metric_registry() {
       {"choice", "1 if the multiple-choice letter in the output is the reference's, else 0",
        "choices: the letters (default ABCDE)", &make_choice},
       {"length", "length of the output in code points or words (lower is better)",
-       "unit: chars|words (default chars); threshold: pass when length <= threshold", &make_length},
+       "unit: chars|words (default chars); min, max: pass within [min, max]; or threshold as max",
+       &make_length},
       {"tokens", "completion tokens the endpoint reported (lower is better)",
        "threshold: pass when tokens <= threshold", &make_tokens},
+      {"cost",
+       "US dollars the response cost: reported usage x the provider's pricing (lower is "
+       "better)",
+       "threshold: pass when cost <= threshold; needs providers[].pricing", &make_cost},
   };
   return registry;
 }
@@ -96,8 +105,12 @@ std::unique_ptr<Metric> make_metric(const MetricConfig& config) {
   if (name.empty()) {
     throw ParamError("name", "expected a non-empty string");
   }
-  const MetricSpec spec{name, params.get_optional_number("threshold"), params};
-  return info->make(spec);
+  const MetricSpec spec{name, params.get_optional_number("threshold"), params, config.base_dir};
+  std::unique_ptr<Metric> metric = info->make(spec);
+  if (params.has("higher_is_better")) {
+    metric->set_higher_is_better(params.get_bool("higher_is_better", true));
+  }
+  return metric;
 }
 
 }  // namespace promptbench

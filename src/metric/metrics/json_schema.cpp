@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // json_schema: 1 when the output's JSON validates against a JSON Schema file (valijson).
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -31,8 +32,9 @@ valijson::SchemaParser::Version draft_of(const nlohmann::json& document) {
 }
 
 /// Reads and compiles the schema; every failure is a ParamError on `schema`.
-std::unique_ptr<valijson::Schema> load_schema(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+std::unique_ptr<valijson::Schema> load_schema(const std::filesystem::path& base_dir,
+                                              const std::string& path) {
+  std::ifstream in(base_dir / path, std::ios::binary);
   if (!in) {
     throw ParamError("schema", fmt::format("cannot read the schema file '{}'", path));
   }
@@ -89,11 +91,10 @@ std::unique_ptr<Metric> make_json_schema(const MetricSpec& spec) {
   if (!spec.params.has("schema")) {
     throw ParamError("schema", "missing required parameter 'schema'");
   }
-  // TODO(config): relative paths resolve against the working directory; the config loader
-  // should resolve them against the config file's directory before this runs.
+  // A relative path is relative to the config file, like every path in the config.
   const std::string path = spec.params.get_string("schema", "");
   const bool allow_fence = spec.params.get_bool("allow_fence", true);
-  return std::make_unique<JsonSchema>(spec, load_schema(path), allow_fence);
+  return std::make_unique<JsonSchema>(spec, load_schema(spec.base_dir, path), allow_fence);
 }
 
 }  // namespace promptbench

@@ -25,5 +25,6 @@ namespace promptbench {
 [[nodiscard]] std::unique_ptr<Metric> make_choice(const MetricSpec& spec);
 [[nodiscard]] std::unique_ptr<Metric> make_length(const MetricSpec& spec);
 [[nodiscard]] std::unique_ptr<Metric> make_tokens(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_cost(const MetricSpec& spec);
 
 }  // namespace promptbench

@@ -34,7 +34,21 @@ TEST(Length, IsLowerIsBetterWithTheThresholdAsAMaximum) {
 TEST(Length, ChecksItsParameters) {
   EXPECT_EQ(param_error("length", {{"unit", "tokens"}}),
             "unit: expected chars or words, got 'tokens'");
-  EXPECT_EQ(param_error("length", {{"max", 10}}), "max: unknown parameter 'max'");
+  EXPECT_EQ(param_error("length", {{"size", 10}}), "size: unknown parameter 'size'");
+  EXPECT_EQ(param_error("length", {{"min", 5}, {"max", 2}}), "max: max (2) is below min (5)");
+  EXPECT_EQ(param_error("length", {{"max", 5}, {"threshold", 2}}),
+            "threshold: use either threshold or min/max, not both");
+}
+
+TEST(Length, MinAndMaxMakeThePassFlagARange) {
+  const auto metric = metric_named("length", {{"unit", "words"}, {"min", 2}, {"max", 3}});
+  EXPECT_EQ(score_with(*metric, "one", nullptr)->pass, false);
+  EXPECT_EQ(score_with(*metric, "one two", nullptr)->pass, true);
+  EXPECT_EQ(score_with(*metric, "one two three", nullptr)->pass, true);
+  EXPECT_EQ(score_with(*metric, "one two three four", nullptr)->pass, false);
+  const auto at_least = metric_named("length", {{"min", 3}});
+  EXPECT_EQ(score_with(*at_least, "ab", nullptr)->pass, false);
+  EXPECT_EQ(score_with(*at_least, "abcdef", nullptr)->pass, true);
 }
 
 }  // namespace

@@ -50,6 +50,24 @@ TEST(Normalize, TrimsAllWhitespaceToEmpty) {
   EXPECT_EQ(normalize(" \n\u00a0 ", only_trim()), "");
 }
 
+TEST(Normalize, NfkcCasefoldFoldsCompatibilityForms) {
+  Normalization how;
+  how.nfkc_casefold = true;
+  // U+FB01 ligature fi, full-width letters, superscript two, a soft hyphen (ignorable).
+  EXPECT_EQ(normalize("\ufb01ne \uff21\uff22C x\u00b2 co\u00adop", how), "fine abc x2 coop");
+  // Decomposed e + combining acute composes to the precomposed form.
+  EXPECT_EQ(normalize("Cafe\u0301", how), "caf\u00e9");
+  // Without it, lower alone keeps the superscript and the full-width letters.
+  EXPECT_EQ(normalize("x\u00b2 \uff21", only_lower()), "x\u00b2 \uff41");
+}
+
+TEST(Normalize, NfkcCasefoldLeavesInvalidUtf8Alone) {
+  Normalization how;
+  how.nfkc_casefold = true;
+  how.trim = true;
+  EXPECT_EQ(normalize(" A\xff ", how), "A\xff");
+}
+
 TEST(Normalize, LowersAccentedCapitals) {
   EXPECT_EQ(normalize("ÉCOLE", only_lower()), "école");
 }
