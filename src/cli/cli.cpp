@@ -65,6 +65,8 @@ int run_cli(int argc, char** argv) {
   app.fallthrough(false);
   cli::CommandState state;
   cli::setup_eval(app, state);
+  cli::setup_compare(app, state);
+  cli::setup_report(app, state);
   cli::setup_validate(app, state);
   cli::setup_render(app, state);
   cli::setup_metrics(app, state);

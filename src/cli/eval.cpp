@@ -35,6 +35,7 @@ struct EvalOptions {
   std::string max_errors;
   ColorMode color = ColorMode::automatic;
   ColorMode progress = ColorMode::automatic;
+  FormatPaths formats;  ///< --junit/--md/--csv PATH, written after the JSON report
 };
 
 std::atomic<int> g_interrupts{0};
@@ -180,6 +181,7 @@ int run_eval_command(const EvalOptions& options) {
     print_summary_table(std::cout, summary, use_color(options.color, STDOUT_FILENO));
     std::cout << fmt::format("report: {}\n", options.output);
   }
+  write_eval_formats(options.output, options.formats);  // from the report just written
   if (summary.run.stop_reason == "interrupted") {
     std::cerr << fmt::format(
         "promptbench: interrupted: partial report written to {}; run the same command again "
@@ -230,6 +232,7 @@ void setup_eval(CLI::App& app, CommandState& state) {
       ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case));
   eval->add_option("--progress", options->progress, "Progress bar: auto, always or never")
       ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case));
+  add_format_options(*eval, options->formats);
   eval->callback([options, &state] { state.exit_code = run_eval_command(*options); });
 }
 

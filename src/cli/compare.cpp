@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: Apache-2.0
+// `promptbench compare BASE.json CAND.json`: paired comparison of two reports; exit 1 on a
+// significant regression with --fail-on-regression.
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "promptbench/cli.hpp"
+#include "promptbench/compare.hpp"
+#include "promptbench/error.hpp"
+
+namespace promptbench::cli {
+
+namespace {
+
+enum class CompareFormat { text, md, json };
+
+struct CompareCommandOptions {
+  std::string base;
+  std::string candidate;
+  std::vector<std::string> metrics;
+  std::vector<std::string> variants;  ///< "A:B"
+  double alpha = 0.05;
+  double min_effect = 0;
+  double min_overlap = 0.5;
+  bool fail_on_regression = false;
+  CompareFormat format = CompareFormat::text;
+};
+
+VariantPair parse_pair(const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size() ||
+      text.find(':', colon + 1) != std::string::npos) {
+    throw UserError(fmt::format(
+        "--variant: expected BASE_ID:CANDIDATE_ID (e.g. terse/local:terse/local), got '{}'", text));
+  }
+  return {text.substr(0, colon), text.substr(colon + 1)};
+}
+
+int run_compare(const CompareCommandOptions& options) {
+  CompareOptions compare;
+  compare.metrics = options.metrics;
+  for (const std::string& pair : options.variants) {
+    compare.variants.push_back(parse_pair(pair));
+  }
+  compare.min_overlap = options.min_overlap;
+  compare.comparison.alpha = options.alpha;
+  compare.comparison.min_effect = options.min_effect;
+
+  const auto base = open_report_file(options.base);
+  const auto candidate = open_report_file(options.candidate);
+  const ReportComparison result = compare_reports(*base, *candidate, compare);
+  for (const std::string& warning : result.warnings) {
+    std::cerr << "promptbench: warning: " << warning << "\n";
+  }
+  switch (options.format) {
+    case CompareFormat::text:
+      std::cout << comparison_text(result, compare);
+      break;
+    case CompareFormat::md:
+      std::cout << comparison_markdown(result, compare);
+      break;
+    case CompareFormat::json:
+      std::cout << comparison_json(result, compare).dump(2) << "\n";
+      break;
+  }
+  if (!options.fail_on_regression || !result.regressed()) {
+    return kExitOk;
+  }
+  for (const Comparison& c : result.comparisons) {
+    if (c.verdict == Verdict::worse) {
+      std::cerr << fmt::format(
+          "promptbench: regression: {} {} -> {}: mean {:+.4g} (95% CI [{:.4g}, {:.4g}]), p = "
+          "{:.3g} "
+          "after Holm\n",
+          c.metric, c.baseline, c.variant, c.mean_diff, c.ci95.low, c.ci95.high, c.p_adjusted);
+    }
+  }
+  return kExitGateFailed;
+}
+
+}  // namespace
+
+void setup_compare(CLI::App& app, CommandState& state) {
+  auto options = std::make_shared<CompareCommandOptions>();
+  CLI::App* compare = app.add_subcommand("compare",
+                                         "Paired comparison of two reports (exit 1 on a regression "
+                                         "with --fail-on-regression)");
+  compare->add_option("base", options->base, "The baseline report JSON")
+      ->required()
+      ->type_name("BASE.json");
+  compare->add_option("candidate", options->candidate, "The candidate report JSON")
+      ->required()
+      ->type_name("CAND.json");
+  compare
+      ->add_option("--metric", options->metrics,
+                   "Compare only this metric (repeatable; default: every metric in both)")
+      ->allow_extra_args(false);
+  compare
+      ->add_option("--variant", options->variants,
+                   "Variant A of BASE against variant B of CAND, as A:B (repeatable; default: "
+                   "the same ids, or the only variant of each)")
+      ->allow_extra_args(false);
+  compare->add_option("--alpha", options->alpha, "Significance level after Holm's correction")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  compare
+      ->add_option("--min-effect", options->min_effect,
+                   "Differences smaller than this (absolute, in the metric's unit) never count")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  compare
+      ->add_option("--min-overlap", options->min_overlap,
+                   "Fraction of the smaller report's cases that must be in both (0..1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  compare->add_flag("--fail-on-regression", options->fail_on_regression,
+                    "Exit 1 when a metric is significantly worse in CAND");
+  const std::map<std::string, CompareFormat> formats = {
+      {"text", CompareFormat::text}, {"md", CompareFormat::md}, {"json", CompareFormat::json}};
+  compare->add_option("--format", options->format, "Output: text, md or json")
+      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+  compare->callback([options, &state] { state.exit_code = run_compare(*options); });
+}
+
+}  // namespace promptbench::cli

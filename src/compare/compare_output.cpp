@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+// What `compare` prints: an aligned text table, Markdown, or JSON in the report's
+// `comparisons` shape.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "promptbench/compare.hpp"
+#include "report/render_support.hpp"
+
+namespace promptbench {
+
+namespace {
+
+std::string number(double value) {
+  return report::format_number(value);
+}
+
+std::string signed_number(double value) {
+  return std::isfinite(value) && value > 0 ? "+" + number(value) : number(value);
+}
+
+std::string p_value(double p) {
+  if (!std::isfinite(p)) {
+    return "-";
+  }
+  return p < 0.0001 ? "<0.0001" : fmt::format("{:.4f}", p);
+}
+
+std::string overlap_line(const ReportComparison& r) {
+  return fmt::format("{} case{} in both, {} only in {}, {} only in {}", r.overlap.common,
+                     r.overlap.common == 1 ? "" : "s", r.overlap.only_base, r.base_name,
+                     r.overlap.only_candidate, r.candidate_name);
+}
+
+std::string tally(const ReportComparison& r, const CompareOptions& options) {
+  std::size_t worse = 0;
+  std::size_t better = 0;
+  for (const Comparison& c : r.comparisons) {
+    worse += c.verdict == Verdict::worse ? 1 : 0;
+    better += c.verdict == Verdict::better ? 1 : 0;
+  }
+  const std::size_t same = r.comparisons.size() - worse - better;
+  std::string line = fmt::format(
+      "{} worse, {} better, {} no significant difference (alpha {:g} after Holm across {} "
+      "comparison{}",
+      worse, better, same, options.comparison.alpha, r.comparisons.size(),
+      r.comparisons.size() == 1 ? "" : "s");
+  if (options.comparison.min_effect > 0) {
+    line += fmt::format(", minimum effect {:g}", options.comparison.min_effect);
+  }
+  return line + ")";
+}
+
+/// Columns on a terminal: code points, not bytes ("Δ" is two bytes, one column).
+std::size_t display_width(const std::string& text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+std::string pad(const std::string& text, std::size_t width) {
+  const std::size_t shown = display_width(text);
+  return shown >= width ? text : text + std::string(width - shown, ' ');
+}
+
+}  // namespace
+
+std::string comparison_text(const ReportComparison& r, const CompareOptions& options) {
+  std::string out = fmt::format(
+      "base:      {} ({} cases)\ncandidate: {} ({} cases)\noverlap:   {}\n\n", r.base_name,
+      r.overlap.base_cases, r.candidate_name, r.overlap.candidate_cases, overlap_line(r));
+  std::vector<std::vector<std::string>> rows = {{"metric", "baseline", "candidate", "n", "Δ mean",
+                                                 "95% CI", "test", "p", "p (Holm)", "verdict"}};
+  for (const Comparison& c : r.comparisons) {
+    rows.push_back({c.metric, c.baseline, c.variant, std::to_string(c.n),
+                    signed_number(c.mean_diff),
+                    fmt::format("[{}, {}]", number(c.ci95.low), number(c.ci95.high)), c.test,
+                    p_value(c.p_value), p_value(c.p_adjusted),
+                    std::string(to_string(c.verdict) == "no_significant_difference"
+                                    ? "no significant difference"
+                                    : to_string(c.verdict))});
+  }
+  std::vector<std::size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], display_width(row[i]));
+    }
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += i + 1 == row.size() ? row[i] : pad(row[i], widths[i] + 2);
+    }
+    out += line + "\n";
+  }
+  return out + "\n" + tally(r, options) + "\n";
+}
+
+std::string comparison_markdown(const ReportComparison& r, const CompareOptions& options) {
+  nlohmann::ordered_json entries = nlohmann::ordered_json::array();
+  for (const Comparison& c : r.comparisons) {
+    entries.push_back(to_json(c));
+  }
+  return fmt::format(
+      "### promptbench compare\n\n{} (base, {} cases) → {} (candidate, {} cases): "
+      "{}.\n\n{}\n{}.\n",
+      markdown_cell(r.base_name), r.overlap.base_cases, markdown_cell(r.candidate_name),
+      r.overlap.candidate_cases, markdown_cell(overlap_line(r)), markdown_comparison_table(entries),
+      tally(r, options));
+}
+
+nlohmann::ordered_json comparison_json(const ReportComparison& r, const CompareOptions& options) {
+  nlohmann::ordered_json comparisons = nlohmann::ordered_json::array();
+  for (const Comparison& c : r.comparisons) {
+    comparisons.push_back(to_json(c));
+  }
+  return {{"base", {{"path", r.base_name}, {"cases", r.overlap.base_cases}}},
+          {"candidate", {{"path", r.candidate_name}, {"cases", r.overlap.candidate_cases}}},
+          {"overlap",
+           {{"common", r.overlap.common},
+            {"only_base", r.overlap.only_base},
+            {"only_candidate", r.overlap.only_candidate}}},
+          {"alpha", options.comparison.alpha},
+          {"min_effect", options.comparison.min_effect},
+          {"comparisons", std::move(comparisons)},
+          {"regression", r.regressed()}};
+}
+
+}  // namespace promptbench

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: Apache-2.0
+// compare_reports: choose the variant pairs and metrics, stream both reports' cases into
+// per-case scores (averaging repeats), check the overlap, and run the paired comparisons.
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "promptbench/compare.hpp"
+#include "promptbench/error.hpp"
+#include "report/render_support.hpp"
+
+namespace promptbench {
+
+namespace {
+
+using report::Json;
+
+struct Mean {
+  double sum = 0;
+  std::size_t count = 0;
+};
+
+/// One report's side: the case ids it holds and, for the variants and metrics compared,
+/// the per-case mean score.
+struct Side {
+  const ReportSource* report = nullptr;
+  std::set<std::string> ids;
+  /// variant -> metric -> case id -> running mean
+  std::map<std::string, std::map<std::string, std::map<std::string, Mean>>> scores;
+};
+
+std::vector<std::string> variant_ids(const ReportSource& report) {
+  std::vector<std::string> ids;
+  for (const Json& variant : report.head()["variants"]) {
+    ids.push_back(variant["id"].get<std::string>());
+  }
+  return ids;
+}
+
+const Json* find_variant(const ReportSource& report, const std::string& id) {
+  for (const Json& variant : report.head()["variants"]) {
+    if (variant["id"] == id) {
+      return &variant;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::string> metrics_of(const Json& variant) {
+  std::vector<std::string> names;
+  if (const auto metrics = variant.find("metrics"); metrics != variant.end()) {
+    for (const auto& [name, summary] : metrics->items()) {
+      names.push_back(name);
+    }
+  }
+  return names;
+}
+
+bool higher_is_better(const Json& variant, const std::string& metric) {
+  const auto metrics = variant.find("metrics");
+  if (metrics == variant.end() || !metrics->contains(metric)) {
+    return true;
+  }
+  return report::bool_at((*metrics)[metric], "higher_is_better", true);
+}
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  const std::string suggestion = closest_match(word, candidates);
+  return suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion);
+}
+
+void require_variant(const ReportSource& report, const std::string& id, const std::string& flag) {
+  if (find_variant(report, id) == nullptr) {
+    const auto ids = variant_ids(report);
+    throw UserError(fmt::format("{}: {} has no variant '{}'{}; it has: {}", flag, report.name(), id,
+                                did_you_mean(id, ids), fmt::join(ids, ", ")));
+  }
+}
+
+std::vector<VariantPair> choose_pairs(const ReportSource& base, const ReportSource& candidate,
+                                      const CompareOptions& options) {
+  if (!options.variants.empty()) {
+    for (const VariantPair& pair : options.variants) {
+      const std::string flag = fmt::format("--variant {}:{}", pair.baseline, pair.candidate);
+      require_variant(base, pair.baseline, flag);
+      require_variant(candidate, pair.candidate, flag);
+    }
+    return options.variants;
+  }
+  const auto base_ids = variant_ids(base);
+  const auto candidate_ids = variant_ids(candidate);
+  std::vector<VariantPair> pairs;
+  for (const std::string& id : base_ids) {
+    if (std::find(candidate_ids.begin(), candidate_ids.end(), id) != candidate_ids.end()) {
+      pairs.push_back({id, id});
+    }
+  }
+  if (pairs.empty() && base_ids.size() == 1 && candidate_ids.size() == 1) {
+    pairs.push_back({base_ids.front(), candidate_ids.front()});
+  }
+  if (pairs.empty()) {
+    throw UserError(fmt::format(
+        "no variant id is in both reports ({}: {}; {}: {}); choose the pair with --variant "
+        "BASE_ID:CANDIDATE_ID",
+        base.name(), fmt::join(base_ids, ", "), candidate.name(), fmt::join(candidate_ids, ", ")));
+  }
+  return pairs;
+}
+
+/// The metrics compared for `pair`: --metric's (each must be in both variants), else every
+/// metric both report, in the base report's order.
+std::vector<std::string> choose_metrics(const ReportSource& base, const ReportSource& candidate,
+                                        const VariantPair& pair, const CompareOptions& options) {
+  const auto base_metrics = metrics_of(*find_variant(base, pair.baseline));
+  const auto candidate_metrics = metrics_of(*find_variant(candidate, pair.candidate));
+  const auto has = [](const std::vector<std::string>& list, const std::string& name) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+  };
+  if (!options.metrics.empty()) {
+    for (const std::string& metric : options.metrics) {
+      for (const auto& [report, variant, list] :
+           {std::tuple{&base, &pair.baseline, &base_metrics},
+            std::tuple{&candidate, &pair.candidate, &candidate_metrics}}) {
+        if (!has(*list, metric)) {
+          throw UserError(
+              fmt::format("--metric {}: variant '{}' of {} has no metric '{}'{}; it "
+                          "has: {}",
+                          metric, *variant, report->name(), metric, did_you_mean(metric, *list),
+                          fmt::join(*list, ", ")));
+        }
+      }
+    }
+    return options.metrics;
+  }
+  std::vector<std::string> common;
+  for (const std::string& metric : base_metrics) {
+    if (has(candidate_metrics, metric)) {
+      common.push_back(metric);
+    }
+  }
+  if (common.empty()) {
+    throw UserError(
+        fmt::format("variant '{}' of {} and variant '{}' of {} have no metric in common",
+                    pair.baseline, base.name(), pair.candidate, candidate.name()));
+  }
+  return common;
+}
+
+/// Streams `side`'s cases: every id, and the scores of the wanted variants and metrics.
+void load_scores(Side& side, const std::map<std::string, std::vector<std::string>>& wanted) {
+  side.report->for_each_case([&](const Json& report_case) {
+    const std::string id = report::case_id(report_case);
+    side.ids.insert(id);
+    for (const Json& result : report_case["results"]) {
+      const auto variant = wanted.find(result["variant"].get<std::string>());
+      const auto scores = result.find("scores");
+      if (variant == wanted.end() || scores == result.end() || !scores->is_object()) {
+        continue;
+      }
+      for (const std::string& metric : variant->second) {
+        const auto score = scores->find(metric);
+        if (score != scores->end() && score->is_number()) {
+          Mean& mean = side.scores[variant->first][metric][id];
+          mean.sum += score->get<double>();
+          ++mean.count;
+        }
+      }
+    }
+  });
+}
+
+std::map<std::string, double> case_means(const Side& side, const std::string& variant,
+                                         const std::string& metric) {
+  std::map<std::string, double> means;
+  const auto v = side.scores.find(variant);
+  if (v == side.scores.end()) {
+    return means;
+  }
+  const auto m = v->second.find(metric);
+  if (m == v->second.end()) {
+    return means;
+  }
+  for (const auto& [id, mean] : m->second) {
+    means.emplace(id, mean.sum / static_cast<double>(mean.count));
+  }
+  return means;
+}
+
+CaseOverlap overlap_of(const Side& base, const Side& candidate) {
+  CaseOverlap overlap;
+  overlap.base_cases = base.ids.size();
+  overlap.candidate_cases = candidate.ids.size();
+  std::vector<std::string> common;
+  std::set_intersection(base.ids.begin(), base.ids.end(), candidate.ids.begin(),
+                        candidate.ids.end(), std::back_inserter(common));
+  overlap.common = common.size();
+  overlap.only_base = overlap.base_cases - overlap.common;
+  overlap.only_candidate = overlap.candidate_cases - overlap.common;
+  return overlap;
+}
+
+void check_overlap(const CaseOverlap& overlap, const ReportSource& base,
+                   const ReportSource& candidate, double min_overlap) {
+  const std::size_t smaller = std::min(overlap.base_cases, overlap.candidate_cases);
+  const double needed = min_overlap * static_cast<double>(smaller);
+  if (overlap.common > 0 && static_cast<double>(overlap.common) >= needed) {
+    return;
+  }
+  throw UserError(fmt::format(
+      "{} and {} have {} case{} in common ({} only in {}, {} only in {}); at least {:g}% of the "
+      "smaller report's {} cases must be in both (--min-overlap {:g}) for a paired comparison",
+      base.name(), candidate.name(), overlap.common, overlap.common == 1 ? "" : "s",
+      overlap.only_base, base.name(), overlap.only_candidate, candidate.name(), min_overlap * 100,
+      smaller, min_overlap));
+}
+
+void note_partial(const ReportSource& report, std::vector<std::string>& warnings) {
+  const Json run = report.head().value("run", Json::object());
+  if (!report::bool_at(run, "complete", true)) {
+    const std::string reason = report::text_at(run, "stop_reason");
+    warnings.push_back(fmt::format("{} is a partial report{}; only its finished cases are compared",
+                                   report.name(), reason.empty() ? "" : " (" + reason + ")"));
+  }
+}
+
+}  // namespace
+
+bool ReportComparison::regressed() const {
+  return std::any_of(comparisons.begin(), comparisons.end(),
+                     [](const Comparison& c) { return c.verdict == Verdict::worse; });
+}
+
+ReportComparison compare_reports(const ReportSource& base, const ReportSource& candidate,
+                                 const CompareOptions& options) {
+  const std::vector<VariantPair> pairs = choose_pairs(base, candidate, options);
+  std::vector<std::vector<std::string>> metrics;
+  std::map<std::string, std::vector<std::string>> wanted_base;
+  std::map<std::string, std::vector<std::string>> wanted_candidate;
+  for (const VariantPair& pair : pairs) {
+    metrics.push_back(choose_metrics(base, candidate, pair, options));
+    for (const std::string& metric : metrics.back()) {
+      wanted_base[pair.baseline].push_back(metric);
+      wanted_candidate[pair.candidate].push_back(metric);
+    }
+  }
+
+  Side base_side{&base, {}, {}};
+  Side candidate_side{&candidate, {}, {}};
+  load_scores(base_side, wanted_base);
+  load_scores(candidate_side, wanted_candidate);
+
+  ReportComparison result;
+  result.base_name = base.name();
+  result.candidate_name = candidate.name();
+  result.overlap = overlap_of(base_side, candidate_side);
+  check_overlap(result.overlap, base, candidate, options.min_overlap);
+  note_partial(base, result.warnings);
+  note_partial(candidate, result.warnings);
+
+  std::vector<PairedScores> inputs;
+  for (std::size_t p = 0; p < pairs.size(); ++p) {
+    for (const std::string& metric : metrics[p]) {
+      PairedScores scores;
+      scores.metric = metric;
+      scores.baseline = pairs[p].baseline;
+      scores.variant = pairs[p].candidate;
+      align_by_case_id(case_means(base_side, pairs[p].baseline, metric),
+                       case_means(candidate_side, pairs[p].candidate, metric), scores);
+      scores.pass_fail = is_pass_fail(scores.baseline_scores, scores.variant_scores);
+      scores.higher_is_better = higher_is_better(*find_variant(base, pairs[p].baseline), metric);
+      inputs.push_back(std::move(scores));
+    }
+  }
+  result.comparisons = compare_all(inputs, options.comparison);
+  return result;
+}
+
+}  // namespace promptbench

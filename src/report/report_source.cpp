@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reading reports for the renderers and `compare`: the head in memory, the cases streamed
+// (a parse callback hands each case over and drops it), both checked with located messages.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "promptbench/error.hpp"
+#include "promptbench/report.hpp"
+#include "promptbench/report_formats.hpp"
+
+namespace promptbench {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+using CaseVisitor = std::function<void(const Json&)>;
+
+std::string type_name(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::boolean:
+      return "a boolean";
+    case Json::value_t::string:
+      return "a string";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::object:
+      return "an object";
+    default:
+      return "a number";
+  }
+}
+
+[[noreturn]] void fail(const std::string& name, const std::string& field,
+                       const std::string& message) {
+  throw UserError(SourceLocation{name, 0, 0}, field, message);
+}
+
+void expect(bool ok, const Json& value, const std::string& name, const std::string& field,
+            const char* expected) {
+  if (!ok) {
+    fail(name, field, fmt::format("expected {}, got {}", expected, type_name(value)));
+  }
+}
+
+/// `object[key]` must be absent or null, or pass `ok`.
+template <typename Check>
+void optional_field(const Json& object, const char* key, const std::string& name,
+                    const std::string& field, const char* expected, Check ok) {
+  const auto it = object.find(key);
+  if (it != object.end() && !it->is_null()) {
+    expect(ok(*it), *it, name, field.empty() ? key : field + "." + key, expected);
+  }
+}
+
+void check_result(const Json& result, const std::string& name, const std::string& field) {
+  expect(result.is_object(), result, name, field, "an object");
+  const auto variant = result.find("variant");
+  if (variant == result.end()) {
+    fail(name, field, "missing field \"variant\"");
+  }
+  expect(variant->is_string(), *variant, name, field + ".variant", "a string");
+  for (const char* key : {"output", "extracted"}) {
+    optional_field(result, key, name, field, "a string or null",
+                   [](const Json& v) { return v.is_string(); });
+  }
+  optional_field(result, "error", name, field, "an object or null",
+                 [](const Json& v) { return v.is_object(); });
+  optional_field(result, "latency_ms", name, field, "a number or null",
+                 [](const Json& v) { return v.is_number(); });
+  optional_field(result, "repeat", name, field, "a non-negative integer",
+                 [](const Json& v) { return v.is_number_integer() && v >= 0; });
+  optional_field(result, "cached", name, field, "a boolean",
+                 [](const Json& v) { return v.is_boolean(); });
+  optional_field(result, "scores", name, field, "an object",
+                 [](const Json& v) { return v.is_object(); });
+  optional_field(result, "pass", name, field, "an object",
+                 [](const Json& v) { return v.is_object(); });
+  if (const auto scores = result.find("scores"); scores != result.end() && scores->is_object()) {
+    for (const auto& [metric, score] : scores->items()) {
+      expect(score.is_number() || score.is_null(), score, name,
+             fmt::format("{}.scores.{}", field, metric), "a number or null");
+    }
+  }
+  if (const auto pass = result.find("pass"); pass != result.end() && pass->is_object()) {
+    for (const auto& [metric, flag] : pass->items()) {
+      expect(flag.is_boolean(), flag, name, fmt::format("{}.pass.{}", field, metric), "a boolean");
+    }
+  }
+}
+
+/// Reads `path` with a parse callback: cases (the objects of the top-level "cases" array)
+/// go to `visit` (when given) and are dropped; the rest is returned.
+Json parse_streaming(const std::filesystem::path& path, const CaseVisitor* visit) {
+  const std::string name = path.string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    fail(name, "", fmt::format("cannot read the report: {}", std::strerror(errno)));
+  }
+  std::string top_key;
+  std::size_t index = 0;
+  const auto callback = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    if (depth == 1 && event == Json::parse_event_t::key) {
+      top_key = parsed.get<std::string>();
+      return true;
+    }
+    if (depth != 2 || top_key != "cases") {
+      return true;
+    }
+    if (event == Json::parse_event_t::object_end) {
+      check_report_case(parsed, index++, name);
+      if (visit != nullptr) {
+        (*visit)(parsed);
+      }
+      return false;
+    }
+    if (event == Json::parse_event_t::value || event == Json::parse_event_t::array_end) {
+      expect(false, parsed, name, fmt::format("cases[{}]", index), "an object");
+    }
+    return true;
+  };
+  try {
+    return Json::parse(in, callback);
+  } catch (const Json::parse_error& e) {
+    // e.byte is the 1-based offset of the offending byte; turn it into line and column.
+    std::ifstream again(path, std::ios::binary);
+    std::string text(e.byte, '\0');
+    again.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(again.gcount()));
+    const SourceLocation where =
+        location_of_offset(name, text, e.byte > 0 ? std::min(e.byte - 1, text.size()) : 0);
+    std::string message = e.what();
+    if (const auto colon = message.find(": "); colon != std::string::npos) {
+      message = message.substr(colon + 2);  // drop nlohmann's "[json.exception.parse_error.101]"
+    }
+    throw UserError(where, "", "not a valid JSON report: " + message);
+  }
+}
+
+class FileReport : public ReportSource {
+ public:
+  explicit FileReport(std::filesystem::path path)
+      : m_path(std::move(path)), m_head(parse_streaming(m_path, nullptr)) {
+    check_report_head(m_head, m_path.string());
+  }
+
+  const std::string& name() const override { return m_name; }
+  const Json& head() const override { return m_head; }
+
+  void for_each_case(const CaseVisitor& visit) const override { parse_streaming(m_path, &visit); }
+
+ private:
+  std::filesystem::path m_path;
+  std::string m_name = m_path.string();
+  Json m_head;
+};
+
+class MemoryReport : public ReportSource {
+ public:
+  MemoryReport(Json report, std::string name) : m_name(std::move(name)) {
+    if (report.is_object()) {
+      if (const auto cases = report.find("cases"); cases != report.end() && cases->is_array()) {
+        m_cases = std::move(*cases);
+        report.erase("cases");
+        report["cases"] = Json::array();
+      }
+    }
+    m_head = std::move(report);
+    check_report_head(m_head, m_name);
+    for (std::size_t i = 0; i < m_cases.size(); ++i) {
+      check_report_case(m_cases[i], i, m_name);
+    }
+  }
+
+  const std::string& name() const override { return m_name; }
+  const Json& head() const override { return m_head; }
+
+  void for_each_case(const CaseVisitor& visit) const override {
+    for (const Json& c : m_cases) {
+      visit(c);
+    }
+  }
+
+ private:
+  std::string m_name;
+  Json m_head;
+  Json m_cases = Json::array();
+};
+
+}  // namespace
+
+void check_report_head(const Json& head, const std::string& name) {
+  expect(head.is_object(), head, name, "", "a JSON object (a promptbench report)");
+  const auto version = head.find("schema_version");
+  if (version == head.end()) {
+    fail(name, "", "missing field \"schema_version\" (not a promptbench report?)");
+  }
+  if (*version != kReportSchemaVersion) {
+    fail(name, "schema_version",
+         fmt::format("unsupported version {} (this promptbench reads version {})", version->dump(),
+                     kReportSchemaVersion));
+  }
+  const auto variants = head.find("variants");
+  if (variants == head.end()) {
+    fail(name, "", "missing field \"variants\"");
+  }
+  expect(variants->is_array(), *variants, name, "variants", "an array");
+  for (std::size_t v = 0; v < variants->size(); ++v) {
+    const Json& variant = (*variants)[v];
+    const std::string field = fmt::format("variants[{}]", v);
+    expect(variant.is_object(), variant, name, field, "an object");
+    const auto id = variant.find("id");
+    if (id == variant.end()) {
+      fail(name, field, "missing field \"id\"");
+    }
+    expect(id->is_string(), *id, name, field + ".id", "a string");
+    optional_field(variant, "metrics", name, field, "an object",
+                   [](const Json& m) { return m.is_object(); });
+    if (const auto metrics = variant.find("metrics");
+        metrics != variant.end() && metrics->is_object()) {
+      for (const auto& [metric, summary] : metrics->items()) {
+        expect(summary.is_object(), summary, name, field + ".metrics." + metric, "an object");
+      }
+    }
+  }
+  for (const char* key : {"comparisons", "gates", "cases"}) {
+    optional_field(head, key, name, "", "an array", [](const Json& v) { return v.is_array(); });
+    if (const auto list = head.find(key); list != head.end() && list->is_array()) {
+      for (std::size_t i = 0; i < list->size() && std::string_view(key) != "cases"; ++i) {
+        expect((*list)[i].is_object(), (*list)[i], name, fmt::format("{}[{}]", key, i),
+               "an object");
+      }
+    }
+  }
+  optional_field(head, "run", name, "", "an object", [](const Json& v) { return v.is_object(); });
+}
+
+void check_report_case(const Json& report_case, std::size_t index, const std::string& name) {
+  const std::string field = fmt::format("cases[{}]", index);
+  expect(report_case.is_object(), report_case, name, field, "an object");
+  const auto id = report_case.find("id");
+  if (id == report_case.end()) {
+    fail(name, field, "missing field \"id\"");
+  }
+  expect(id->is_string() || id->is_number_integer(), *id, name, field + ".id",
+         "a string or an integer");
+  const auto results = report_case.find("results");
+  if (results == report_case.end()) {
+    fail(name, field, "missing field \"results\"");
+  }
+  expect(results->is_array(), *results, name, field + ".results", "an array");
+  for (std::size_t r = 0; r < results->size(); ++r) {
+    check_result((*results)[r], name, fmt::format("{}.results[{}]", field, r));
+  }
+}
+
+std::unique_ptr<ReportSource> open_report_file(const std::filesystem::path& path) {
+  return std::make_unique<FileReport>(path);
+}
+
+std::unique_ptr<ReportSource> report_from_json(Json report, std::string name) {
+  return std::make_unique<MemoryReport>(std::move(report), std::move(name));
+}
+
+}  // namespace promptbench
