@@ -86,11 +86,21 @@ struct MetricConfig {
   SourceLocation where;
 };
 
+/// The largest `repeat:` / --repeat.
+inline constexpr int kMaxRepeat = 1000;
+
+/// What a gate holds against its bounds (`on:`).
+enum class GateOn {
+  mean,    ///< the mean (default)
+  ci_low,  ///< the pessimistic end of the 95% interval: ci_low for `min`, ci_high for `max`
+};
+
 struct GateConfig {
   std::string metric;
   std::optional<double> min;
   std::optional<double> max;
   std::string variant;  ///< restrict to one variant id; empty = every variant
+  GateOn on = GateOn::mean;
   std::string field;
   SourceLocation where;
 };
@@ -107,6 +117,11 @@ struct Config {
   std::vector<MetricConfig> metrics;
   std::vector<GateConfig> gates;
   int concurrency = 32;  ///< global limit on requests in flight (-j)
+  /// The variant the others are compared with: a variant id ("prompt/provider") or a prompt
+  /// id (that prompt on the first provider run); empty = the first variant run.
+  std::string baseline;
+  SourceLocation baseline_where;
+  int repeat = 1;  ///< samples per case and variant (--repeat overrides)
 };
 
 /// Reads and checks a config file (YAML or JSON, by extension; `.json` is JSON).
@@ -117,6 +132,12 @@ struct Config {
 /// The config file `eval` uses when none is given: promptbench.yaml, .yml, then .json in
 /// `dir`. Throws UserError when none exists.
 [[nodiscard]] std::filesystem::path find_default_config(const std::filesystem::path& dir);
+
+/// A gate from `eval --gate`: "METRIC>=X" or "METRIC<=X", optionally "VARIANT:METRIC>=X"
+/// (the variant id is everything before the last ':'); held against the mean. Throws
+/// UserError naming the flag for malformed text, a metric not in `config` or a variant it
+/// cannot run.
+[[nodiscard]] GateConfig parse_gate_flag(const Config& config, const std::string& text);
 
 /// "60s", "500ms", "2m", "1h" or a plain number of seconds.
 [[nodiscard]] std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);

@@ -54,9 +54,19 @@ struct GateResult {
   std::string variant;
   std::optional<double> min;
   std::optional<double> max;
-  std::optional<double> value;  ///< absent when the variant has no score for the metric
+  std::string on = "mean";       ///< "mean" or "ci_low" (then `max` is held against ci_high)
+  std::optional<double> value;   ///< the mean; absent when the variant has no score for the metric
+  std::optional<double> ci_low;  ///< the metric's 95% interval
+  std::optional<double> ci_high;
   bool passed = false;
+  /// How far the figure held against a bound lies on the wrong side of it; absent when the
+  /// gate passed or there is no score.
+  std::optional<double> shortfall;
 };
+
+/// Why a gate failed, for people: "chat/local exact_match: ci_low 0.7512 < min 0.8 (short by
+/// 0.04883)" or "chat/local exact_match: no score (min 0.8)".
+[[nodiscard]] std::string describe_gate_failure(const GateResult& gate);
 
 struct RunInfo {
   std::string name;
@@ -68,6 +78,8 @@ struct RunInfo {
   std::string dataset_path;
   std::string dataset_sha256;
   std::size_t dataset_cases = 0;
+  int repeat = 1;          ///< samples per case and variant
+  std::uint64_t seed = 0;  ///< of the bootstrap intervals and permutation tests
 };
 
 struct ReportSummary {

@@ -54,7 +54,10 @@ struct RunOptions {
   /// becomes non-zero and lets those in flight finish within `grace`.
   const std::atomic<int>* interrupts = nullptr;
   std::chrono::milliseconds grace{10'000};
-  std::uint64_t seed = 0;  ///< backoff jitter
+  /// Backoff jitter, bootstrap intervals and permutation tests (the report's run.seed).
+  std::uint64_t seed = 0;
+  /// Samples per case and variant (--repeat); 0 = the config's `repeat`.
+  int repeat = 0;
 };
 
 struct Progress {

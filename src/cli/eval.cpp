@@ -2,6 +2,7 @@
 // `promptbench eval`: run the evaluation, write the report, print the summary, apply gates.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -33,6 +34,8 @@ struct EvalOptions {
   bool no_cache = false;
   std::string cache = ".promptbench/cache.db";
   std::string max_errors;
+  std::vector<std::string> gates;  ///< --gate, added to the config's
+  int repeat = 0;                  ///< --repeat; 0 = the config's
   ColorMode color = ColorMode::automatic;
   ColorMode progress = ColorMode::automatic;
   FormatPaths formats;  ///< --junit/--md/--csv PATH, written after the JSON report
@@ -124,8 +127,11 @@ int dry_run(const Config& config, const RunOptions& run, bool quiet) {
   const auto variants = plan_variants(config, run.prompt_ids, run.provider_ids);
   const Preflight checked = preflight(config, variants, run.limit);
   if (!quiet) {
-    std::cout << fmt::format("dry run: {} cases x {} variants = {} requests; nothing sent\n",
-                             checked.cases, variants.size(), checked.cases * variants.size());
+    const auto repeat = static_cast<std::size_t>(run.repeat > 0 ? run.repeat : config.repeat);
+    std::cout << fmt::format("dry run: {} cases x {} variants{} = {} requests; nothing sent\n",
+                             checked.cases, variants.size(),
+                             repeat > 1 ? fmt::format(" x {} repeats", repeat) : "",
+                             checked.cases * variants.size() * repeat);
     for (const auto& variant : variants) {
       const auto& provider = config.providers[variant.provider];
       std::cout << fmt::format("  {}  -> {} ({})\n", variant.id, provider.base_url, provider.model);
@@ -135,8 +141,12 @@ int dry_run(const Config& config, const RunOptions& run, bool quiet) {
 }
 
 int run_eval_command(const EvalOptions& options) {
-  const Config config = load_config(resolve_config_path(options.config));
+  Config config = load_config(resolve_config_path(options.config));
+  for (const std::string& gate : options.gates) {
+    config.gates.push_back(parse_gate_flag(config, gate));
+  }
   RunOptions run;
+  run.repeat = options.repeat;
   run.output = options.output;
   run.concurrency = options.concurrency;
   if (options.limit > 0) {
@@ -189,12 +199,15 @@ int run_eval_command(const EvalOptions& options) {
         options.output);
     return kExitInterrupted;
   }
+  const auto failed = static_cast<std::size_t>(std::count_if(
+      summary.gates.begin(), summary.gates.end(), [](const GateResult& g) { return !g.passed; }));
   for (const auto& gate : summary.gates) {
     if (!gate.passed) {
-      return kExitGateFailed;
+      std::cerr << fmt::format("promptbench: gate failed ({} of {}): {}\n", failed,
+                               summary.gates.size(), describe_gate_failure(gate));
     }
   }
-  return kExitOk;
+  return failed > 0 ? kExitGateFailed : kExitOk;
 }
 
 }  // namespace
@@ -226,6 +239,14 @@ void setup_eval(CLI::App& app, CommandState& state) {
       ->capture_default_str();
   eval->add_option("--max-errors", options->max_errors,
                    "Stop with exit 3 when request errors exceed N, or P% of all requests");
+  eval->add_option("--gate", options->gates,
+                   "Fail (exit 1) unless METRIC>=X or METRIC<=X holds for every variant, or "
+                   "VARIANT:METRIC>=X for one (repeatable; on the mean)")
+      ->allow_extra_args(false);
+  eval->add_option("--repeat", options->repeat,
+                   "Samples per case and variant (default: the config's repeat, else 1); "
+                   "statistics average each case's samples first")
+      ->check(CLI::Range(1, kMaxRepeat));
   const std::map<std::string, ColorMode> modes = {
       {"auto", ColorMode::automatic}, {"always", ColorMode::always}, {"never", ColorMode::never}};
   eval->add_option("--color", options->color, "Colour output: auto, always or never")

@@ -334,7 +334,7 @@ std::string metric_report_name(const MetricConfig& metric) {
 }
 
 GateConfig read_gate(const Field& field) {
-  field.expect_object({"metric", "min", "max", "variant"});
+  field.expect_object({"metric", "min", "max", "variant", "on"});
   GateConfig gate;
   gate.field = field.path();
   gate.where = field.where();
@@ -351,7 +351,52 @@ GateConfig read_gate(const Field& field) {
   if (auto variant = field.find("variant")) {
     gate.variant = variant->as_nonempty_string();
   }
+  if (auto on = field.find("on")) {
+    const std::string basis = on->as_string();
+    if (basis != "mean" && basis != "ci_low") {
+      const std::string suggestion = closest_match(basis, {"mean", "ci_low"});
+      on->fail(
+          fmt::format("expected mean or ci_low, got '{}'{}", basis,
+                      suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
+    }
+    gate.on = basis == "ci_low" ? GateOn::ci_low : GateOn::mean;
+  }
   return gate;
+}
+
+/// Every "prompt/provider" id the config can run.
+std::vector<std::string> variant_ids(const Config& config) {
+  std::vector<std::string> ids;
+  for (const auto& prompt : config.prompts) {
+    for (const auto& provider : config.providers) {
+      ids.push_back(prompt.id + "/" + provider.id);
+    }
+  }
+  return ids;
+}
+
+/// A reference to a variant (`baseline:`, a gate's `variant:`) must name one; `baseline`
+/// may also name a prompt.
+void check_variant_reference(const Field& field, const Config& config, bool prompt_allowed) {
+  const std::string id = field.as_nonempty_string();
+  std::vector<std::string> known = variant_ids(config);
+  if (std::find(known.begin(), known.end(), id) != known.end()) {
+    return;
+  }
+  for (const auto& prompt : config.prompts) {
+    if (prompt_allowed && prompt.id == id) {
+      return;
+    }
+    if (prompt_allowed) {
+      known.push_back(prompt.id);
+    }
+  }
+  const std::string suggestion = closest_match(id, known);
+  const char* what = prompt_allowed ? "variant or prompt" : "variant";
+  field.fail(suggestion.empty()
+                 ? fmt::format("'{}' names no {} (variants are prompt/provider pairs, e.g. '{}')",
+                               id, what, known.front())
+                 : fmt::format("'{}' names no {} (did you mean '{}'?)", id, what, suggestion));
 }
 
 template <typename Item, typename Id>
@@ -369,7 +414,7 @@ void check_unique_ids(const Field& list, const std::vector<Item>& items, Id id_o
 
 void read_sections(const Field& root, Config& config) {
   root.expect_object({"name", "description", "providers", "prompts", "dataset", "extract",
-                      "metrics", "gates", "concurrency"});
+                      "metrics", "gates", "concurrency", "baseline", "repeat"});
   if (auto name = root.find("name")) {
     config.name = name->as_string();
   }
@@ -431,7 +476,18 @@ void read_sections(const Field& root, Config& config) {
                       "gate names metric '{}', which is not in 'metrics' (did you mean '{}'?)",
                       gate.metric, suggestion));
       }
+      if (!gate.variant.empty()) {
+        check_variant_reference(item.require("variant"), config, false);
+      }
     }
+  }
+  if (auto baseline = root.find("baseline")) {
+    check_variant_reference(*baseline, config, true);
+    config.baseline = baseline->as_nonempty_string();
+    config.baseline_where = baseline->where();
+  }
+  if (auto repeat = root.find("repeat")) {
+    config.repeat = repeat->as_int(1, kMaxRepeat);
   }
   if (auto concurrency = root.find("concurrency")) {
     config.concurrency = concurrency->as_int(1, 65536);

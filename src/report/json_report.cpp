@@ -71,7 +71,7 @@ nlohmann::ordered_json variant_json(const VariantSummary& v) {
 }
 
 nlohmann::ordered_json gate_json(const GateResult& g) {
-  nlohmann::ordered_json out = {{"metric", g.metric}, {"variant", g.variant}};
+  nlohmann::ordered_json out = {{"metric", g.metric}, {"variant", g.variant}, {"on", g.on}};
   if (g.min) {
     out["min"] = *g.min;
   }
@@ -79,7 +79,11 @@ nlohmann::ordered_json gate_json(const GateResult& g) {
     out["max"] = *g.max;
   }
   out["value"] = optional_number(g.value);
+  out["ci95"] = g.ci_low && g.ci_high
+                    ? nlohmann::ordered_json{finite(*g.ci_low), finite(*g.ci_high)}
+                    : nlohmann::ordered_json(nullptr);
   out["passed"] = g.passed;
+  out["shortfall"] = optional_number(g.shortfall);
   return out;
 }
 
@@ -125,8 +129,8 @@ nlohmann::ordered_json to_json(const ReportSummary& summary) {
               {"sha256", run.dataset_sha256},
               {"cases", run.dataset_cases}}},
             {"shard", {{"index", 0}, {"count", 1}}},
-            {"repeat", 1},
-            {"seed", 0}}},
+            {"repeat", run.repeat},
+            {"seed", run.seed}}},
           {"variants", std::move(variants)},
           {"comparisons", summary.comparisons},
           {"gates", std::move(gates)}};

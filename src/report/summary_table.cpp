@@ -68,6 +68,74 @@ std::string pad(const std::string& text, std::size_t width) {
   return shown >= width ? text : text + std::string(width - shown, ' ');
 }
 
+/// A number in a message: four significant digits, no exponent for everyday magnitudes.
+std::string number(double value) {
+  return fmt::format("{:.4g}", value);
+}
+
+/// A difference and its interval, all three with the same number of decimals.
+std::string difference_cell(double diff, double low, double high) {
+  const double largest = std::max({std::fabs(diff), std::fabs(low), std::fabs(high)});
+  const int decimals = !std::isfinite(largest) || largest <= 1 ? 3 : largest < 100 ? 2 : 1;
+  const auto text = [&](double v) {
+    return std::isfinite(v) ? fmt::format("{:+.{}f}", v, decimals) : std::string("-");
+  };
+  return fmt::format("{} [{}, {}]", text(diff), text(low), text(high));
+}
+
+std::string p_text(double p) {
+  if (!std::isfinite(p)) {
+    return "-";
+  }
+  return p < 0.0001 ? "p<0.0001" : fmt::format("p={:.4f}", p);
+}
+
+/// One compact line per comparison with the baseline: the variant, the metric, the mean
+/// difference with its paired 95% interval, the Holm-adjusted p-value and the verdict.
+void print_comparisons(std::ostream& out, const ReportSummary& summary, bool color) {
+  if (!summary.comparisons.is_array() || summary.comparisons.empty()) {
+    return;
+  }
+  const std::string baseline = summary.comparisons.front().value("baseline", "");
+  out << (color ? kBold : "")
+      << fmt::format("vs baseline {} (variant - baseline, paired 95% CI, Holm-adjusted p):",
+                     baseline)
+      << (color ? kReset : "") << '\n';
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> verdicts;
+  for (const auto& c : summary.comparisons) {
+    const auto number_at = [](const nlohmann::ordered_json& j) {
+      return j.is_number() ? j.get<double>() : std::nan("");
+    };
+    const double diff = number_at(c["mean_diff"]);
+    const double low = number_at(c["ci95"][0]);
+    const double high = number_at(c["ci95"][1]);
+    std::string verdict = c.value("verdict", "");
+    if (verdict == "no_significant_difference") {
+      verdict = "no significant difference";
+    }
+    rows.push_back({c.value("variant", ""), c.value("metric", ""),
+                    std::isfinite(diff) ? difference_cell(diff, low, high) : "no paired cases",
+                    p_text(number_at(c["p_adjusted"]))});
+    verdicts.push_back(verdict);
+  }
+  std::vector<std::size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], display_width(row[i]));
+    }
+  }
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    std::string line = "  ";
+    for (std::size_t i = 0; i < rows[r].size(); ++i) {
+      line += pad(rows[r][i], widths[i] + 2);
+    }
+    const char* tint = verdicts[r] == "better" ? kGreen : verdicts[r] == "worse" ? kRed : "";
+    const bool tinted = color && *tint != '\0';
+    out << line << (tinted ? tint : "") << verdicts[r] << (tinted ? kReset : "") << '\n';
+  }
+}
+
 }  // namespace
 
 void print_summary_table(std::ostream& out, const ReportSummary& summary, bool color) {
@@ -129,16 +197,42 @@ void print_summary_table(std::ostream& out, const ReportSummary& summary, bool c
     out << line << '\n';
   }
 
-  for (const auto& gate : summary.gates) {
-    if (!gate.passed) {
-      out << (color ? kRed : "")
-          << fmt::format("gate failed: {} {} {} (got {})", gate.variant, gate.metric,
-                         gate.min ? fmt::format(">= {}", *gate.min)
-                                  : fmt::format("<= {}", gate.max.value_or(0)),
-                         gate.value ? format_value(*gate.value) : "no score")
-          << (color ? kReset : "") << '\n';
-    }
+  print_comparisons(out, summary, color);
+  if (!summary.gates.empty()) {
+    const auto failed = static_cast<std::size_t>(std::count_if(
+        summary.gates.begin(), summary.gates.end(), [](const GateResult& g) { return !g.passed; }));
+    const bool tinted = color && failed > 0;
+    out << (tinted ? kRed : "")
+        << (failed == 0 ? fmt::format("gates: all {} passed", summary.gates.size())
+                        : fmt::format("gates: {} of {} failed", failed, summary.gates.size()))
+        << (tinted ? kReset : "") << '\n';
   }
+}
+
+std::string describe_gate_failure(const GateResult& gate) {
+  const std::string bounds =
+      gate.min && gate.max ? fmt::format("min {}, max {}", number(*gate.min), number(*gate.max))
+      : gate.min           ? fmt::format("min {}", number(*gate.min))
+                           : fmt::format("max {}", number(gate.max.value_or(0)));
+  const std::string subject = gate.variant + " " + gate.metric;
+  if (!gate.value) {
+    return fmt::format("{}: no score ({})", subject, bounds);
+  }
+  const bool on_interval = gate.on == "ci_low";
+  const double low = on_interval ? gate.ci_low.value_or(*gate.value) : *gate.value;
+  const double high = on_interval ? gate.ci_high.value_or(*gate.value) : *gate.value;
+  const std::string mean = on_interval ? fmt::format("; mean {}", number(*gate.value)) : "";
+  if (gate.min && !(low >= *gate.min)) {
+    return fmt::format("{}: {} {} < min {} (short by {}{})", subject,
+                       on_interval ? "ci_low" : "mean", number(low), number(*gate.min),
+                       number(*gate.min - low), mean);
+  }
+  if (gate.max && !(high <= *gate.max)) {
+    return fmt::format("{}: {} {} > max {} (over by {}{})", subject,
+                       on_interval ? "ci_high" : "mean", number(high), number(*gate.max),
+                       number(high - *gate.max), mean);
+  }
+  return fmt::format("{}: passed ({})", subject, bounds);
 }
 
 }  // namespace promptbench

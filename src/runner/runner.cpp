@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "promptbench/cache.hpp"
+#include "promptbench/comparison.hpp"
 #include "promptbench/dataset.hpp"
 #include "promptbench/engine.hpp"
 #include "promptbench/extract.hpp"
@@ -66,8 +67,8 @@ TransferOptions transfer_options(const ProviderConfig& provider, bool verify_tls
 
 struct PendingCase {
   Case row;
-  std::vector<nlohmann::ordered_json> results;
-  std::vector<std::string> cache_keys;  ///< per variant; empty without a cache
+  std::vector<nlohmann::ordered_json> results;  ///< per slot: variant x repeat
+  std::vector<std::string> cache_keys;          ///< per slot; empty without a cache
   std::size_t remaining = 0;
 };
 
@@ -111,7 +112,7 @@ class Run {
         m_engine(transport, provider_limits(config), global_limit(config, options), system_clock(),
                  options.seed),
         m_total_cases(total_cases),
-        m_planned(total_cases * m_pipeline.variants.size()),
+        m_planned(total_cases * m_pipeline.variants.size() * repeat_of(config, options)),
         m_aggregates(m_pipeline.variants.size(),
                      VariantAggregate(m_pipeline.metrics.size(), total_cases)),
         m_report(options.output),
@@ -161,6 +162,13 @@ class Run {
     for (std::size_t v = 0; v < m_pipeline.variants.size(); ++v) {
       summary.variants.push_back(summarize_variant(v));
     }
+    summary.run.repeat = static_cast<int>(m_repeat);
+    summary.run.seed = m_options.seed;
+    const std::size_t baseline = baseline_index(m_config, m_pipeline.variants);
+    for (const Comparison& comparison : compare_with_baseline(
+             m_pipeline.variants, m_aggregates, m_pipeline.metrics, baseline, m_options.seed)) {
+      summary.comparisons.push_back(to_json(comparison));
+    }
     summary.gates = evaluate_gates(m_config.gates, summary.variants);
     return summary;
   }
@@ -197,6 +205,10 @@ class Run {
     return limits;
   }
 
+  static std::size_t repeat_of(const Config& config, const RunOptions& options) {
+    return static_cast<std::size_t>(options.repeat > 0 ? options.repeat : config.repeat);
+  }
+
   static int global_limit(const Config& config, const RunOptions& options) {
     return options.concurrency > 0 ? options.concurrency : config.concurrency;
   }
@@ -228,15 +240,17 @@ class Run {
       const std::size_t variants = m_pipeline.variants.size();
       PendingCase& pending = m_pending[index];
       pending.row = std::move(*row);
-      pending.results.resize(variants);
-      pending.cache_keys.resize(variants);
-      pending.remaining = variants;
+      pending.results.resize(variants * m_repeat);
+      pending.cache_keys.resize(variants * m_repeat);
+      pending.remaining = variants * m_repeat;
       for (std::size_t v = 0; v < variants; ++v) {
         submit_or_answer_from_cache(index, v, pending);
       }
     }
   }
 
+  /// The request of variant `v` for one case, once per repeat (slot v * repeat + r; the
+  /// engine tag is index * slots + slot). Each repeat has its own cache entry.
   void submit_or_answer_from_cache(std::size_t index, std::size_t v, PendingCase& pending) {
     const Variant& variant = m_pipeline.variants[v];
     const RenderedPrompt prompt = m_pipeline.prompts[variant.prompt].render(pending.row);
@@ -244,23 +258,27 @@ class Run {
     job.provider = variant.provider;
     job.request = m_pipeline.providers[variant.provider]->build_request(prompt);
     job.options = m_transfer_options[variant.provider];
-    job.tag = index * m_pipeline.variants.size() + v;
     job.estimated_tokens = estimate_tokens(job.request, m_config.providers[variant.provider]);
-    if (m_cache) {
-      pending.cache_keys[v] = cache_key(job.request, 0);
-      if (std::optional<HttpResponse> cached = m_cache->get(pending.cache_keys[v])) {
-        EngineResult hit{job.tag, job.provider, std::move(*cached), 0, 0};
-        record(hit, true);
-        return;
+    for (std::size_t r = 0; r < m_repeat; ++r) {
+      const std::size_t slot = v * m_repeat + r;
+      job.tag = index * m_pipeline.variants.size() * m_repeat + slot;
+      if (m_cache) {
+        pending.cache_keys[slot] = cache_key(job.request, static_cast<int>(r));
+        if (std::optional<HttpResponse> cached = m_cache->get(pending.cache_keys[slot])) {
+          EngineResult hit{job.tag, job.provider, std::move(*cached), 0, 0};
+          record(hit, true);
+          continue;
+        }
       }
+      m_engine.submit(job);  // a copy: the next repeat sends the same request
     }
-    m_engine.submit(std::move(job));
   }
 
   void record(EngineResult& result, bool cached = false) {
-    const std::size_t variants = m_pipeline.variants.size();
-    const std::size_t v = result.tag % variants;
-    const std::size_t index = result.tag / variants;
+    const std::size_t slots = m_pipeline.variants.size() * m_repeat;
+    const std::size_t slot = result.tag % slots;
+    const std::size_t v = slot / m_repeat;
+    const std::size_t index = result.tag / slots;
     PendingCase& pending = m_pending.at(index);
     if (!result.result && result.result.error().kind == ErrorKind::cancelled) {
       return;  // cut off by our own stop: unfinished, not failed; a re-run sends it again
@@ -271,9 +289,9 @@ class Run {
     aggregate.retries += static_cast<std::size_t>(std::max(0, result.attempts - 1));
     m_progress.retries += static_cast<std::size_t>(std::max(0, result.attempts - 1));
 
-    Json out = {{"variant", variant.id},    {"output", nullptr},     {"extracted", nullptr},
-                {"scores", Json::object()}, {"latency_ms", nullptr}, {"cached", cached},
-                {"usage", nullptr},         {"error", nullptr}};
+    Json out = {{"variant", variant.id}, {"repeat", slot % m_repeat}, {"output", nullptr},
+                {"extracted", nullptr},  {"scores", Json::object()},  {"latency_ms", nullptr},
+                {"cached", cached},      {"usage", nullptr},          {"error", nullptr}};
     if (result.attempts > 1) {
       out["attempts"] = result.attempts;
     }
@@ -295,7 +313,7 @@ class Run {
         ++m_progress.cache_hits;
       } else {
         if (m_cache) {
-          m_cache->put(pending.cache_keys[v], *result.result);
+          m_cache->put(pending.cache_keys[slot], *result.result);
         }
         const auto& usage = completion->usage;
         if (usage.prompt_tokens || usage.completion_tokens) {
@@ -306,7 +324,7 @@ class Run {
       }
       score(*completion, pending.row, v, index, out);
     }
-    pending.results[v] = std::move(out);
+    pending.results[slot] = std::move(out);
     --pending.remaining;
 
     ++m_progress.done;
@@ -372,10 +390,10 @@ class Run {
         continue;
       }
       out["scores"][metric.name()] = result->value;
-      aggregate.scores[m][index] = static_cast<float>(result->value);
+      aggregate.add_score(m, index, result->value);
       if (result->pass) {
         passed[metric.name()] = *result->pass;
-        aggregate.passes[m][index] = *result->pass ? 1 : 0;
+        aggregate.add_pass(m, *result->pass);
       }
     }
     if (!passed.empty()) {
@@ -438,7 +456,7 @@ class Run {
     summary.errors_by_kind = aggregate.errors_by_kind;
     for (std::size_t m = 0; m < m_pipeline.metrics.size(); ++m) {
       summary.metrics.push_back(
-          summarize_metric(*m_pipeline.metrics[m], aggregate.scores[m], aggregate.passes[m]));
+          summarize_metric(*m_pipeline.metrics[m], aggregate, m, m_options.seed));
     }
     if (!aggregate.latencies.empty()) {
       summary.latency_p50 = quantile(aggregate.latencies, 0.5);
@@ -465,6 +483,7 @@ class Run {
   Engine m_engine;
   std::size_t m_total_cases;
   std::size_t m_planned;
+  std::size_t m_repeat = repeat_of(m_config, m_options);
   std::size_t m_error_budget = m_options.max_errors ? m_options.max_errors->allowed(m_planned) : 0;
   std::vector<VariantAggregate> m_aggregates;
   ReportWriter m_report;

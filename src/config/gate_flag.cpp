@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// `eval --gate 'exact_match>=0.8'`: a gate from the command line, checked against the config.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "promptbench/config.hpp"
+
+namespace promptbench {
+
+namespace {
+
+constexpr const char* kGateSyntax =
+    "expected METRIC>=VALUE or METRIC<=VALUE, optionally VARIANT:METRIC>=VALUE (e.g. "
+    "exact_match>=0.8)";
+
+[[noreturn]] void fail(const std::string& text, const std::string& message) {
+  throw UserError(fmt::format("--gate '{}': {}", text, message));
+}
+
+std::string trimmed(const std::string& text) {
+  const std::size_t begin = text.find_first_not_of(" \t");
+  if (begin == std::string::npos) {
+    return {};
+  }
+  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
+}
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& known) {
+  const std::string suggestion = closest_match(word, known);
+  return suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion);
+}
+
+std::vector<std::string> metric_names(const Config& config) {
+  std::vector<std::string> names;
+  for (const MetricConfig& metric : config.metrics) {
+    const bool renamed = metric.params.is_object() && metric.params.contains("name") &&
+                         metric.params["name"].is_string();
+    names.push_back(renamed ? metric.params["name"].get<std::string>() : metric.name);
+  }
+  return names;
+}
+
+std::vector<std::string> variant_ids(const Config& config) {
+  std::vector<std::string> ids;
+  for (const auto& prompt : config.prompts) {
+    for (const auto& provider : config.providers) {
+      ids.push_back(prompt.id + "/" + provider.id);
+    }
+  }
+  return ids;
+}
+
+}  // namespace
+
+GateConfig parse_gate_flag(const Config& config, const std::string& text) {
+  const std::size_t at_least = text.find(">=");
+  const std::size_t at_most = text.find("<=");
+  if ((at_least == std::string::npos) == (at_most == std::string::npos)) {
+    fail(text, kGateSyntax);
+  }
+  const std::size_t op = std::min(at_least, at_most);
+  const std::string subject = trimmed(text.substr(0, op));
+  const std::string bound = trimmed(text.substr(op + 2));
+
+  GateConfig gate;
+  gate.field = "--gate";
+  const std::size_t colon = subject.rfind(':');
+  gate.metric = colon == std::string::npos ? subject : trimmed(subject.substr(colon + 1));
+  if (colon != std::string::npos) {
+    gate.variant = trimmed(subject.substr(0, colon));
+  }
+  if (gate.metric.empty() || (colon != std::string::npos && gate.variant.empty())) {
+    fail(text, kGateSyntax);
+  }
+
+  double value = 0;
+  std::size_t used = 0;
+  try {
+    value = std::stod(bound, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (bound.empty() || used != bound.size() || !std::isfinite(value)) {
+    fail(text, fmt::format("'{}' is not a number; {}", bound, kGateSyntax));
+  }
+  (op == at_least ? gate.min : gate.max) = value;
+
+  const std::vector<std::string> metrics = metric_names(config);
+  if (std::find(metrics.begin(), metrics.end(), gate.metric) == metrics.end()) {
+    fail(text, fmt::format("no metric '{}' in the config{}", gate.metric,
+                           did_you_mean(gate.metric, metrics)));
+  }
+  const std::vector<std::string> variants = variant_ids(config);
+  if (!gate.variant.empty() &&
+      std::find(variants.begin(), variants.end(), gate.variant) == variants.end()) {
+    fail(text, fmt::format("no variant '{}' (variants are prompt/provider pairs){}", gate.variant,
+                           did_you_mean(gate.variant, variants)));
+  }
+  return gate;
+}
+
+}  // namespace promptbench
