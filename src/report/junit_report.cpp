@@ -104,10 +104,11 @@ std::string details(const Json& report_case, const Json& result) {
   return text;
 }
 
+/// `repeats`: the run took several samples per case; each is a testcase "ID [repeat R]".
 void write_testcase(std::ostream& out, const Json& report_case, const Json& result,
-                    const std::string& variant) {
+                    const std::string& variant, bool repeats) {
   std::string name = report::case_id(report_case);
-  if (const auto repeat = report::number_at(result, "repeat")) {
+  if (const auto repeat = report::number_at(result, "repeat"); repeat && repeats) {
     name += fmt::format(" [repeat {}]", *repeat);
   }
   const auto latency = report::number_at(result, "latency_ms");
@@ -233,6 +234,8 @@ std::string xml_escape(std::string_view text, bool attribute) {
 /// what streaming avoids.
 void render_junit(const ReportSource& report, std::ostream& out) {
   const Json& head = report.head();
+  const auto repeat = report::number_at(head.value("run", Json::object()), "repeat");
+  const bool repeats = repeat && *repeat > 1;
   std::vector<std::string> variants;
   std::map<std::string, const Json*> variant_info;
   for (const Json& variant : head["variants"]) {
@@ -281,7 +284,7 @@ void render_junit(const ReportSource& report, std::ostream& out) {
     report.for_each_case([&](const Json& report_case) {
       for (const Json& result : report_case["results"]) {
         if (result["variant"].get_ref<const std::string&>() == variant) {
-          write_testcase(out, report_case, result, variant);
+          write_testcase(out, report_case, result, variant, repeats);
         }
       }
     });

@@ -143,6 +143,7 @@ TEST(JunitReport, GatesSuiteHasATestcasePerGate) {
 
 TEST(JunitReport, RepeatedSamplesAreSeparateTestcases) {
   auto report = testing::sample_report();
+  report["run"]["repeat"] = 2;
   auto& results = report["cases"][0]["results"];
   results[0]["repeat"] = 0;
   auto again = results[0];
@@ -153,6 +154,13 @@ TEST(JunitReport, RepeatedSamplesAreSeparateTestcases) {
   EXPECT_EQ(terse.attr("tests"), "4");
   EXPECT_NO_THROW((void)testcase(terse, "1 [repeat 0]"));
   EXPECT_NO_THROW((void)testcase(terse, "1 [repeat 1]"));
+}
+
+TEST(JunitReport, ARepeatIndexOfASingleSampleRunIsNotShown) {
+  auto report = testing::sample_report();
+  report["cases"][0]["results"][0]["repeat"] = 0;
+  const XmlElement root = parse_xml(junit(report));
+  EXPECT_NO_THROW((void)testcase(suite(root, "terse/stub"), "1"));
 }
 
 TEST(JunitReport, NoGatesNoGatesSuite) {
