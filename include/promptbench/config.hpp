@@ -23,6 +23,12 @@ struct RateLimit {
   double tpm = 0;  ///< tokens per minute; 0 = unlimited
 };
 
+/// Prices in US dollars per million tokens, as providers list them (for `cost`).
+struct Pricing {
+  double prompt = 0;
+  double completion = 0;
+};
+
 struct ProviderConfig {
   std::string id;
   std::string type = "openai";  ///< a name in the provider registry
@@ -36,6 +42,7 @@ struct ProviderConfig {
   int retries = 5;
   RateLimit rate_limit;
   std::size_t max_response_bytes = 16u << 20;  ///< larger responses are a recorded error
+  std::optional<Pricing> pricing;              ///< for the cost metric and cost_usd
   SourceLocation where;                        ///< of the provider's entry
   std::string field;                           ///< "providers[0]", for messages
   SourceLocation base_url_where;               ///< of base_url, else of the entry
@@ -84,6 +91,7 @@ struct MetricConfig {
   nlohmann::json params = nlohmann::json::object();
   std::string field;  ///< "metrics[2]" for messages
   SourceLocation where;
+  std::filesystem::path base_dir;  ///< the config's folder: files the metric names
 };
 
 /// The largest `repeat:` / --repeat.

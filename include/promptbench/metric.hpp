@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,11 +28,13 @@ struct ScoreInput {
   const nlohmann::json& vars;                ///< the case's row
   const Completion& completion;              ///< latency, usage
   const ProviderConfig* provider = nullptr;  ///< the variant's provider (pricing), if known
+  std::string_view case_id = {};
 };
 
 struct Score {
   double value = 0;
   std::optional<bool> pass;  ///< set when a threshold applies
+  nlohmann::json detail;     ///< kept in the report for audit (a scorer's reason); null = none
 };
 
 /// A bad metric parameter; the config loader turns it into a located UserError.
@@ -83,7 +86,7 @@ class Metric {
 
   /// The score, with `pass` set from the threshold; an error string when the output cannot
   /// be scored (recorded on the case, not counted as 0).
-  [[nodiscard]] tl::expected<Score, std::string> score(const ScoreInput& input) const;
+  [[nodiscard]] virtual tl::expected<Score, std::string> score(const ScoreInput& input) const;
 
  protected:
   [[nodiscard]] virtual tl::expected<double, std::string> compute(

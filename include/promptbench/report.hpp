@@ -47,6 +47,7 @@ struct VariantSummary {
   std::optional<double> latency_p99;
   std::int64_t prompt_tokens = 0;
   std::int64_t completion_tokens = 0;
+  std::optional<double> cost_usd;  ///< when the provider has pricing
 };
 
 struct GateResult {

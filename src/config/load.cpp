@@ -94,10 +94,24 @@ RateLimit read_rate_limit(const Field& field) {
   return limit;
 }
 
+Pricing read_pricing(const Field& field) {
+  field.expect_object({"prompt", "completion"});
+  Pricing pricing;
+  for (const auto& [key, price] :
+       {std::pair{"prompt", &pricing.prompt}, std::pair{"completion", &pricing.completion}}) {
+    const Field value = field.require(key);
+    *price = value.as_number();
+    if (*price < 0) {
+      value.fail("must not be negative");
+    }
+  }
+  return pricing;
+}
+
 ProviderConfig read_provider(const Field& field) {
   field.expect_object({"id", "type", "base_url", "model", "api_key_env", "params", "concurrency",
-                       "timeout", "connect_timeout", "retries", "rate_limit",
-                       "max_response_bytes"});
+                       "timeout", "connect_timeout", "retries", "rate_limit", "max_response_bytes",
+                       "pricing"});
   ProviderConfig provider;
   provider.where = field.where();
   provider.field = field.path();
@@ -142,6 +156,9 @@ ProviderConfig read_provider(const Field& field) {
   }
   if (auto limit = field.find("rate_limit")) {
     provider.rate_limit = read_rate_limit(*limit);
+  }
+  if (auto pricing = field.find("pricing")) {
+    provider.pricing = read_pricing(*pricing);
   }
   if (auto size = field.find("max_response_bytes")) {
     provider.max_response_bytes = size->as_byte_size();
@@ -288,8 +305,9 @@ DatasetConfig read_dataset(const Field& field, const std::filesystem::path& base
   return dataset;
 }
 
-MetricConfig read_metric(const Field& field) {
+MetricConfig read_metric(const Field& field, const std::filesystem::path& base_dir) {
   MetricConfig metric;
+  metric.base_dir = base_dir;
   metric.field = field.path();
   metric.where = field.where();
   if (field.is_string()) {
@@ -322,6 +340,23 @@ void check_metric(const Field& field, const MetricConfig& metric) {
                       params.path() + "." + e.key(), e.what());
     }
     throw UserError(metric.where, metric.field, e.what());
+  }
+}
+
+/// The cost metric prices every answer, so every provider needs a price table.
+void check_pricing(const Config& config) {
+  for (const MetricConfig& metric : config.metrics) {
+    if (metric.name != "cost") {
+      continue;
+    }
+    for (const ProviderConfig& provider : config.providers) {
+      if (!provider.pricing) {
+        throw UserError(metric.where, metric.field,
+                        fmt::format("the cost metric needs 'pricing: {{prompt, completion}}' (USD "
+                                    "per million tokens) on provider '{}' ({})",
+                                    provider.id, provider.field));
+      }
+    }
   }
 }
 
@@ -448,12 +483,14 @@ void read_sections(const Field& root, Config& config) {
 
   if (auto metrics = root.find("metrics")) {
     for (const Field& item : metrics->items()) {
-      config.metrics.push_back(read_metric(item));
+      config.metrics.push_back(read_metric(item, config.base_dir));
       check_metric(item, config.metrics.back());
     }
     check_unique_ids(*metrics, config.metrics, metric_report_name, "metric name");
+    check_pricing(config);
   } else {
-    config.metrics.push_back(MetricConfig{"exact_match", nlohmann::json::object(), "metrics", {}});
+    config.metrics.push_back(
+        MetricConfig{"exact_match", nlohmann::json::object(), "metrics", {}, config.base_dir});
   }
 
   if (auto gates = root.find("gates")) {

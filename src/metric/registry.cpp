@@ -88,6 +88,10 @@ const std::vector<MetricInfo>& metric_registry() {
        "US dollars the response cost: reported usage x the provider's pricing (lower is "
        "better)",
        "threshold: pass when cost <= threshold; needs providers[].pricing", &make_cost},
+      {"command", "an external scorer: one long-lived process speaking JSON lines (docs/SCORERS.md)",
+       "run: the command line, a list or a string split at spaces (required); timeout (default "
+       "30s)",
+       &make_command},
   };
   return registry;
 }

@@ -67,7 +67,7 @@ nlohmann::ordered_json variant_json(const VariantSummary& v) {
         {"p90", optional_number(v.latency_p90)},
         {"p99", optional_number(v.latency_p99)}}},
       {"usage", {{"prompt_tokens", v.prompt_tokens}, {"completion_tokens", v.completion_tokens}}},
-      {"cost_usd", nullptr}};
+      {"cost_usd", optional_number(v.cost_usd)}};
 }
 
 nlohmann::ordered_json gate_json(const GateResult& g) {

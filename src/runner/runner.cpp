@@ -369,6 +369,9 @@ class Run {
     aggregate.latencies.push_back(completion.latency_ms);
     aggregate.prompt_tokens += completion.usage.prompt_tokens.value_or(0);
     aggregate.completion_tokens += completion.usage.completion_tokens.value_or(0);
+    if (const auto& pricing = m_config.providers[variant.provider].pricing) {
+      aggregate.cost_usd += cost_usd(completion.usage, *pricing).value_or(0);
+    }
 
     const auto extracted = m_pipeline.extractors[variant.prompt].apply(completion.text);
     if (!extracted) {
@@ -381,15 +384,21 @@ class Run {
     out["extracted"] = *extracted;
     Json passed = Json::object();
     Json score_errors = Json::object();
+    Json details = Json::object();
     for (std::size_t m = 0; m < m_pipeline.metrics.size(); ++m) {
       const Metric& metric = *m_pipeline.metrics[m];
-      const ScoreInput input{*extracted, completion.text, row.reference, row.vars, completion};
+      const ScoreInput input{*extracted, completion.text, row.reference,
+                             row.vars,   completion,      &m_config.providers[variant.provider],
+                             row.id};
       const auto result = metric.score(input);
       if (!result) {
         score_errors[metric.name()] = result.error();
         continue;
       }
       out["scores"][metric.name()] = result->value;
+      if (!result->detail.is_null()) {
+        details[metric.name()] = result->detail;
+      }
       aggregate.add_score(m, index, result->value);
       if (result->pass) {
         passed[metric.name()] = *result->pass;
@@ -401,6 +410,9 @@ class Run {
     }
     if (!score_errors.empty()) {
       out["score_errors"] = std::move(score_errors);
+    }
+    if (!details.empty()) {
+      out["details"] = std::move(details);
     }
   }
 
@@ -465,6 +477,9 @@ class Run {
     }
     summary.prompt_tokens = aggregate.prompt_tokens;
     summary.completion_tokens = aggregate.completion_tokens;
+    if (m_config.providers[variant.provider].pricing) {
+      summary.cost_usd = aggregate.cost_usd;
+    }
     return summary;
   }
 

@@ -26,5 +26,6 @@ namespace promptbench {
 [[nodiscard]] std::unique_ptr<Metric> make_length(const MetricSpec& spec);
 [[nodiscard]] std::unique_ptr<Metric> make_tokens(const MetricSpec& spec);
 [[nodiscard]] std::unique_ptr<Metric> make_cost(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_command(const MetricSpec& spec);
 
 }  // namespace promptbench

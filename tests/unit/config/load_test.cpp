@@ -74,6 +74,7 @@ TEST_F(ConfigLoad, ReadsEveryProviderSetting) {
     retries: 2
     rate_limit: {rpm: 60, tpm: 1000}
     max_response_bytes: 1MiB
+    pricing: {prompt: 2.5, completion: 10}
 prompts: [{id: a, file: p.mustache}]
 dataset: data.jsonl
 )");
@@ -87,8 +88,35 @@ dataset: data.jsonl
   EXPECT_EQ(p.retries, 2);
   EXPECT_EQ(p.rate_limit.rpm, 60);
   EXPECT_EQ(p.max_response_bytes, 1u << 20);
+  ASSERT_TRUE(p.pricing.has_value());
+  EXPECT_EQ(p.pricing->prompt, 2.5);
+  EXPECT_EQ(p.pricing->completion, 10);
   EXPECT_EQ(config.prompts[0].text, "Q: {{q}}\n");
   EXPECT_EQ(config.dataset.reference, "reference");
+}
+
+TEST_F(ConfigLoad, TheCostMetricNeedsPricingOnEveryProvider) {
+  EXPECT_EQ(error_of(R"(providers:
+  - {id: a, base_url: "http://h/v1", model: m, pricing: {prompt: 1, completion: 2}}
+  - {id: b, base_url: "http://h/v1", model: m}
+prompts: [{id: p, template: x}]
+dataset: data.jsonl
+metrics: [exact_match, cost]
+)"),
+            "cfg.yaml:6:24: metrics[1]: the cost metric needs 'pricing: {prompt, completion}' "
+            "(USD per million tokens) on provider 'b' (providers[1])");
+  EXPECT_EQ(error_of(R"(providers:
+  - {id: a, base_url: "http://h/v1", model: m, pricing: {prompt: -1, completion: 2}}
+prompts: [{id: p, template: x}]
+dataset: data.jsonl
+)"),
+            "cfg.yaml:2:66: providers[0].pricing.prompt: must not be negative");
+  EXPECT_EQ(error_of(R"(providers:
+  - {id: a, base_url: "http://h/v1", model: m, pricing: {prompt: 1}}
+prompts: [{id: p, template: x}]
+dataset: data.jsonl
+)"),
+            "cfg.yaml:2:57: providers[0].pricing: missing required field 'completion'");
 }
 
 TEST_F(ConfigLoad, QuotedScalarsStayStrings) {
