@@ -273,6 +273,14 @@ ReportComparison compare_reports(const ReportSource& base, const ReportSource& c
     }
   }
   result.comparisons = compare_all(inputs, options.comparison);
+  if (std::all_of(result.comparisons.begin(), result.comparisons.end(),
+                  [](const Comparison& c) { return c.n == 0; })) {
+    // Cases in common, but none scored in both (every request failed on one side): there
+    // is nothing to compare, and "no significant difference" would pass a broken run.
+    throw UserError(fmt::format(
+        "no case has a score in both {} and {} (errors or missing metrics on every common case)",
+        base.name(), candidate.name()));
+  }
   return result;
 }
 

@@ -244,6 +244,18 @@ TEST(CompareReports, UnknownMetricIsAUserError) {
             "mean 'exact_match'?); it has: exact_match");
 }
 
+TEST(CompareReports, NothingScoredOnBothSidesIsAUserError) {
+  const auto base = make_report("v", "m", scores(10, [](std::size_t) { return 1.0; }));
+  auto head = base;
+  for (auto& c : head["cases"]) {
+    c["results"][0]["scores"] = ordered_json::object();  // every request failed
+    c["results"][0]["error"] = {{"kind", "network"}, {"message", "refused"}};
+  }
+  EXPECT_EQ(error_of(base, head),
+            "no case has a score in both base.json and head.json (errors or missing metrics on "
+            "every common case)");
+}
+
 TEST(CompareReports, WarnsAboutAPartialReport) {
   auto base = make_report("v", "m", scores(10, [](std::size_t) { return 1.0; }));
   auto head = base;
