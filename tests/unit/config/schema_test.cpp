@@ -251,6 +251,17 @@ std::vector<Case> agreement_cases() {
       {"a gate with an unknown key", with("gates: [{metric: exact_match, minimum: 0.5}]"), false},
       {"a gate bound that is not a number", with("gates: [{metric: exact_match, min: high}]"),
        false},
+      {"a gate on the interval", with("gates: [{metric: exact_match, min: 0.5, on: ci_low}]"),
+       true},
+      {"a gate on the mean", with("gates: [{metric: exact_match, max: 0.9, on: mean}]"), true},
+      {"a gate on an unknown basis", with("gates: [{metric: exact_match, min: 0.5, on: median}]"),
+       false},
+      {"a baseline variant", with("baseline: p/local"), true},
+      {"a baseline prompt", with("baseline: p"), true},
+      {"an empty baseline", with("baseline: \"\""), false},
+      {"a repeat", with("repeat: 3"), true},
+      {"a zero repeat", with("repeat: 0"), false},
+      {"a fractional repeat", with("repeat: 1.5"), false},
   };
 }
 
@@ -369,8 +380,9 @@ TEST(ConfigSchema, AgreesWithTheLoaderOnValidAndInvalidConfigs) {
 }
 
 TEST(ConfigSchema, LeavesCrossReferencesToTheLoader) {
-  // What JSON Schema cannot express: unique ids, gates naming a configured metric, and
-  // ${VAR} without a default needing VAR set. The loader catches these; the schema may not.
+  // What JSON Schema cannot express: unique ids, gates naming a configured metric or a
+  // variant, a baseline naming a variant, and ${VAR} without a default needing VAR set. The
+  // loader catches these; the schema may not.
   const std::vector<Case> cases = {
       {"duplicate provider ids",
        "providers:\n  - {id: a, model: m}\n  - {id: a, model: n}\n" + kPrompts + kDataset, false},
@@ -379,6 +391,9 @@ TEST(ConfigSchema, LeavesCrossReferencesToTheLoader) {
        false},
       {"a gate on a metric not in metrics",
        with("metrics: [contains]\ngates: [{metric: exact_match, min: 1}]"), false},
+      {"a gate on a variant the config cannot run",
+       with("gates: [{metric: exact_match, min: 1, variant: q/local}]"), false},
+      {"a baseline naming no variant", with("baseline: q/local"), false},
       {"an unset variable in the base URL",
        with_provider("base_url: \"${PROMPTBENCH_SCHEMA_TEST_UNSET}/v1\""), false},
   };
