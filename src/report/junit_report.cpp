@@ -101,6 +101,11 @@ std::string details(const Json& report_case, const Json& result) {
   if (const std::string error = report::error_text(result); !error.empty()) {
     text += "\nerror: " + error;
   }
+  if (const auto failed = result.find("score_errors"); failed != result.end()) {
+    for (const auto& [metric, message] : failed->items()) {
+      text += fmt::format("\nscore error: {}: {}", metric, report::text_of(message));
+    }
+  }
   return text;
 }
 

@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reading reports for the renderers and `compare`: the head in memory, the cases streamed
 // (a parse callback hands each case over and drops it), both checked with located messages.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 

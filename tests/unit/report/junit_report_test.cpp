@@ -120,6 +120,14 @@ TEST(JunitReport, ModelOutputIsEscapedAndInvalidCharactersReplaced) {
   EXPECT_THAT(failure.text, HasSubstr("expected: a|b\nc\n"));
 }
 
+TEST(JunitReport, MetricsThatCouldNotScoreAreNamedInTheDetails) {
+  auto report = testing::sample_report();
+  report["cases"][0]["results"][1]["score_errors"] = {{"json_schema", "not JSON"}};
+  const XmlElement root = parse_xml(junit(report));
+  const XmlElement& failure = *testcase(suite(root, "chat/stub"), "1").all("failure").at(0);
+  EXPECT_THAT(failure.text, ::testing::EndsWith("\nscore error: json_schema: not JSON"));
+}
+
 TEST(JunitReport, ErroredRequestIsAnErrorWithItsKind) {
   const XmlElement root = parse_xml(junit(testing::sample_report()));
   const XmlElement& c = testcase(suite(root, "chat/stub"), "2");
