@@ -467,7 +467,10 @@ TEST(EvalGates, AFailedGateExitsOneAndTheReportStillHasEverything) {
   EXPECT_DOUBLE_EQ(gate["min"].get<double>(), 0.8);
   EXPECT_DOUBLE_EQ(gate["value"].get<double>(), 0.75);
   EXPECT_EQ(gate["passed"], false);
-  EXPECT_THAT(run.result.out, HasSubstr("gate failed: chat/stub exact_match"));
+  EXPECT_THAT(run.result.out, HasSubstr("\ngates: 1 of 1 failed\n"));
+  EXPECT_EQ(run.result.err,
+            "promptbench: gate failed (1 of 1): chat/stub exact_match: mean 0.75 < min 0.8 (short "
+            "by 0.05)\n");
 }
 
 TEST(EvalGates, APassingGateExitsZero) {
