@@ -119,6 +119,7 @@ struct Config {
   std::string name;
   std::string sha256;  ///< of the config file's bytes
   std::vector<ProviderConfig> providers;
+  std::vector<ProviderConfig> judges;  ///< providers that only judge (llm_judge), never run
   std::vector<PromptConfig> prompts;
   DatasetConfig dataset;
   ExtractConfig extract;

@@ -16,6 +16,7 @@
 #include <tl/expected.hpp>
 
 #include "promptbench/config.hpp"
+#include "promptbench/prompt.hpp"
 #include "promptbench/provider.hpp"
 
 namespace promptbench {
@@ -99,6 +100,26 @@ class Metric {
   std::string m_name;
   bool m_higher_is_better;
   std::optional<double> m_threshold;
+};
+
+/// A metric that another model scores (llm_judge). The runner sends judge_prompt() to the
+/// provider judge_id() names, through the same engine, cache and limits as every request,
+/// and hands the reply's text to verdict().
+class JudgedMetric : public Metric {
+ public:
+  using Metric::Metric;
+
+  /// The id of the judge: an entry of `judges:` or of `providers:`.
+  [[nodiscard]] virtual const std::string& judge_id() const = 0;
+  /// The judge's prompt for one output. Throws UserError, located in the rubric, naming
+  /// the variable and the case, when the case lacks a variable the rubric uses.
+  [[nodiscard]] virtual RenderedPrompt judge_prompt(const ScoreInput& input) const = 0;
+  /// The score from the judge's reply; an error when the reply holds no readable verdict.
+  [[nodiscard]] virtual tl::expected<Score, std::string> verdict(
+      const std::string& reply) const = 0;
+
+ protected:
+  tl::expected<double, std::string> compute(const ScoreInput& input) const override;
 };
 
 /// What every metric factory receives: its parameters and the common settings.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Config file -> checked Config. Reads the document, walks it field by field with located
 // errors, then checks cross-references (unique ids, gates naming metrics).
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -434,6 +435,51 @@ void check_variant_reference(const Field& field, const Config& config, bool prom
                  : fmt::format("'{}' names no {} (did you mean '{}'?)", id, what, suggestion));
 }
 
+/// `judges:` are providers that only judge (llm_judge); their ids share one namespace with
+/// the providers' ids.
+void read_judges(const Field& judges, Config& config) {
+  std::set<std::string> ids;
+  for (const auto& provider : config.providers) {
+    ids.insert(provider.id);
+  }
+  for (const Field& item : judges.items()) {
+    config.judges.push_back(read_provider(item));
+    if (!ids.insert(config.judges.back().id).second) {
+      throw UserError(item.where(), item.path(),
+                      fmt::format("duplicate provider id '{}' (judges and providers share ids)",
+                                  config.judges.back().id));
+    }
+  }
+}
+
+/// Each llm_judge's `judge:` names a judge or a provider.
+void check_judge_references(const Field& metrics, const Config& config) {
+  std::vector<std::string> ids;
+  for (const auto* list : {&config.judges, &config.providers}) {
+    for (const auto& provider : *list) {
+      ids.push_back(provider.id);
+    }
+  }
+  const auto fields = metrics.items();
+  for (std::size_t i = 0; i < config.metrics.size(); ++i) {
+    const MetricConfig& metric = config.metrics[i];
+    if (metric.name != "llm_judge") {
+      continue;
+    }
+    const std::string judge = metric.params.value("judge", "");
+    if (std::find(ids.begin(), ids.end(), judge) != ids.end()) {
+      continue;
+    }
+    const Field params = fields[i].members().front().second;
+    const std::string suggestion = closest_match(judge, ids);
+    throw UserError(
+        params.document().where_key(params.pointer() + "/judge"), params.path() + ".judge",
+        fmt::format(
+            "'{}' names no entry of judges or providers{}", judge,
+            suggestion.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", suggestion)));
+  }
+}
+
 template <typename Item, typename Id>
 void check_unique_ids(const Field& list, const std::vector<Item>& items, Id id_of,
                       const char* what) {
@@ -448,7 +494,7 @@ void check_unique_ids(const Field& list, const std::vector<Item>& items, Id id_o
 }
 
 void read_sections(const Field& root, Config& config) {
-  root.expect_object({"name", "description", "providers", "prompts", "dataset", "extract",
+  root.expect_object({"name", "description", "providers", "judges", "prompts", "dataset", "extract",
                       "metrics", "gates", "concurrency", "baseline", "repeat"});
   if (auto name = root.find("name")) {
     config.name = name->as_string();
@@ -465,6 +511,9 @@ void read_sections(const Field& root, Config& config) {
   }
   check_unique_ids(
       providers, config.providers, [](const auto& p) { return p.id; }, "provider id");
+  if (auto judges = root.find("judges")) {
+    read_judges(*judges, config);
+  }
 
   const Field prompts = root.require("prompts");
   for (const Field& item : prompts.items()) {
@@ -488,6 +537,7 @@ void read_sections(const Field& root, Config& config) {
     }
     check_unique_ids(*metrics, config.metrics, metric_report_name, "metric name");
     check_pricing(config);
+    check_judge_references(*metrics, config);
   } else {
     config.metrics.push_back(
         MetricConfig{"exact_match", nlohmann::json::object(), "metrics", {}, config.base_dir});

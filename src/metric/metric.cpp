@@ -22,6 +22,10 @@ std::optional<bool> Metric::pass(double value) const {
   return m_higher_is_better ? value >= *m_threshold : value <= *m_threshold;
 }
 
+tl::expected<double, std::string> JudgedMetric::compute(const ScoreInput& /*input*/) const {
+  return tl::unexpected(std::string("this metric is scored by its judge, through the runner"));
+}
+
 std::vector<std::string> reference_strings(const nlohmann::json& reference) {
   if (reference.is_null()) {
     return {};

@@ -88,10 +88,16 @@ const std::vector<MetricInfo>& metric_registry() {
        "US dollars the response cost: reported usage x the provider's pricing (lower is "
        "better)",
        "threshold: pass when cost <= threshold; needs providers[].pricing", &make_cost},
-      {"command", "an external scorer: one long-lived process speaking JSON lines (docs/SCORERS.md)",
+      {"command",
+       "an external scorer: one long-lived process speaking JSON lines (docs/SCORERS.md)",
        "run: the command line, a list or a string split at spaces (required); timeout (default "
        "30s)",
        &make_command},
+      {"llm_judge", "a judge model's verdict on the output: a 0..max_score score or pass/fail",
+       "judge: a judges[]/providers[] id (required); rubric or rubric_file (Mustache: case "
+       "fields, output, raw_output, reference); system; format: score|pass_fail; max_score "
+       "(default 10)",
+       &make_llm_judge},
   };
   return registry;
 }

@@ -35,10 +35,40 @@ constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
 struct Pipeline {
   std::vector<Variant> variants;
   std::vector<PromptTemplate> prompts;
+  /// Every endpoint: the providers, then the judges (an engine provider index is an index
+  /// here, and into endpoints(config)).
   std::vector<std::unique_ptr<Provider>> providers;
   std::vector<Extractor> extractors;  ///< per prompt
   std::vector<std::unique_ptr<Metric>> metrics;
+  /// Per metric: the endpoint of its judge when a judge scores it (llm_judge).
+  std::vector<std::optional<std::size_t>> judge_endpoint;
 };
+
+/// The providers, then the judges: what the engine sends to.
+std::vector<const ProviderConfig*> endpoints(const Config& config) {
+  std::vector<const ProviderConfig*> all;
+  for (const auto* list : {&config.providers, &config.judges}) {
+    for (const auto& provider : *list) {
+      all.push_back(&provider);
+    }
+  }
+  return all;
+}
+
+std::optional<std::size_t> judge_endpoint_of(const Metric& metric, const Config& config) {
+  const auto* judged = dynamic_cast<const JudgedMetric*>(&metric);
+  if (judged == nullptr) {
+    return std::nullopt;
+  }
+  const std::vector<const ProviderConfig*> all = endpoints(config);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (all[i]->id == judged->judge_id()) {
+      return i;
+    }
+  }
+  throw UserError(
+      fmt::format("metric '{}': no judge or provider '{}'", metric.name(), judged->judge_id()));
+}
 
 Pipeline build_pipeline(const Config& config, const std::vector<Variant>& variants) {
   Pipeline pipeline;
@@ -47,11 +77,12 @@ Pipeline build_pipeline(const Config& config, const std::vector<Variant>& varian
     pipeline.prompts.emplace_back(prompt);
     pipeline.extractors.emplace_back(prompt.extract ? *prompt.extract : config.extract);
   }
-  for (const auto& provider : config.providers) {
-    pipeline.providers.push_back(make_provider(provider));
+  for (const ProviderConfig* provider : endpoints(config)) {
+    pipeline.providers.push_back(make_provider(*provider));
   }
   for (const auto& metric : config.metrics) {
     pipeline.metrics.push_back(make_metric(metric));
+    pipeline.judge_endpoint.push_back(judge_endpoint_of(*pipeline.metrics.back(), config));
   }
   return pipeline;
 }
@@ -63,6 +94,26 @@ TransferOptions transfer_options(const ProviderConfig& provider, bool verify_tls
   options.max_response_bytes = provider.max_response_bytes;
   options.verify_tls = verify_tls;
   return options;
+}
+
+/// Engine tags of judge requests have the top bit set; the rest count the tickets.
+constexpr std::uint64_t kJudgeTag = std::uint64_t{1} << 63;
+
+/// One judge request: which result it judges, with which metric, and its prompt.
+struct JudgeTicket {
+  std::size_t metric = 0;
+  RenderedPrompt prompt;
+  std::size_t index = 0;  ///< the case
+  std::size_t slot = 0;   ///< the result within the case (variant x repeat)
+  std::string cache_key;
+};
+
+nlohmann::ordered_json messages_json(const RenderedPrompt& prompt) {
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+  for (const ChatMessage& message : prompt.messages) {
+    messages.push_back({{"role", message.role}, {"content", message.content}});
+  }
+  return messages;
 }
 
 struct PendingCase {
@@ -117,8 +168,8 @@ class Run {
                      VariantAggregate(m_pipeline.metrics.size(), total_cases)),
         m_report(options.output),
         m_rows(config.dataset) {
-    for (const auto& provider : config.providers) {
-      m_transfer_options.push_back(transfer_options(provider, options.verify_tls));
+    for (const ProviderConfig* provider : endpoints(config)) {
+      m_transfer_options.push_back(transfer_options(*provider, options.verify_tls));
     }
     if (!options.cache_path.empty()) {
       m_cache = std::make_unique<ResponseCache>(options.cache_path);
@@ -179,7 +230,7 @@ class Run {
   /// error the caller reports.
   void throw_if_failed() const {
     if (m_unreachable) {
-      const ProviderConfig& provider = m_config.providers[m_unreachable->provider];
+      const ProviderConfig& provider = *endpoints(m_config)[m_unreachable->provider];
       throw UserError(provider.base_url_where, provider.field + ".base_url",
                       fmt::format("cannot connect to {} (provider '{}'): {}", provider.base_url,
                                   provider.id, m_unreachable->message));
@@ -194,12 +245,12 @@ class Run {
  private:
   static std::vector<ProviderLimits> provider_limits(const Config& config) {
     std::vector<ProviderLimits> limits;
-    for (const auto& provider : config.providers) {
+    for (const ProviderConfig* provider : endpoints(config)) {
       ProviderLimits l;
-      l.concurrency = provider.concurrency;
-      l.rpm = provider.rate_limit.rpm;
-      l.tpm = provider.rate_limit.tpm;
-      l.retry.max_retries = provider.retries;
+      l.concurrency = provider->concurrency;
+      l.rpm = provider->rate_limit.rpm;
+      l.tpm = provider->rate_limit.tpm;
+      l.retry.max_retries = provider->retries;
       limits.push_back(l);
     }
     return limits;
@@ -275,6 +326,10 @@ class Run {
   }
 
   void record(EngineResult& result, bool cached = false) {
+    if ((result.tag & kJudgeTag) != 0) {
+      record_verdict(result, cached);
+      return;
+    }
     const std::size_t slots = m_pipeline.variants.size() * m_repeat;
     const std::size_t slot = result.tag % slots;
     const std::size_t v = slot / m_repeat;
@@ -285,6 +340,7 @@ class Run {
     }
     const Variant& variant = m_pipeline.variants[v];
     VariantAggregate& aggregate = m_aggregates[v];
+    std::vector<JudgeTicket> judge_requests;
     aggregate.attempts += static_cast<std::size_t>(result.attempts);
     aggregate.retries += static_cast<std::size_t>(std::max(0, result.attempts - 1));
     m_progress.retries += static_cast<std::size_t>(std::max(0, result.attempts - 1));
@@ -322,10 +378,16 @@ class Run {
                                                     usage.completion_tokens.value_or(0)));
         }
       }
-      score(*completion, pending.row, v, index, out);
+      score(*completion, pending.row, v, index, out, judge_requests);
     }
     pending.results[slot] = std::move(out);
+    pending.remaining += judge_requests.size();
     --pending.remaining;
+    for (JudgeTicket& ticket : judge_requests) {
+      ticket.index = index;
+      ticket.slot = slot;
+      submit_judge_request(std::move(ticket));
+    }
 
     ++m_progress.done;
     m_progress.errors = m_errors;
@@ -335,6 +397,74 @@ class Run {
     if (m_options.max_errors && m_errors > m_error_budget && m_stop_reason.empty()) {
       m_errors_at_stop = m_errors;
       stop("max_errors", true);
+    }
+  }
+
+  /// Sends a judge's request (or answers it from the cache, the journal for judges too).
+  void submit_judge_request(JudgeTicket ticket) {
+    const std::size_t endpoint = *m_pipeline.judge_endpoint[ticket.metric];
+    EngineJob job;
+    job.provider = endpoint;
+    job.request = m_pipeline.providers[endpoint]->build_request(ticket.prompt);
+    job.options = m_transfer_options[endpoint];
+    job.estimated_tokens = estimate_tokens(job.request, *endpoints(m_config)[endpoint]);
+    job.tag = kJudgeTag | m_next_judge_ticket++;
+    if (m_cache) {
+      ticket.cache_key = cache_key(job.request, 0);
+      if (std::optional<HttpResponse> cached = m_cache->get(ticket.cache_key)) {
+        m_judge_tickets.emplace(job.tag, std::move(ticket));
+        EngineResult hit{job.tag, job.provider, std::move(*cached), 0, 0};
+        record_verdict(hit, true);
+        return;
+      }
+    }
+    m_judge_tickets.emplace(job.tag, std::move(ticket));
+    m_engine.submit(std::move(job));
+  }
+
+  /// A judge's reply: its verdict becomes the metric's score on the result it judged; the
+  /// prompt and the reply stay in the result's details for audit.
+  void record_verdict(EngineResult& result, bool cached) {
+    auto node = m_judge_tickets.extract(result.tag);
+    if (!result.result && result.result.error().kind == ErrorKind::cancelled) {
+      return;
+    }
+    const JudgeTicket& ticket = node.mapped();
+    const std::size_t endpoint = *m_pipeline.judge_endpoint[ticket.metric];
+    if (!cached) {
+      note_connectivity(endpoint, result.result);
+    }
+    const auto& metric = static_cast<const JudgedMetric&>(*m_pipeline.metrics[ticket.metric]);
+    PendingCase& pending = m_pending.at(ticket.index);
+    Json& out = pending.results[ticket.slot];
+    --pending.remaining;
+    const tl::expected<Completion, RequestError> reply =
+        result.result ? m_pipeline.providers[endpoint]->parse_response(*result.result)
+                      : tl::unexpected(result.result.error());
+    Json audit = {{"judge", metric.judge_id()},
+                  {"prompt", messages_json(ticket.prompt)},
+                  {"reply", reply ? Json(reply->text) : Json(nullptr)},
+                  {"cached", cached}};
+    out["details"][metric.name()] = std::move(audit);
+    if (!reply) {
+      out["score_errors"][metric.name()] =
+          fmt::format("the judge's request failed: {}", reply.error().message);
+      return;
+    }
+    if (!cached && m_cache) {
+      m_cache->put(ticket.cache_key, *result.result);
+    }
+    const tl::expected<Score, std::string> verdict = metric.verdict(reply->text);
+    if (!verdict) {
+      out["score_errors"][metric.name()] = verdict.error();
+      return;
+    }
+    out["scores"][metric.name()] = verdict->value;
+    VariantAggregate& aggregate = m_aggregates[ticket.slot / m_repeat];
+    aggregate.add_score(ticket.metric, ticket.index, verdict->value);
+    if (verdict->pass) {
+      out["pass"][metric.name()] = *verdict->pass;
+      aggregate.add_pass(ticket.metric, *verdict->pass);
     }
   }
 
@@ -360,7 +490,7 @@ class Run {
   }
 
   void score(const Completion& completion, const Case& row, std::size_t v, std::size_t index,
-             Json& out) {
+             Json& out, std::vector<JudgeTicket>& judge_requests) {
     const Variant& variant = m_pipeline.variants[v];
     VariantAggregate& aggregate = m_aggregates[v];
     out["output"] = completion.text;
@@ -390,6 +520,15 @@ class Run {
       const ScoreInput input{*extracted, completion.text, row.reference,
                              row.vars,   completion,      &m_config.providers[variant.provider],
                              row.id};
+      if (m_pipeline.judge_endpoint[m]) {
+        try {
+          const auto& judged = static_cast<const JudgedMetric&>(metric);
+          judge_requests.push_back(JudgeTicket{m, judged.judge_prompt(input), 0, 0, {}});
+        } catch (const UserError& e) {
+          score_errors[metric.name()] = e.what();
+        }
+        continue;
+      }
       const auto result = metric.score(input);
       if (!result) {
         score_errors[metric.name()] = result.error();
@@ -516,7 +655,11 @@ class Run {
   std::string m_stop_reason;
   Clock::time_point m_grace_deadline{};
   bool m_cancelled = false;
-  std::vector<Connectivity> m_connectivity = std::vector<Connectivity>(m_config.providers.size());
+  std::vector<Connectivity> m_connectivity =
+      std::vector<Connectivity>(m_config.providers.size() + m_config.judges.size());
+  /// Judge requests in flight, by engine tag (kJudgeTag | a counter).
+  std::map<std::uint64_t, JudgeTicket> m_judge_tickets;
+  std::uint64_t m_next_judge_ticket = 0;
   std::optional<Unreachable> m_unreachable;
 };
 
@@ -642,6 +785,15 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
   for (const auto& prompt : config.prompts) {
     (void)Extractor(prompt.extract ? *prompt.extract : config.extract);
   }
+  // Judges' rubrics are templates too: a variable a case lacks is found before any request.
+  std::vector<std::unique_ptr<Metric>> judged;
+  for (const auto& metric : config.metrics) {
+    if (metric.name == "llm_judge") {
+      judged.push_back(make_metric(metric));
+    }
+  }
+  const Completion no_completion;
+  const std::string no_output;
   CaseReader rows(config.dataset);
   DuplicateIdCheck ids;
   Preflight result;
@@ -653,6 +805,11 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
     ids.add(row->id);
     for (const Variant& variant : variants) {
       (void)prompts[variant.prompt].render(*row);
+    }
+    for (const auto& metric : judged) {
+      const ScoreInput input{no_output,     no_output, row->reference, row->vars,
+                             no_completion, nullptr,   row->id};
+      (void)static_cast<const JudgedMetric&>(*metric).judge_prompt(input);
     }
     ++result.cases;
   }

@@ -27,5 +27,6 @@ namespace promptbench {
 [[nodiscard]] std::unique_ptr<Metric> make_tokens(const MetricSpec& spec);
 [[nodiscard]] std::unique_ptr<Metric> make_cost(const MetricSpec& spec);
 [[nodiscard]] std::unique_ptr<Metric> make_command(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_llm_judge(const MetricSpec& spec);
 
 }  // namespace promptbench

@@ -119,6 +119,24 @@ dataset: data.jsonl
             "cfg.yaml:2:57: providers[0].pricing: missing required field 'completion'");
 }
 
+TEST_F(ConfigLoad, ReadsJudgesThatShareIdsWithProviders) {
+  const Config config = load(R"(providers: [{id: a, base_url: "http://h/v1", model: m}]
+judges: [{id: grader, base_url: "http://j/v1", model: big, api_key_env: JUDGE_KEY}]
+prompts: [{id: p, template: x}]
+dataset: data.jsonl
+metrics: [{llm_judge: {judge: grader, rubric: "{{output}}"}}]
+)");
+  ASSERT_EQ(config.judges.size(), 1u);
+  EXPECT_EQ(config.judges[0].model, "big");
+  EXPECT_EQ(config.judges[0].field, "judges[0]");
+  EXPECT_EQ(error_of(R"(providers: [{id: a, base_url: "http://h/v1", model: m}]
+judges: [{id: a, base_url: "http://j/v1", model: big}]
+prompts: [{id: p, template: x}]
+dataset: data.jsonl
+)"),
+            "cfg.yaml:2:10: judges[0]: duplicate provider id 'a' (judges and providers share ids)");
+}
+
 TEST_F(ConfigLoad, QuotedScalarsStayStrings) {
   const Config config = load(R"(providers: [{id: p, base_url: "http://h/v1", model: "1.0"}]
 prompts: [{id: "007", template: "{{q}}"}]
