@@ -38,17 +38,17 @@ struct Interval {
 /// Settings of the resampling procedures (bootstrap intervals, Monte Carlo permutation
 /// tests). The random numbers are fully specified, so results are identical on every
 /// platform and standard library: the generator is std::mt19937_64 seeded with `seed`
-/// (its output is fixed by the C++ standard); an index below n is drawn by rejection --
-/// draw x until x >= 2^64 mod n, take x mod n; a sign flip takes one bit of a 64-bit draw,
-/// least significant first, one draw per 64 signs. tests/unit/stats/reference.py
-/// re-implements all of it independently.
+/// (its output is fixed by the C++ standard); an index below n is Lemire's: the high 64 bits
+/// of the 128-bit product x * n, drawing a new x while the low 64 bits are below 2^64 mod n;
+/// a sign flip takes one bit of a 64-bit draw, least significant first, one draw per 64
+/// signs. tests/unit/stats/reference.py re-implements all of it independently.
 struct ResampleOptions {
   std::uint64_t seed = 0;
   std::size_t resamples = 10'000;  ///< bootstrap resamples; Monte Carlo permutations
   /// Work bound: when n x resamples exceeds it, a bootstrap interval becomes the Student t
   /// interval and a Monte Carlo permutation test the normal approximation of the same
   /// permutation distribution -- both what the resampling converges to for large n.
-  std::size_t max_draws = 200'000'000;
+  std::size_t max_draws = 50'000'000;
 };
 
 /// Percentile bootstrap 95% interval of the mean: `resamples` resamples of n values drawn

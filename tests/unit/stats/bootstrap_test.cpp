@@ -34,36 +34,36 @@ TEST(SpecifiedRandom, IsTheStandardMersenneTwister) {
   EXPECT_EQ(random.next(), 13874630024467741450ULL);
 }
 
-TEST(SpecifiedRandom, DrawsIndicesByRejectionAndModulo) {
+TEST(SpecifiedRandom, DrawsIndicesByLemiresMethod) {
   // reference.py: below(10) x 10 with seed 7.
   stats::SpecifiedRandom random(7);
   std::vector<std::uint64_t> drawn;
   for (int i = 0; i < 10; ++i) {
     drawn.push_back(random.below(10));
   }
-  EXPECT_EQ(drawn, (std::vector<std::uint64_t>{5, 0, 8, 6, 1, 8, 9, 8, 1, 0}));
+  EXPECT_EQ(drawn, (std::vector<std::uint64_t>{7, 9, 1, 8, 1, 0, 8, 9, 2, 7}));
 }
 
 TEST(SpecifiedRandom, RejectsTheIncompleteTopBlock) {
-  // n = 2^63 + 1: 2^64 mod n = 2^63 - 1, so every accepted draw is >= 2^63 - 1 and the
-  // result is x mod n, always below n.
+  // n = 2^63 + 1: 2^64 mod n = 2^63 - 1, so about half the draws are rejected.
+  // reference.py: below(2^63 + 1) x 3, seed 1.
   stats::SpecifiedRandom random(1);
   const std::uint64_t n = (std::uint64_t{1} << 63) + 1;
-  for (int i = 0; i < 100; ++i) {
-    EXPECT_LT(random.below(n), n);
-  }
+  EXPECT_EQ(random.below(n), 686449833434195332ULL);
+  EXPECT_EQ(random.below(n), 5255912256620343424ULL);
+  EXPECT_EQ(random.below(n), 5858973855932104712ULL);
 }
 
 TEST(BootstrapMeanInterval, MatchesTheIndependentComputation) {
-  // reference.py: bootstrap SCORES_30 seed 0 x 2000 -> (0.38233333333333336, 0.5886833333333332)
-  //               bootstrap SCORES_30 seed 3 x 2000 -> (0.37995833333333345, 0.591)
+  // reference.py: bootstrap SCORES_30 seed 0 x 2000 -> (0.3776666666666666, 0.5836916666666665)
+  //               bootstrap SCORES_30 seed 3 x 2000 -> (0.3816583333333333, 0.5813333333333334)
   const std::vector<double> values = scores_30();
   const Interval seed0 = bootstrap_mean_interval(values, {0, 2000});
-  EXPECT_NEAR(seed0.low, 0.38233333333333336, 1e-12);
-  EXPECT_NEAR(seed0.high, 0.5886833333333332, 1e-12);
+  EXPECT_NEAR(seed0.low, 0.3776666666666666, 1e-12);
+  EXPECT_NEAR(seed0.high, 0.5836916666666665, 1e-12);
   const Interval seed3 = bootstrap_mean_interval(values, {3, 2000});
-  EXPECT_NEAR(seed3.low, 0.37995833333333345, 1e-12);
-  EXPECT_NEAR(seed3.high, 0.591, 1e-12);
+  EXPECT_NEAR(seed3.low, 0.3816583333333333, 1e-12);
+  EXPECT_NEAR(seed3.high, 0.5813333333333334, 1e-12);
 }
 
 TEST(BootstrapMeanInterval, IsDeterministicForASeed) {

@@ -45,12 +45,13 @@ class MT19937_64:
         y ^= y >> 43
         return y & MASK
 
-    def below(self, n):
-        threshold = (1 << 64) % n
-        x = self.next()
-        while x < threshold:
-            x = self.next()
-        return x % n
+    def below(self, n):  # Lemire (2019): multiply, reject a low half under 2^64 mod n
+        m = self.next() * n
+        if (m & MASK) < n:
+            threshold = (1 << 64) % n
+            while (m & MASK) < threshold:
+                m = self.next() * n
+        return m >> 64
 
 
 def check_generator():
@@ -137,6 +138,9 @@ if __name__ == "__main__":
     print("mt19937_64(42) first three:", [g.next() for _ in range(3)])
     g = MT19937_64(7)
     print("below(10) x 10, seed 7:", [g.below(10) for _ in range(10)])
+    g = MT19937_64(1)
+    n = (1 << 63) + 1
+    print("below(2^63 + 1) x 3, seed 1:", [g.below(n) for _ in range(3)])
     for b, c in [(0, 0), (0, 1), (1, 9), (2, 8), (5, 5), (3, 12), (10, 25), (40, 60), (400, 500),
                  (0, 1000)]:
         print(f"mcnemar b={b} c={c}: {mcnemar_exact(b, c)!r}")
