@@ -72,6 +72,15 @@ class MetricParams {
   const nlohmann::json& m_params;
 };
 
+/// A statistic over all of a variant's outputs that is not the mean of the per-case scores
+/// (corpus BLEU). The runner feeds it every scored output and reports value() beside the mean.
+class CorpusStatistic {
+ public:
+  virtual ~CorpusStatistic() = default;
+  virtual void add(const ScoreInput& input) = 0;
+  [[nodiscard]] virtual double value() const = 0;
+};
+
 class Metric {
  public:
   /// `name` is the key in reports (the registry name unless the config gave `name:`).
@@ -82,6 +91,10 @@ class Metric {
   [[nodiscard]] const std::string& name() const { return m_name; }
   [[nodiscard]] bool higher_is_better() const { return m_higher_is_better; }
   [[nodiscard]] std::optional<double> threshold() const { return m_threshold; }
+  /// A fresh corpus-level accumulator, for metrics that have one (bleu); null otherwise.
+  [[nodiscard]] virtual std::unique_ptr<CorpusStatistic> corpus_statistic() const {
+    return nullptr;
+  }
   /// The config's `higher_is_better`, which wins over the metric's own direction.
   void set_higher_is_better(bool higher_is_better) { m_higher_is_better = higher_is_better; }
 

@@ -28,6 +28,7 @@ struct MetricSummary {
   double ci_high = 0;
   bool higher_is_better = true;
   std::optional<double> pass_rate;  ///< when the metric has pass/fail
+  std::optional<double> corpus;     ///< the corpus-level figure (bleu: corpus BLEU)
 };
 
 struct VariantSummary {

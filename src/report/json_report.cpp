@@ -39,6 +39,9 @@ nlohmann::ordered_json metric_json(const MetricSummary& m) {
                                 {"stderr", finite(m.stderr_)},
                                 {"ci95", {finite(m.ci_low), finite(m.ci_high)}},
                                 {"higher_is_better", m.higher_is_better}};
+  if (m.corpus) {
+    out["corpus"] = *m.corpus;
+  }
   if (m.pass_rate) {
     out["pass_rate"] = *m.pass_rate;
   }

@@ -174,6 +174,12 @@ class Run {
     if (!options.cache_path.empty()) {
       m_cache = std::make_unique<ResponseCache>(options.cache_path);
     }
+    m_corpus.resize(m_pipeline.variants.size());
+    for (auto& per_metric : m_corpus) {
+      for (const auto& metric : m_pipeline.metrics) {
+        per_metric.push_back(metric->corpus_statistic());
+      }
+    }
   }
 
   ReportSummary execute(const std::function<void(const Progress&)>& on_progress) {
@@ -539,6 +545,9 @@ class Run {
         details[metric.name()] = result->detail;
       }
       aggregate.add_score(m, index, result->value);
+      if (const auto& corpus = m_corpus[v][m]) {
+        corpus->add(input);
+      }
       if (result->pass) {
         passed[metric.name()] = *result->pass;
         aggregate.add_pass(m, *result->pass);
@@ -608,6 +617,9 @@ class Run {
     for (std::size_t m = 0; m < m_pipeline.metrics.size(); ++m) {
       summary.metrics.push_back(
           summarize_metric(*m_pipeline.metrics[m], aggregate, m, m_options.seed));
+      if (const auto& corpus = m_corpus[v][m]; corpus && summary.metrics.back().n > 0) {
+        summary.metrics.back().corpus = corpus->value();
+      }
     }
     if (!aggregate.latencies.empty()) {
       summary.latency_p50 = quantile(aggregate.latencies, 0.5);
@@ -659,6 +671,8 @@ class Run {
       std::vector<Connectivity>(m_config.providers.size() + m_config.judges.size());
   /// Judge requests in flight, by engine tag (kJudgeTag | a counter).
   std::map<std::uint64_t, JudgeTicket> m_judge_tickets;
+  /// Per variant and metric: the corpus-level statistic, for metrics that have one.
+  std::vector<std::vector<std::unique_ptr<CorpusStatistic>>> m_corpus;
   std::uint64_t m_next_judge_ticket = 0;
   std::optional<Unreachable> m_unreachable;
 };

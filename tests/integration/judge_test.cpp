@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -203,6 +204,37 @@ done
   // A fresh scorer after the crash: its first request.
   EXPECT_EQ(result_of(report, "4")["details"]["scorer"]["reason"], "request 1");
   EXPECT_EQ(report["variants"][0]["metrics"]["scorer"]["n"], 3);
+}
+
+}  // namespace
+}  // namespace promptbench::testing
+
+namespace promptbench::testing {
+namespace {
+
+// sacrebleu's README example (test/test_bleu.py test_corpus_bleu_cases): corpus BLEU 48.530827
+// over three segments with two references each. The stub echoes each hypothesis.
+TEST(CorpusBleu, TheVariantSummaryHasSacrebleusCorpusScore) {
+  StubServer stub;
+  TempDir dir;
+  dir.write("promptbench.yaml", "providers: [{id: model, base_url: \"" + stub.base_url() +
+                                    "\", model: m}]\n"
+                                    "prompts: [{id: echo, template: \"{{text}}\"}]\n"
+                                    "dataset: {path: cases.jsonl, reference: refs}\n"
+                                    "metrics: [bleu]\n");
+  dir.write(
+      "cases.jsonl",
+      R"({"text": "The dog bit the man.", "refs": ["The dog bit the man.", "The dog had bit the man."]}
+{"text": "It wasn't surprising.", "refs": ["It was not unexpected.", "No one was surprised."]}
+{"text": "The man had just bitten him.", "refs": ["The man bit him first.", "The man had bitten the dog."]}
+)");
+  const ProcessResult result = promptbench(dir, {"eval", "-o", "report.json", "-q"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const json report = json::parse(read_file(dir.path() / "report.json"));
+  const json& bleu = report["variants"][0]["metrics"]["bleu"];
+  EXPECT_NEAR(bleu["corpus"].get<double>(), 48.530827, 1e-6);
+  // The mean of the sentence scores is a different figure.
+  EXPECT_GT(std::abs(bleu["mean"].get<double>() - 48.530827), 0.5);
 }
 
 }  // namespace
