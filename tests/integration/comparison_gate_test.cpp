@@ -270,6 +270,16 @@ TEST_F(EvalComparisons, RepeatsEveryRequestKTimesAndClustersByCase) {
   EXPECT_EQ(r["comparisons"][0]["test"], "mcnemar_exact");
 }
 
+TEST_F(EvalComparisons, CountsRepeatsInTheDryRunPlan) {
+  write_config("repeat: 2\n");
+  const ProcessResult result = eval({"--dry-run"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(
+      result.out,
+      HasSubstr("dry run: 60 cases x 3 variants x 2 repeats = 360 requests; nothing sent\n"));
+  EXPECT_EQ(m_stub.stats()["requests"], 0);
+}
+
 TEST_F(EvalComparisons, RejectsARepeatOutOfRange) {
   write_config();
   const ProcessResult result = eval({"--repeat", "0"});
