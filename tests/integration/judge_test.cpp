@@ -239,3 +239,39 @@ TEST(CorpusBleu, TheVariantSummaryHasSacrebleusCorpusScore) {
 
 }  // namespace
 }  // namespace promptbench::testing
+
+namespace promptbench::testing {
+namespace {
+
+// The documented example scorer (docs/SCORERS.md) through the real binary.
+TEST(ExampleScorer, KeywordRecallScoresTheShareOfReferenceWords) {
+  if (run_process({"/bin/sh", "-c", "command -v python3"}).exit_code != 0) {
+    GTEST_SKIP() << "python3 is not installed; the example scorer is a Python script";
+  }
+  StubServer stub;
+  TempDir dir;
+  const std::string scorer =
+      std::string(PROMPTBENCH_SOURCE_DIR) + "/examples/scorers/keyword_recall.py";
+  dir.write("promptbench.yaml", "providers: [{id: model, base_url: \"" + stub.base_url() +
+                                    "\", model: m}]\n"
+                                    "prompts: [{id: echo, template: \"{{text}}\"}]\n"
+                                    "dataset: {path: cases.jsonl, reference: label, id: id}\n"
+                                    "metrics:\n"
+                                    "  - command: {run: [python3, \"" +
+                                    scorer + "\"], name: recall}\n");
+  dir.write("cases.jsonl", R"({"id": "all", "text": "Paris is in France", "label": "Paris, France"}
+{"id": "half", "text": "Lyon is in France", "label": "Paris, France"}
+{"id": "none", "text": "no idea", "label": "Paris, France"}
+)");
+  const ProcessResult result = promptbench(dir, {"eval", "-o", "report.json", "-q"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const json report = json::parse(read_file(dir.path() / "report.json"));
+  EXPECT_EQ(result_of(report, "all")["scores"]["recall"], 1.0);
+  EXPECT_EQ(result_of(report, "half")["scores"]["recall"], 0.5);
+  EXPECT_EQ(result_of(report, "half")["pass"]["recall"], true);
+  EXPECT_EQ(result_of(report, "half")["details"]["recall"]["reason"], "missing: paris");
+  EXPECT_EQ(result_of(report, "none")["pass"]["recall"], false);
+}
+
+}  // namespace
+}  // namespace promptbench::testing
