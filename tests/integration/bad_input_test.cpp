@@ -24,14 +24,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t pos = text.find(from); pos != std::string::npos;
-       pos = text.find(from, pos + to.size())) {
-    text.replace(pos, from.size(), to);
-  }
-  return text;
-}
-
 // "LINE:COL" (1-based) of the first occurrence of `token` in `text`; the test fails if absent.
 // Expected messages are built with it, so they say which token the location must point at.
 std::string where(const std::string& text, const std::string& token) {
@@ -51,16 +43,6 @@ std::string where(const std::string& text, const std::string& token) {
     }
   }
   return std::to_string(line) + ":" + std::to_string(column);
-}
-
-// Runs promptbench with the temp dir as working directory, so paths in messages are relative.
-ProcessResult promptbench(const TempDir& dir, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {promptbench_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  RunOptions options;
-  options.working_dir = dir.path().string();
-  options.timeout = std::chrono::seconds(30);
-  return run_process(argv, options);
 }
 
 // A TCP port on 127.0.0.1 that nothing listens on (bound by the kernel, then released).

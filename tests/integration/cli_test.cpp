@@ -17,23 +17,6 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t pos = text.find(from); pos != std::string::npos;
-       pos = text.find(from, pos + to.size())) {
-    text.replace(pos, from.size(), to);
-  }
-  return text;
-}
-
-ProcessResult promptbench(const TempDir& dir, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {promptbench_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  RunOptions options;
-  options.working_dir = dir.path().string();
-  options.timeout = std::chrono::seconds(30);
-  return run_process(argv, options);
-}
-
 ProcessResult promptbench(const std::vector<std::string>& args) {
   TempDir dir;
   return promptbench(dir, args);

@@ -18,15 +18,6 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-ProcessResult promptbench(const TempDir& dir, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {promptbench_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  RunOptions options;
-  options.working_dir = dir.path().string();
-  options.timeout = std::chrono::seconds(30);
-  return run_process(argv, options);
-}
-
 /// A report with one variant `variant` and metrics exact_match (0/1, pass flags) and f1;
 /// cases "q<first>".."q<first+n-1>"; `fails(i)` says which cases fail exact_match.
 template <typename Fails>

@@ -24,14 +24,6 @@ using ::testing::HasSubstr;
 constexpr std::size_t kCases = 60;
 constexpr std::size_t kDecoyRight = 18;  // the first 18 decoys equal the label
 
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t pos = text.find(from); pos != std::string::npos;
-       pos = text.find(from, pos + to.size())) {
-    text.replace(pos, from.size(), to);
-  }
-  return text;
-}
-
 std::string dataset() {
   std::string text;
   for (std::size_t i = 0; i < kCases; ++i) {

@@ -30,25 +30,6 @@ using ::testing::Not;
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t pos = text.find(from); pos != std::string::npos;
-       pos = text.find(from, pos + to.size())) {
-    text.replace(pos, from.size(), to);
-  }
-  return text;
-}
-
-// Runs promptbench in `dir` (so relative paths in messages are stable) with NO_COLOR unset.
-ProcessResult promptbench(const TempDir& dir, const std::vector<std::string>& args,
-                          RunOptions options = {}) {
-  std::vector<std::string> argv = {promptbench_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  options.working_dir = dir.path().string();
-  options.unset_env.push_back("NO_COLOR");
-  options.timeout = std::chrono::seconds(60);
-  return run_process(argv, options);
-}
-
 json read_json(const std::filesystem::path& path) {
   return json::parse(read_file(path));
 }

@@ -23,15 +23,6 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-ProcessResult promptbench(const TempDir& dir, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {promptbench_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  RunOptions options;
-  options.working_dir = dir.path().string();
-  options.timeout = std::chrono::seconds(60);
-  return run_process(argv, options);
-}
-
 std::string judge_config(const StubServer& stub, const std::string& metrics) {
   return "name: judged\n"
          "providers:\n"

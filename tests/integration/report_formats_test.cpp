@@ -21,23 +21,6 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t pos = text.find(from); pos != std::string::npos;
-       pos = text.find(from, pos + to.size())) {
-    text.replace(pos, from.size(), to);
-  }
-  return text;
-}
-
-ProcessResult promptbench(const TempDir& dir, const std::vector<std::string>& args,
-                          RunOptions options = {}) {
-  std::vector<std::string> argv = {promptbench_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  options.working_dir = dir.path().string();
-  options.timeout = std::chrono::seconds(60);
-  return run_process(argv, options);
-}
-
 // Two prompts on an echo stub: `echo` answers with the row's text (right when the text is
 // the label), `say` prefixes it (always wrong for exact_match).
 constexpr const char* kConfig = R"yaml(name: formats

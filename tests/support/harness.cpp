@@ -691,6 +691,26 @@ std::string read_file(const std::filesystem::path& path) {
   return content.str();
 }
 
+ProcessResult promptbench(const TempDir& dir, const std::vector<std::string>& args,
+                          RunOptions options) {
+  std::vector<std::string> argv = {promptbench_bin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  options.working_dir = dir.path().string();
+  options.unset_env.push_back("NO_COLOR");
+  if (options.timeout == kDefaultProcessTimeout) {
+    options.timeout = std::chrono::seconds(60);
+  }
+  return run_process(argv, options);
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t pos = text.find(from); pos != std::string::npos;
+       pos = text.find(from, pos + to.size())) {
+    text.replace(pos, from.size(), to);
+  }
+  return text;
+}
+
 std::string promptbench_bin() {
   return PROMPTBENCH_BIN;
 }

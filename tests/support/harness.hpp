@@ -141,6 +141,15 @@ class TempDir {
 // The whole file; throws std::runtime_error if it cannot be read.
 std::string read_file(const std::filesystem::path& path);
 
+// Runs the promptbench binary to completion with `dir` as its working directory (so paths in
+// its messages are relative) and NO_COLOR removed from its environment (a test wanting it
+// passes it in options.env); the timeout is 60 s unless options set another.
+ProcessResult promptbench(const TempDir& dir, const std::vector<std::string>& args,
+                          RunOptions options = {});
+
+// `text` with every occurrence of `from` replaced by `to`.
+std::string replace_all(std::string text, const std::string& from, const std::string& to);
+
 // Absolute paths fixed at build time (tests/CMakeLists.txt compile definitions).
 std::string promptbench_bin();
 std::string stub_bin();
