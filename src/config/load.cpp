@@ -539,8 +539,11 @@ void read_sections(const Field& root, Config& config) {
     check_pricing(config);
     check_judge_references(*metrics, config);
   } else {
-    config.metrics.push_back(
-        MetricConfig{"exact_match", nlohmann::json::object(), "metrics", {}, config.base_dir});
+    MetricConfig exact_match;
+    exact_match.name = "exact_match";
+    exact_match.field = "metrics";
+    exact_match.base_dir = config.base_dir;
+    config.metrics.push_back(std::move(exact_match));
   }
 
   if (auto gates = root.find("gates")) {
