@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The response cache (SPEC §4): SQLite in WAL mode. It is also the run's journal: every
-// successful answer is committed as it arrives, so a re-run after a crash, a kill or
-// Ctrl-C sends only what is missing. Several processes may share one file.
+// successful answer is committed in the event-loop turn that received it, so a re-run after
+// a crash, a kill or Ctrl-C sends only what is missing. Several processes may share one file.
 #pragma once
 
 #include <filesystem>
@@ -22,15 +22,24 @@ class ResponseCache {
   /// Opens (creating it and its folder if needed) the cache at `path`. Throws UserError
   /// naming the path when it cannot be opened or is not a promptbench cache.
   explicit ResponseCache(const std::filesystem::path& path);
+  /// Commits what is still staged (best effort: a failure here is dropped, not thrown).
   ~ResponseCache();
   ResponseCache(const ResponseCache&) = delete;
   ResponseCache& operator=(const ResponseCache&) = delete;
 
-  /// The stored answer (status, body, latency) for `key`, if any.
+  /// The stored answer (status, body, latency) for `key`, if any; staged answers included.
   [[nodiscard]] std::optional<HttpResponse> get(const std::string& key);
-  /// Stores a successful answer, committed before returning. Failure to write (disk
-  /// full, database locked for longer than the busy timeout) throws std::runtime_error.
+  /// Stages a successful answer; commit() writes it. Staging is what lets the answers one
+  /// event-loop turn received share a transaction: one WAL append and one lock round for
+  /// them all instead of one each, which was half of promptbench's CPU per request.
   void put(const std::string& key, const HttpResponse& response);
+  /// Writes every staged answer in one transaction. The runner calls it before each wait for
+  /// the network, so an answer is durable (against kill -9) before the next one can arrive.
+  /// Failure to write (disk full, database locked for longer than the busy timeout) throws
+  /// std::runtime_error and keeps the answers staged.
+  void commit();
+  /// Answers staged and not yet committed.
+  [[nodiscard]] std::size_t staged() const;
 
  private:
   struct Impl;

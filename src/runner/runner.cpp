@@ -202,6 +202,9 @@ class Run {
       for (EngineResult& result : m_engine.step(std::chrono::milliseconds(100))) {
         record(result);
       }
+      if (m_cache) {
+        m_cache->commit();  // this turn's answers, journaled before the loop waits again
+      }
       flush_finished_cases();
     }
     if (!m_stop_reason.empty()) {

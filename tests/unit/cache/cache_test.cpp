@@ -45,12 +45,52 @@ TEST(ResponseCache, StoresAndReturnsAnswersAcrossHandles) {
   ResponseCache reader(path);
   ResponseCache writer(path);  // a second handle on the same file, as a second process has
   writer.put("k2", answer);
+  writer.commit();
   const auto found = reader.get("k1");
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->status, 200);
   EXPECT_EQ(found->body, answer.body);
   EXPECT_DOUBLE_EQ(found->latency_ms, 12.5);
   EXPECT_TRUE(reader.get("k2").has_value());
+}
+
+TEST(ResponseCache, StagedAnswersAreSeenAtOnceHereAndElsewhereOnlyOnceCommitted) {
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "cache.db";
+  HttpResponse first;
+  first.status = 200;
+  first.body = "first";
+  HttpResponse second = first;
+  second.body = "second";
+  ResponseCache writer(path);
+  ResponseCache other(path);
+  writer.put("k", first);
+  writer.put("k", second);  // the later answer wins, as INSERT OR REPLACE does once written
+  EXPECT_EQ(writer.staged(), 2u);
+  ASSERT_TRUE(writer.get("k").has_value());
+  EXPECT_EQ(writer.get("k")->body, "second");
+  EXPECT_FALSE(other.get("k").has_value());
+
+  writer.commit();
+  EXPECT_EQ(writer.staged(), 0u);
+  ASSERT_TRUE(other.get("k").has_value());
+  EXPECT_EQ(other.get("k")->body, "second");
+  writer.commit();  // nothing staged: nothing to do
+}
+
+TEST(ResponseCache, ClosingAHandleCommitsWhatIsStaged) {
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "cache.db";
+  HttpResponse answer;
+  answer.status = 200;
+  answer.body = "kept";
+  {
+    ResponseCache cache(path);
+    cache.put("k", answer);
+  }
+  ResponseCache reader(path);
+  ASSERT_TRUE(reader.get("k").has_value());
+  EXPECT_EQ(reader.get("k")->body, "kept");
 }
 
 TEST(ResponseCache, RefusesAFileThatIsNotADatabase) {
