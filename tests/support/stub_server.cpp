@@ -66,6 +66,7 @@ struct StubOptions {
   int retry_after_s = 1;           // value of Retry-After on injected 429s
   int retry_after_ms = -1;         // if >= 0, send retry-after-ms instead of Retry-After
   std::uint64_t fail_first = 0;    // the first N requests (since start or /reset) get a 500
+  bool no_compression = false;     // never compress (else httplib brotli/gzips JSON if accepted)
 };
 
 // Fixed so that responses are byte-for-byte reproducible.
@@ -493,9 +494,16 @@ std::string error_body(const std::string& message, const std::string& type) {
   return json{{"error", {{"message", message}, {"type", type}}}}.dump();
 }
 
-void answer_json(httplib::Response& res, int status, const std::string& body) {
+// httplib 0.11 compresses an answer whose Content-Type is exactly "application/json" when the
+// client accepts br or gzip, and has no switch to turn that off; it leaves other types alone.
+const char* json_type(const StubOptions& options) {
+  return options.no_compression ? "application/json; charset=utf-8" : "application/json";
+}
+
+void answer_json(httplib::Response& res, int status, const std::string& body,
+                 const char* content_type = "application/json") {
   res.status = status;
-  res.set_content(body, "application/json");
+  res.set_content(body, content_type);
 }
 
 json completion_json(const std::string& id, const std::string& model, const std::string& text,
@@ -573,7 +581,8 @@ bool answer_fault(const StubOptions& options, StubState& state, const httplib::R
       return true;
     case Fault::FailFirst:
     case Fault::Status500:
-      answer_json(res, 500, error_body("stub: injected server error", "server_error"));
+      answer_json(res, 500, error_body("stub: injected server error", "server_error"),
+                  json_type(options));
       break;
     case Fault::Status429:
       if (options.retry_after_ms >= 0) {
@@ -581,10 +590,12 @@ bool answer_fault(const StubOptions& options, StubState& state, const httplib::R
       } else {
         res.set_header("Retry-After", std::to_string(options.retry_after_s));
       }
-      answer_json(res, 429, error_body("stub: injected rate limit", "rate_limit_error"));
+      answer_json(res, 429, error_body("stub: injected rate limit", "rate_limit_error"),
+                  json_type(options));
       break;
     case Fault::Status400:
-      answer_json(res, 400, error_body("stub: invalid request", "invalid_request_error"));
+      answer_json(res, 400, error_body("stub: invalid request", "invalid_request_error"),
+                  json_type(options));
       break;
     case Fault::Malformed:
       if (stream) {
@@ -594,7 +605,7 @@ bool answer_fault(const StubOptions& options, StubState& state, const httplib::R
       } else {
         res.set_content("{\"id\":\"" + id + "\",\"object\":\"chat.completion\",\"choices\":[{" +
                             "\"index\":0,\"message\":",
-                        "application/json");
+                        json_type(options));
       }
       res.status = 200;
       state.record_answer(admission.body_hash, 200, false, true);
@@ -626,7 +637,7 @@ void handle_chat(const StubOptions& options, StubState& state, const httplib::Re
     problem = "stub: request body has no \"messages\" array";
   }
   if (!problem.empty()) {
-    answer_json(res, 400, error_body(problem, "invalid_request_error"));
+    answer_json(res, 400, error_body(problem, "invalid_request_error"), json_type(options));
     state.record_answer(admission.body_hash, 400, false, false);
     return;
   }
@@ -641,7 +652,7 @@ void handle_chat(const StubOptions& options, StubState& state, const httplib::Re
   if (stream) {
     answer_stream(res, stream_events(id, model, text, usage));
   } else {
-    answer_json(res, 200, completion_json(id, model, text, usage).dump());
+    answer_json(res, 200, completion_json(id, model, text, usage).dump(), json_type(options));
   }
   state.record_answer(admission.body_hash, 200, true, false);
 }
@@ -652,7 +663,8 @@ void install_routes(StubHttpServer& server, const StubOptions& options, StubStat
       handle_chat(options, state, req, res);
     } catch (const std::exception& e) {
       answer_json(res, 500,
-                  error_body(std::string("stub: internal error: ") + e.what(), "server_error"));
+                  error_body(std::string("stub: internal error: ") + e.what(), "server_error"),
+                  json_type(options));
     }
   };
   server.Post("/v1/chat/completions", chat);
@@ -795,6 +807,9 @@ void add_options(CLI::App& app, StubOptions& options) {
                  "Probability of a 200 answer whose body is not valid JSON")
       ->capture_default_str()
       ->check(probability);
+  app.add_flag("--no-compression", options.no_compression,
+               "Never compress answers (by default httplib compresses JSON answers with brotli "
+               "or gzip when the client accepts it)");
   app.add_option("--retry-after", options.retry_after_s, "Retry-After seconds on 429 answers")
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));
