@@ -9,6 +9,8 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
@@ -233,6 +235,34 @@ TEST(StubServer, EchoesLastUserMessage) {
   EXPECT_EQ(answer["usage"]["prompt_tokens"], 9);
   EXPECT_EQ(answer["usage"]["completion_tokens"], 3);
   EXPECT_EQ(answer["usage"]["total_tokens"], 12);
+}
+
+bool has_content_encoding(const CurlResult& result) {
+  std::string headers = result.headers;
+  std::transform(headers.begin(), headers.end(), headers.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return headers.find("\r\ncontent-encoding:") != std::string::npos;
+}
+
+TEST(StubServer, CompressesForClientsThatAcceptItUnlessToldNotTo) {
+  const std::vector<std::string> accept = {"-H", "Accept-Encoding: gzip, br"};
+  const std::string body = chat_body(json::array({user_message("squeeze me")}));
+  StubServer compressing;
+  const auto compressed = curl(chat_url(compressing), body, accept);
+  ASSERT_EQ(compressed.status, 200) << compressed.err;
+  EXPECT_TRUE(has_content_encoding(compressed)) << compressed.headers;
+
+  StubServer plain({"--no-compression"});
+  const auto answer = curl(chat_url(plain), body, accept);
+  ASSERT_EQ(answer.status, 200) << answer.err;
+  EXPECT_FALSE(has_content_encoding(answer)) << answer.headers;
+  EXPECT_EQ(reply_of(answer), "squeeze me");
+
+  StubServer failing({"--no-compression", "--fail-500", "1"});
+  const auto error = curl(chat_url(failing), body, accept);
+  ASSERT_EQ(error.status, 500) << error.err;
+  EXPECT_FALSE(has_content_encoding(error)) << error.headers;
+  EXPECT_EQ(json::parse(error.body)["error"]["type"], "server_error");
 }
 
 TEST(StubServer, EchoIgnoresMessagesAfterTheLastUserMessage) {

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: Apache-2.0
+// Process and endpoint plumbing of the end-to-end benchmark (see e2e_support.hpp).
+#include "e2e_support.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace promptbench::bench {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+double cpu_seconds(const rusage& usage) {
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child
+// ---------------------------------------------------------------------------------------------
+
+Child::Child(const std::vector<std::string>& argv, const fs::path& dir, const fs::path& out,
+             const fs::path& err) {
+  std::vector<char*> args;
+  for (const std::string& arg : argv) {
+    args.push_back(const_cast<char*>(arg.c_str()));
+  }
+  args.push_back(nullptr);
+  int exec_pipe[2];  // the child writes errno here if it cannot exec; CLOEXEC closes it otherwise
+  if (::pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    throw std::runtime_error(fmt::format("pipe2: {}", std::strerror(errno)));
+  }
+  m_pid = ::fork();
+  if (m_pid < 0) {
+    const int error = errno;
+    ::close(exec_pipe[0]);
+    ::close(exec_pipe[1]);
+    throw std::runtime_error(fmt::format("fork: {}", std::strerror(error)));
+  }
+  if (m_pid == 0) {
+    // Only async-signal-safe calls from here on.
+    ::close(exec_pipe[0]);
+    const int in = ::open("/dev/null", O_RDONLY);
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in >= 0 && o >= 0 && e >= 0 && ::dup2(in, 0) >= 0 && ::dup2(o, 1) >= 0 &&
+        ::dup2(e, 2) >= 0 && ::chdir(dir.c_str()) == 0) {
+      ::execv(args[0], args.data());
+    }
+    const int error = errno;
+    (void)!::write(exec_pipe[1], &error, sizeof error);
+    ::_exit(127);
+  }
+  ::close(exec_pipe[1]);
+  int error = 0;
+  ssize_t got = 0;
+  do {
+    got = ::read(exec_pipe[0], &error, sizeof error);
+  } while (got < 0 && errno == EINTR);
+  ::close(exec_pipe[0]);
+  if (got > 0) {
+    reap(0);
+    throw std::runtime_error(fmt::format("cannot start {}: {}", argv[0], std::strerror(error)));
+  }
+  // glibc 2.36 declares pidfd_open() without C linkage: use the system call itself. Without a
+  // pidfd (old kernels) wait() polls every millisecond instead.
+  m_pidfd = static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0));
+}
+
+Child::~Child() {
+  if (!m_exit) {
+    ::kill(m_pid, SIGKILL);
+    reap(0);
+  }
+  if (m_pidfd >= 0) {
+    ::close(m_pidfd);
+  }
+}
+
+bool Child::running() {
+  return !m_exit && !reap(WNOHANG);
+}
+
+void Child::signal(int signal_number) {
+  if (!m_exit) {
+    ::kill(m_pid, signal_number);
+  }
+}
+
+Exit Child::wait(milliseconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (!m_exit) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      ::kill(m_pid, SIGKILL);
+      if (!reap(0)) {
+        m_exit = Exit{};  // cannot happen for our own unreaped child; keeps m_exit set
+      }
+      m_exit->timed_out = true;
+      break;
+    }
+    if (m_pidfd >= 0) {
+      // The pidfd becomes readable the moment the child exits.
+      pollfd fd{m_pidfd, POLLIN, 0};
+      (void)::poll(&fd, 1, static_cast<int>(std::min<long long>(left.count(), 1'000)));
+    } else {
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    reap(WNOHANG);
+  }
+  return *m_exit;
+}
+
+bool Child::reap(int flags) {
+  int status = 0;
+  rusage usage{};
+  pid_t got = 0;
+  do {
+    got = ::wait4(m_pid, &status, flags, &usage);
+  } while (got < 0 && errno == EINTR);
+  if (got != m_pid) {
+    return false;
+  }
+  Exit exit;
+  exit.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  exit.usage = usage;
+  m_exit = exit;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files and HTTP
+// ---------------------------------------------------------------------------------------------
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string tail(const std::string& text, std::size_t max) {
+  return text.size() <= max ? text : "..." + text.substr(text.size() - max);
+}
+
+std::string http_get(int port, const std::string& target) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    throw std::runtime_error(fmt::format("socket: {}", std::strerror(errno)));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    throw std::runtime_error(fmt::format("connect 127.0.0.1:{}: {}", port, std::strerror(errno)));
+  }
+  const std::string request = fmt::format(
+      "GET {} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n", target, port);
+  for (std::size_t sent = 0; sent < request.size();) {
+    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) {
+      throw std::runtime_error(fmt::format("send: {}", std::strerror(errno)));
+    }
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string raw;
+  char buffer[16384];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n > 0) {
+      raw.append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      break;
+    } else if (errno != EINTR) {
+      throw std::runtime_error(fmt::format("GET {}: recv: {}", target, std::strerror(errno)));
+    }
+  }
+  if (raw.rfind("HTTP/1.1 200", 0) != 0 && raw.rfind("HTTP/1.0 200", 0) != 0) {
+    throw std::runtime_error("GET " + target + " answered: " + raw.substr(0, raw.find('\r')));
+  }
+  const std::size_t head_end = raw.find("\r\n\r\n");
+  if (head_end == std::string::npos) {
+    throw std::runtime_error("GET " + target + ": no end of headers");
+  }
+  return raw.substr(head_end + 4);  // the stub answers with Content-Length, never chunked
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stub
+// ---------------------------------------------------------------------------------------------
+
+Stub::Stub(const std::string& binary, const fs::path& dir, int latency_ms, int concurrency,
+           bool compression) {
+  // One pool thread per keep-alive connection (docs/STUB.md), with room to spare.
+  const int threads = concurrency + 16;
+  const fs::path port_file = dir / "stub.port";
+  std::vector<std::string> argv = {binary,
+                                   "--host",
+                                   "127.0.0.1",
+                                   "--port",
+                                   "0",
+                                   "--port-file",
+                                   port_file.string(),
+                                   "--latency-ms",
+                                   std::to_string(latency_ms),
+                                   "--threads",
+                                   std::to_string(threads),
+                                   "--max-threads",
+                                   std::to_string(std::max(1024, 4 * threads))};
+  if (!compression) {
+    argv.emplace_back("--no-compression");
+  }
+  m_child.emplace(argv, dir, dir / "stub.out", dir / "stub.err");
+  const Clock::time_point deadline = Clock::now() + milliseconds(10'000);
+  for (;;) {
+    // The stub writes the port file atomically: a complete line or nothing.
+    const std::string text = read_text(port_file);
+    if (!text.empty() && text.back() == '\n') {
+      m_port = std::stoi(text);
+      return;
+    }
+    if (!m_child->running() || Clock::now() > deadline) {
+      throw std::runtime_error("the stub did not start: " + tail(read_text(dir / "stub.err")));
+    }
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+}
+
+nlohmann::json Stub::stats() const {
+  return nlohmann::json::parse(http_get(m_port, "/stats"));
+}
+
+Exit Stub::stop() {
+  m_child->signal(SIGTERM);
+  return m_child->wait(milliseconds(5'000));
+}
+
+}  // namespace promptbench::bench

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+// Process and endpoint plumbing of the end-to-end benchmark: a child process measured with
+// wait4(), a tiny HTTP GET to 127.0.0.1, and the stub endpoint's lifetime.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace promptbench::bench {
+
+/// How a child ended, with its resource usage from wait4().
+struct Exit {
+  int code = -1;  ///< exit status, or 128 + signal number
+  rusage usage{};
+  bool timed_out = false;  ///< the child was SIGKILLed after the timeout
+};
+
+/// User plus system CPU time in seconds.
+[[nodiscard]] double cpu_seconds(const rusage& usage);
+
+/// A child started with fork/execv in `dir`, stdin from /dev/null, stdout and stderr to the
+/// files `out` and `err`. Throws std::runtime_error if it cannot be started. Only this PID is
+/// ever signalled; the destructor SIGKILLs and reaps a child that is still running.
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const std::filesystem::path& dir,
+        const std::filesystem::path& out, const std::filesystem::path& err);
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  /// False once the child has exited (it is then reaped).
+  [[nodiscard]] bool running();
+  /// Sends `signal_number` if the child has not been reaped yet.
+  void signal(int signal_number);
+  /// Waits for exit without polling delay (a pidfd); after `timeout` SIGKILLs the child,
+  /// reaps it and sets `timed_out`. Further calls return the same Exit.
+  Exit wait(std::chrono::milliseconds timeout);
+
+ private:
+  bool reap(int flags);
+
+  pid_t m_pid = -1;
+  int m_pidfd = -1;
+  std::optional<Exit> m_exit;
+};
+
+/// The whole file, or "" if it cannot be read.
+[[nodiscard]] std::string read_text(const std::filesystem::path& path);
+
+/// The last `max` bytes of `text`, for error messages.
+[[nodiscard]] std::string tail(const std::string& text, std::size_t max = 600);
+
+/// GET `target` from 127.0.0.1:port over a raw socket (HTTP/1.0, read to EOF); the body.
+/// Throws std::runtime_error on failure, a non-200 answer or 10 s without data.
+[[nodiscard]] std::string http_get(int port, const std::string& target);
+
+/// promptbench-stub on 127.0.0.1 with a kernel-chosen port, its files in `dir`. Unless
+/// `compression`, it runs with --no-compression: httplib would otherwise brotli-compress every
+/// answer at quality 11, about 1 ms of the stub's CPU per request, which on a small machine
+/// takes the cores away from the process being measured. The constructor returns once the port
+/// file exists (throws std::runtime_error after 10 s).
+class Stub {
+ public:
+  Stub(const std::string& binary, const std::filesystem::path& dir, int latency_ms, int concurrency,
+       bool compression);
+
+  [[nodiscard]] int port() const { return m_port; }
+  /// GET /stats, parsed.
+  [[nodiscard]] nlohmann::json stats() const;
+  /// SIGTERM, then SIGKILL after 5 s: the stub's exit status and CPU time.
+  Exit stop();
+
+ private:
+  std::optional<Child> m_child;
+  int m_port = 0;
+};
+
+}  // namespace promptbench::bench

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+// Micro benchmarks of the per-case work in the core: render, build and parse, score, read a
+// row, serialize a report case (docs/BENCHMARKS.md).
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "promptbench/config.hpp"
+#include "promptbench/dataset.hpp"
+#include "promptbench/metric.hpp"
+#include "promptbench/prompt.hpp"
+#include "promptbench/provider.hpp"
+#include "promptbench/report.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using promptbench::Case;
+
+/// A directory under the system temp dir, removed with its contents on destruction.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (fs::temp_directory_path() / "promptbench-micro-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      std::abort();
+    }
+    m_path = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(m_path, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  [[nodiscard]] const fs::path& path() const { return m_path; }
+
+ private:
+  fs::path m_path;
+};
+
+/// A sentiment case with four few-shot examples in the row, as a few-shot prompt sees it.
+Case few_shot_case() {
+  Case row;
+  row.id = "17";
+  row.vars = {{"text", "The soup was cold and the waiter forgot our drinks twice."},
+              {"label", "negative"},
+              {"examples", nlohmann::json::array()}};
+  const char* reviews[][2] = {
+      {"The jacket arrived a day early and fits perfectly.", "positive"},
+      {"It stopped working after two days and the seller never replied.", "negative"},
+      {"Friendly waiters, generous portions and a view of the river.", "positive"},
+      {"The seats were cramped and the film dragged on for far too long.", "negative"}};
+  for (const auto& [review, label] : reviews) {
+    row.vars["examples"].push_back({{"review", review}, {"label", label}});
+  }
+  row.reference = "negative";
+  return row;
+}
+
+promptbench::PromptConfig few_shot_prompt() {
+  promptbench::PromptConfig config;
+  config.id = "fewshot";
+  config.text =
+      "Classify the sentiment of the customer review as positive or negative.\n"
+      "Answer with one word: positive or negative.\n\n"
+      "{{#examples}}Review: {{review}}\nSentiment: {{label}}\n\n{{/examples}}"
+      "Review: {{text}}\nSentiment:";
+  return config;
+}
+
+promptbench::ProviderConfig openai_provider() {
+  promptbench::ProviderConfig config;
+  config.id = "local";
+  config.type = "openai";
+  config.base_url = "http://127.0.0.1:8080/v1";
+  config.model = "demo";
+  config.params = {{"temperature", 0}, {"max_tokens", 16}};
+  return config;
+}
+
+void BM_RenderFewShotTemplate(benchmark::State& state) {
+  const promptbench::PromptTemplate prompt(few_shot_prompt());
+  const Case row = few_shot_case();
+  for (auto _ : state) {
+    promptbench::RenderedPrompt rendered = prompt.render(row);
+    benchmark::DoNotOptimize(rendered);
+  }
+}
+BENCHMARK(BM_RenderFewShotTemplate);
+
+void BM_OpenAiBuildRequest(benchmark::State& state) {
+  const auto provider = promptbench::make_provider(openai_provider());
+  const promptbench::RenderedPrompt prompt =
+      promptbench::PromptTemplate(few_shot_prompt()).render(few_shot_case());
+  for (auto _ : state) {
+    promptbench::HttpRequest request = provider->build_request(prompt);
+    benchmark::DoNotOptimize(request);
+  }
+}
+BENCHMARK(BM_OpenAiBuildRequest);
+
+void BM_OpenAiParseResponse(benchmark::State& state) {
+  const auto provider = promptbench::make_provider(openai_provider());
+  promptbench::HttpResponse response;
+  response.status = 200;
+  response.headers.push_back({"content-type", "application/json", false});
+  response.body =
+      R"({"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"demo",)"
+      R"("choices":[{"index":0,"message":{"role":"assistant","content":"negative"},)"
+      R"("finish_reason":"stop"}],"usage":{"prompt_tokens":95,"completion_tokens":1,)"
+      R"("total_tokens":96}})";
+  response.latency_ms = 12.5;
+  for (auto _ : state) {
+    auto completion = provider->parse_response(response);
+    benchmark::DoNotOptimize(completion);
+  }
+}
+BENCHMARK(BM_OpenAiParseResponse);
+
+void BM_ExactMatchNormalized(benchmark::State& state) {
+  promptbench::MetricConfig config;
+  config.name = "exact_match";
+  config.params = {{"normalize", {"trim", "lower", "strip_punctuation"}}};
+  const auto metric = promptbench::make_metric(config);
+  const Case row = few_shot_case();
+  const std::string output = "  Negative.\n";
+  const promptbench::Completion completion{output, {}, "stop", 12.5, std::nullopt};
+  const promptbench::ScoreInput input{output, output, row.reference, row.vars, completion};
+  for (auto _ : state) {
+    auto score = metric->score(input);
+    benchmark::DoNotOptimize(score);
+  }
+}
+BENCHMARK(BM_ExactMatchNormalized);
+
+/// Rows read per iteration: one pass over a generated JSONL file of state.range(0) rows.
+void BM_ReadJsonlCases(benchmark::State& state) {
+  const ScratchDir dir;
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  const fs::path path = dir.path() / "cases.jsonl";
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (std::size_t i = 0; i < rows; ++i) {
+      out << fmt::format(
+          R"({{"id":"c{}","text":"Review {}: the soup was cold and the waiter forgot our drinks.","label":"negative"}})"
+          "\n",
+          i, i);
+    }
+  }
+  promptbench::DatasetConfig config;
+  config.path = path;
+  config.display_path = "cases.jsonl";
+  config.reference = "label";
+  config.id = "id";
+  for (auto _ : state) {
+    promptbench::CaseReader reader(config);
+    std::size_t count = 0;
+    while (std::optional<Case> row = reader.next()) {
+      benchmark::DoNotOptimize(row);
+      ++count;
+    }
+    if (count != rows) {
+      state.SkipWithError("wrong row count");
+      break;
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows));
+}
+BENCHMARK(BM_ReadJsonlCases)->Arg(1000);
+
+/// One finished case built the way the runner builds it and appended to the report spool.
+void BM_ReportCaseSerialization(benchmark::State& state) {
+  const ScratchDir dir;
+  const Case row = few_shot_case();
+  using Json = nlohmann::ordered_json;
+  promptbench::ReportWriter writer(dir.path() / "report.json");
+  for (auto _ : state) {
+    Json result = {{"variant", "fewshot/local"},
+                   {"output", "Negative."},
+                   {"extracted", "negative"},
+                   {"scores", {{"exact_match", 1.0}}},
+                   {"latency_ms", 12.5},
+                   {"cached", false},
+                   {"usage", {{"prompt_tokens", 95}, {"completion_tokens", 1}}},
+                   {"error", nullptr}};
+    Json out = {{"id", row.id},
+                {"vars", row.vars},
+                {"reference", row.reference},
+                {"results", Json::array({std::move(result)})}};
+    writer.add_case(out);
+  }
+}
+BENCHMARK(BM_ReportCaseSerialization);
+
+}  // namespace
