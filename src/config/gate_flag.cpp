@@ -14,8 +14,8 @@ namespace promptbench {
 namespace {
 
 constexpr const char* kGateSyntax =
-    "expected METRIC>=VALUE or METRIC<=VALUE, optionally VARIANT:METRIC>=VALUE (e.g. "
-    "exact_match>=0.8)";
+    "expected METRIC>=VALUE or METRIC<=VALUE, optionally VARIANT:METRIC>=VALUE and a final "
+    "'on ci_low' or 'on mean' (e.g. exact_match>=0.8 on ci_low)";
 
 [[noreturn]] void fail(const std::string& text, const std::string& message) {
   throw UserError(fmt::format("--gate '{}': {}", text, message));
@@ -64,10 +64,21 @@ GateConfig parse_gate_flag(const Config& config, const std::string& text) {
   }
   const std::size_t op = std::min(at_least, at_most);
   const std::string subject = trimmed(text.substr(0, op));
-  const std::string bound = trimmed(text.substr(op + 2));
+  std::string bound = trimmed(text.substr(op + 2));
 
   GateConfig gate;
   gate.field = "--gate";
+  // `on ci_low` / `on mean` after the bound: what the config's `on:` says.
+  const std::size_t on = bound.find(" on ");
+  if (on != std::string::npos) {
+    const std::string what = trimmed(bound.substr(on + 4));
+    if (what == "ci_low") {
+      gate.on = GateOn::ci_low;
+    } else if (what != "mean") {
+      fail(text, fmt::format("'on {}' is neither 'on mean' nor 'on ci_low'", what));
+    }
+    bound = trimmed(bound.substr(0, on));
+  }
   const std::size_t colon = subject.rfind(':');
   gate.metric = colon == std::string::npos ? subject : trimmed(subject.substr(colon + 1));
   if (colon != std::string::npos) {

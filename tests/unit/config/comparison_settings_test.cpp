@@ -130,10 +130,24 @@ TEST_F(GateFlag, ParsesAMaximumForOneVariantWithSpaces) {
   EXPECT_EQ(gate.max, 250);
 }
 
+TEST_F(GateFlag, HoldsTheIntervalsPessimisticEndWhenAskedTo) {
+  const GateConfig low = parse_gate_flag(load(""), "chat/big:exact_match>=0.8 on ci_low");
+  EXPECT_EQ(low.on, GateOn::ci_low);
+  EXPECT_EQ(low.min, 0.8);
+  EXPECT_EQ(low.variant, "chat/big");
+  const GateConfig high = parse_gate_flag(load(""), "latency <= 250  on  ci_low ");
+  EXPECT_EQ(high.on, GateOn::ci_low);
+  EXPECT_EQ(high.max, 250);
+  EXPECT_EQ(parse_gate_flag(load(""), "exact_match>=0.8 on mean").on, GateOn::mean);
+  EXPECT_EQ(flag_error("exact_match>=0.8 on median"),
+            "--gate 'exact_match>=0.8 on median': 'on median' is neither 'on mean' nor 'on "
+            "ci_low'");
+}
+
 TEST_F(GateFlag, RejectsMalformedText) {
   const std::string syntax =
-      "expected METRIC>=VALUE or METRIC<=VALUE, optionally VARIANT:METRIC>=VALUE (e.g. "
-      "exact_match>=0.8)";
+      "expected METRIC>=VALUE or METRIC<=VALUE, optionally VARIANT:METRIC>=VALUE and a final "
+      "'on ci_low' or 'on mean' (e.g. exact_match>=0.8 on ci_low)";
   EXPECT_EQ(flag_error("exact_match>0.8"), "--gate 'exact_match>0.8': " + syntax);
   EXPECT_EQ(flag_error("exact_match"), "--gate 'exact_match': " + syntax);
   EXPECT_EQ(flag_error(">=0.8"), "--gate '>=0.8': " + syntax);
