@@ -181,6 +181,16 @@ int run_eval_command(const EvalOptions& options) {
   ReportSummary summary;
   try {
     summary = run_eval(config, run, *transport, [&](const Progress& p) { progress.update(p); });
+  } catch (const RunAborted&) {
+    // --max-errors: the partial report is written; its other formats are owed too, so that
+    // a CI job still gets its JUnit and Markdown. A failure there must not hide the abort.
+    progress.finish();
+    try {
+      write_eval_formats(options.output, options.formats);
+    } catch (const std::exception& e) {
+      std::cerr << "promptbench: error: " << e.what() << "\n";
+    }
+    throw;
   } catch (...) {
     progress.finish();
     throw;
@@ -241,7 +251,8 @@ void setup_eval(CLI::App& app, CommandState& state) {
                    "Stop with exit 3 when request errors exceed N, or P% of all requests");
   eval->add_option("--gate", options->gates,
                    "Fail (exit 1) unless METRIC>=X or METRIC<=X holds for every variant, or "
-                   "VARIANT:METRIC>=X for one (repeatable; on the mean)")
+                   "VARIANT:METRIC>=X for one; on the mean, or on the 95% CI's pessimistic end "
+                   "with a final 'on ci_low' (repeatable)")
       ->allow_extra_args(false);
   eval->add_option("--repeat", options->repeat,
                    "Samples per case and variant (default: the config's repeat, else 1); "

@@ -4,6 +4,7 @@
 // Ctrl-C leaves a partial report, caches are shareable, secrets stay secret.
 #include <signal.h>
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -267,7 +268,8 @@ TEST(Reliability, MaxErrorsStopsTheRunWithExit3AndAPartialReport) {
   TempDir dir;
   dir.write("data.jsonl", make_rows(400));
   dir.write("cfg.yaml", make_config(stub, ""));
-  const ProcessResult run = eval(dir, {"--max-errors", "10", "-j", "4"});
+  const ProcessResult run =
+      eval(dir, {"--max-errors", "10", "-j", "4", "--junit", "r.xml", "--csv", "r.csv"});
   ASSERT_EQ(run.exit_code, 3) << run.err;
   EXPECT_EQ(run.err,
             "promptbench: error: stopped after 11 request errors (--max-errors allows 10); the "
@@ -276,6 +278,16 @@ TEST(Reliability, MaxErrorsStopsTheRunWithExit3AndAPartialReport) {
   EXPECT_EQ(report["run"]["complete"], false);
   EXPECT_EQ(report["run"]["stop_reason"], "max_errors");
   EXPECT_LT(stub.stats()["requests"].get<int>(), 100);
+  // The other formats asked for are written from the partial report, too.
+  const std::string junit = read_file(dir.path() / "r.xml");
+  EXPECT_NE(junit.find("<testsuites"), std::string::npos) << junit;
+  const std::string csv = read_file(dir.path() / "r.csv");
+  const auto rows = static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n'));
+  std::size_t results = 0;
+  for (const auto& c : report["cases"]) {
+    results += c["results"].size();
+  }
+  EXPECT_EQ(rows, 1 + results) << csv;  // the header, then a row per case and variant
 }
 
 TEST(Reliability, MaxErrorsAcceptsAPercentageOfPlannedRequests) {
