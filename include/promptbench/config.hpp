@@ -130,7 +130,9 @@ struct Config {
   /// id (that prompt on the first provider run); empty = the first variant run.
   std::string baseline;
   SourceLocation baseline_where;
-  int repeat = 1;  ///< samples per case and variant (--repeat overrides)
+  int repeat = 1;         ///< samples per case and variant (--repeat overrides)
+  double alpha = 0.05;    ///< significance level of the in-run comparisons (after Holm)
+  double min_effect = 0;  ///< a smaller |mean difference| is never called better or worse
 };
 
 /// Reads and checks a config file (YAML or JSON, by extension; `.json` is JSON).

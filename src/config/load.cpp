@@ -2,6 +2,7 @@
 // Config file -> checked Config. Reads the document, walks it field by field with located
 // errors, then checks cross-references (unique ids, gates naming metrics).
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -495,7 +496,8 @@ void check_unique_ids(const Field& list, const std::vector<Item>& items, Id id_o
 
 void read_sections(const Field& root, Config& config) {
   root.expect_object({"name", "description", "providers", "judges", "prompts", "dataset", "extract",
-                      "metrics", "gates", "concurrency", "baseline", "repeat"});
+                      "metrics", "gates", "concurrency", "baseline", "repeat", "alpha",
+                      "min_effect"});
   if (auto name = root.find("name")) {
     config.name = name->as_string();
   }
@@ -578,6 +580,20 @@ void read_sections(const Field& root, Config& config) {
   }
   if (auto repeat = root.find("repeat")) {
     config.repeat = repeat->as_int(1, kMaxRepeat);
+  }
+  if (auto alpha = root.find("alpha")) {
+    config.alpha = alpha->as_number();
+    if (!(config.alpha > 0 && config.alpha < 1)) {
+      alpha->fail(fmt::format("expected a significance level between 0 and 1 (exclusive), got {}",
+                              config.alpha));
+    }
+  }
+  if (auto min_effect = root.find("min_effect")) {
+    config.min_effect = min_effect->as_number();
+    if (!(config.min_effect >= 0) || !std::isfinite(config.min_effect)) {
+      min_effect->fail(
+          fmt::format("expected a difference of 0 or more, got {}", config.min_effect));
+    }
   }
   if (auto concurrency = root.find("concurrency")) {
     config.concurrency = concurrency->as_int(1, 65536);

@@ -127,7 +127,8 @@ std::size_t baseline_index(const Config& config, const std::vector<Variant>& var
 std::vector<Comparison> compare_with_baseline(const std::vector<Variant>& variants,
                                               const std::vector<VariantAggregate>& aggregates,
                                               const std::vector<std::unique_ptr<Metric>>& metrics,
-                                              std::size_t baseline, std::uint64_t seed) {
+                                              std::size_t baseline,
+                                              const ComparisonOptions& options) {
   std::vector<PairedScores> inputs;
   for (std::size_t v = 0; v < variants.size(); ++v) {
     if (v == baseline) {
@@ -145,8 +146,6 @@ std::vector<Comparison> compare_with_baseline(const std::vector<Variant>& varian
       inputs.push_back(std::move(scores));
     }
   }
-  ComparisonOptions options;
-  options.resample.seed = seed;
   return compare_all(inputs, options);
 }
 

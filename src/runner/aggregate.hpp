@@ -62,9 +62,11 @@ struct VariantAggregate {
                                          const std::vector<Variant>& variants);
 
 /// Every variant against the baseline, on every metric, paired by case (per-case means),
-/// Holm-adjusted as one family. Deterministic for `seed`.
+/// Holm-adjusted as one family, verdicts at `options.alpha` and `options.min_effect`.
+/// Deterministic for `options.resample.seed`.
 [[nodiscard]] std::vector<Comparison> compare_with_baseline(
     const std::vector<Variant>& variants, const std::vector<VariantAggregate>& aggregates,
-    const std::vector<std::unique_ptr<Metric>>& metrics, std::size_t baseline, std::uint64_t seed);
+    const std::vector<std::unique_ptr<Metric>>& metrics, std::size_t baseline,
+    const ComparisonOptions& options);
 
 }  // namespace promptbench

@@ -225,8 +225,12 @@ class Run {
     summary.run.repeat = static_cast<int>(m_repeat);
     summary.run.seed = m_options.seed;
     const std::size_t baseline = baseline_index(m_config, m_pipeline.variants);
+    ComparisonOptions comparison_options;
+    comparison_options.alpha = m_config.alpha;
+    comparison_options.min_effect = m_config.min_effect;
+    comparison_options.resample.seed = m_options.seed;
     for (const Comparison& comparison : compare_with_baseline(
-             m_pipeline.variants, m_aggregates, m_pipeline.metrics, baseline, m_options.seed)) {
+             m_pipeline.variants, m_aggregates, m_pipeline.metrics, baseline, comparison_options)) {
       summary.comparisons.push_back(to_json(comparison));
     }
     summary.gates = evaluate_gates(m_config.gates, summary.variants);

@@ -91,6 +91,24 @@ TEST_F(ComparisonSettings, RejectsAnUnknownGateBasis) {
             "'ci_low'?)");
 }
 
+TEST_F(ComparisonSettings, ReadsTheSignificanceLevelAndMinimumEffect) {
+  const Config defaults = load("");
+  EXPECT_EQ(defaults.alpha, 0.05);
+  EXPECT_EQ(defaults.min_effect, 0);
+  const Config set = load("alpha: 0.01\nmin_effect: 0.02\n");
+  EXPECT_EQ(set.alpha, 0.01);
+  EXPECT_EQ(set.min_effect, 0.02);
+  EXPECT_EQ(error_of("alpha: 1\n"),
+            "cfg.yaml:12:8: alpha: expected a significance level between 0 and 1 (exclusive), "
+            "got 1");
+  EXPECT_EQ(error_of("alpha: 0\n"),
+            "cfg.yaml:12:8: alpha: expected a significance level between 0 and 1 (exclusive), "
+            "got 0");
+  EXPECT_EQ(error_of("min_effect: -0.1\n"),
+            "cfg.yaml:12:13: min_effect: expected a difference of 0 or more, got -0.1");
+  EXPECT_NE(error_of("alpha: high\n"), "");
+}
+
 TEST_F(ComparisonSettings, ReadsRepeatWithinItsRange) {
   EXPECT_EQ(load("repeat: 5\n").repeat, 5);
   EXPECT_NE(error_of("repeat: 0\n"), "");

@@ -210,8 +210,10 @@ TEST(CompareWithBaseline, ComparesEveryOtherVariantOnEveryMetricAsOneFamily) {
       aggregates[v].add_score(1, i, 100.0 + static_cast<double>(i % 7) + (v == 1 ? 50 : 0));
     }
   }
+  ComparisonOptions options;
+  options.resample.seed = 0;
   const std::vector<Comparison> comparisons =
-      compare_with_baseline(variants, aggregates, metrics, 0, 0);
+      compare_with_baseline(variants, aggregates, metrics, 0, options);
   ASSERT_EQ(comparisons.size(), 4u);
   EXPECT_EQ(comparisons[0].variant, "chat/a");
   EXPECT_EQ(comparisons[0].baseline, "terse/a");
@@ -227,6 +229,18 @@ TEST(CompareWithBaseline, ComparesEveryOtherVariantOnEveryMetricAsOneFamily) {
   EXPECT_EQ(comparisons[2].variant, "chat/b");
   EXPECT_EQ(comparisons[2].verdict, Verdict::no_significant_difference);
   EXPECT_EQ(comparisons[3].verdict, Verdict::no_significant_difference);  // same latencies
+
+  // The config's alpha and min_effect decide the verdicts: +0.5 exact_match is below a
+  // minimum effect of 0.6, and no p-value here is under an alpha of 1e-12.
+  options.min_effect = 0.6;
+  EXPECT_EQ(compare_with_baseline(variants, aggregates, metrics, 0, options)[0].verdict,
+            Verdict::no_significant_difference);
+  options.min_effect = 0;
+  options.alpha = 1e-12;
+  const std::vector<Comparison> strict =
+      compare_with_baseline(variants, aggregates, metrics, 0, options);
+  EXPECT_EQ(strict[0].verdict, Verdict::no_significant_difference);
+  EXPECT_DOUBLE_EQ(strict[0].p_value, comparisons[0].p_value);  // the test itself is unchanged
 }
 
 }  // namespace
