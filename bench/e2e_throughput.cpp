@@ -10,10 +10,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -27,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e_support.hpp"
+#include "scratch_dir.hpp"
 
 namespace {
 
@@ -35,6 +34,7 @@ using promptbench::bench::Child;
 using promptbench::bench::cpu_seconds;
 using promptbench::bench::Exit;
 using promptbench::bench::read_text;
+using promptbench::bench::ScratchDir;
 using promptbench::bench::Stub;
 using promptbench::bench::tail;
 using Clock = std::chrono::steady_clock;
@@ -348,35 +348,6 @@ void check_stub(const nlohmann::json& stats, const Scenario& scenario,
                                    in_flight.dump(), scenario.concurrency));
   }
 }
-
-/// A fresh directory under the system temp dir; removed with its contents on destruction
-/// unless `keep` (then its path goes to stderr).
-class ScratchDir {
- public:
-  explicit ScratchDir(bool keep) : m_keep(keep) {
-    std::string pattern = (fs::temp_directory_path() / "promptbench-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw std::runtime_error(fmt::format("mkdtemp {}: {}", pattern, std::strerror(errno)));
-    }
-    m_path = pattern;
-  }
-  ~ScratchDir() {
-    if (m_keep) {
-      std::cerr << "kept " << m_path.string() << "\n";
-      return;
-    }
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  [[nodiscard]] const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-  bool m_keep;
-};
 
 /// ru_maxrss of a child that does nothing (`/bin/true`), started exactly as the evals are.
 /// Linux carries the parent's resident set at fork() into the child's ru_maxrss, so this is

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Micro benchmarks of the per-case work in the core: render, build and parse, score, read a
 // row, serialize a report case (docs/BENCHMARKS.md).
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -20,34 +17,13 @@
 #include "promptbench/prompt.hpp"
 #include "promptbench/provider.hpp"
 #include "promptbench/report.hpp"
+#include "scratch_dir.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using promptbench::Case;
-
-/// A directory under the system temp dir, removed with its contents on destruction.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "promptbench-micro-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      std::abort();
-    }
-    m_path = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  [[nodiscard]] const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using promptbench::bench::ScratchDir;
 
 /// A sentiment case with four few-shot examples in the row, as a few-shot prompt sees it.
 Case few_shot_case() {
