@@ -185,6 +185,17 @@ TEST_F(EvalComparisons, GatesOnTheIntervalsLowerEnd) {
   EXPECT_EQ(eval({"-q"}).exit_code, 0);
 }
 
+TEST_F(EvalComparisons, GatesOnTheIntervalsLowerEndFromTheCommandLine) {
+  write_config();
+  const ProcessResult failing = eval({"-q", "--gate", "label/stub:exact_match>=0.95 on ci_low"});
+  EXPECT_EQ(failing.exit_code, 1) << failing.err;
+  EXPECT_EQ(failing.err,
+            "promptbench: gate failed (1 of 1): label/stub exact_match: ci_low 0.9398 < min 0.95 "
+            "(short by 0.01017; mean 1)\n");
+  EXPECT_EQ(report().at("gates").at(0)["on"], "ci_low");
+  EXPECT_EQ(eval({"-q", "--gate", "label/stub:exact_match>=0.95"}).exit_code, 0);  // the mean
+}
+
 TEST_F(EvalComparisons, TakesGatesFromTheCommandLine) {
   write_config();
   const ProcessResult passing =
@@ -207,8 +218,8 @@ TEST_F(EvalComparisons, RejectsAMalformedGateFlagWithExitTwoBeforeSending) {
     std::string message;
   };
   const std::string syntax =
-      "expected METRIC>=VALUE or METRIC<=VALUE, optionally VARIANT:METRIC>=VALUE (e.g. "
-      "exact_match>=0.8)";
+      "expected METRIC>=VALUE or METRIC<=VALUE, optionally VARIANT:METRIC>=VALUE and a final "
+      "'on ci_low' or 'on mean' (e.g. exact_match>=0.8 on ci_low)";
   for (const Bad& bad : {
            Bad{"exact_match>0.8", "--gate 'exact_match>0.8': " + syntax},
            Bad{"exact_match>=lots",
