@@ -31,7 +31,7 @@ class ResponseCache {
   [[nodiscard]] std::optional<HttpResponse> get(const std::string& key);
   /// Stages a successful answer; commit() writes it. Staging is what lets the answers one
   /// event-loop turn received share a transaction: one WAL append and one lock round for
-  /// them all instead of one each, which was half of promptbench's CPU per request.
+  /// them all instead of one each (a commit costs more CPU than anything else per request).
   void put(const std::string& key, const HttpResponse& response);
   /// Writes every staged answer in one transaction. The runner calls it before each wait for
   /// the network, so an answer is durable (against kill -9) before the next one can arrive.
