@@ -140,6 +140,9 @@ struct Config {
 /// for uniqueness, prompt files for existence and metric parameters through the registry.
 [[nodiscard]] Config load_config(const std::filesystem::path& path);
 
+/// Every endpoint the config defines: the providers, then the judges (one id namespace).
+[[nodiscard]] std::vector<const ProviderConfig*> endpoints(const Config& config);
+
 /// The config file `eval` uses when none is given: promptbench.yaml, .yml, then .json in
 /// `dir`. Throws UserError when none exists.
 [[nodiscard]] std::filesystem::path find_default_config(const std::filesystem::path& dir);

@@ -456,10 +456,8 @@ void read_judges(const Field& judges, Config& config) {
 /// Each llm_judge's `judge:` names a judge or a provider.
 void check_judge_references(const Field& metrics, const Config& config) {
   std::vector<std::string> ids;
-  for (const auto* list : {&config.judges, &config.providers}) {
-    for (const auto& provider : *list) {
-      ids.push_back(provider.id);
-    }
+  for (const ProviderConfig* endpoint : endpoints(config)) {
+    ids.push_back(endpoint->id);
   }
   const auto fields = metrics.items();
   for (std::size_t i = 0; i < config.metrics.size(); ++i) {
@@ -638,6 +636,16 @@ std::filesystem::path find_default_config(const std::filesystem::path& dir) {
   }
   throw UserError(
       "no config given and no promptbench.yaml, promptbench.yml or promptbench.json here");
+}
+
+std::vector<const ProviderConfig*> endpoints(const Config& config) {
+  std::vector<const ProviderConfig*> all;
+  for (const auto* list : {&config.providers, &config.judges}) {
+    for (const auto& provider : *list) {
+      all.push_back(&provider);
+    }
+  }
+  return all;
 }
 
 Config load_config(const std::filesystem::path& path) {

@@ -35,8 +35,9 @@ constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
 struct Pipeline {
   std::vector<Variant> variants;
   std::vector<PromptTemplate> prompts;
-  /// Every endpoint: the providers, then the judges (an engine provider index is an index
-  /// here, and into endpoints(config)).
+  /// endpoints(config), computed once: an engine provider index is an index here.
+  std::vector<const ProviderConfig*> endpoints;
+  /// Every endpoint's provider: the providers, then the judges, as in `endpoints`.
   std::vector<std::unique_ptr<Provider>> providers;
   std::vector<Extractor> extractors;  ///< per prompt
   std::vector<std::unique_ptr<Metric>> metrics;
@@ -44,23 +45,12 @@ struct Pipeline {
   std::vector<std::optional<std::size_t>> judge_endpoint;
 };
 
-/// The providers, then the judges: what the engine sends to.
-std::vector<const ProviderConfig*> endpoints(const Config& config) {
-  std::vector<const ProviderConfig*> all;
-  for (const auto* list : {&config.providers, &config.judges}) {
-    for (const auto& provider : *list) {
-      all.push_back(&provider);
-    }
-  }
-  return all;
-}
-
-std::optional<std::size_t> judge_endpoint_of(const Metric& metric, const Config& config) {
+std::optional<std::size_t> judge_endpoint_of(const Metric& metric,
+                                             const std::vector<const ProviderConfig*>& all) {
   const auto* judged = dynamic_cast<const JudgedMetric*>(&metric);
   if (judged == nullptr) {
     return std::nullopt;
   }
-  const std::vector<const ProviderConfig*> all = endpoints(config);
   for (std::size_t i = 0; i < all.size(); ++i) {
     if (all[i]->id == judged->judge_id()) {
       return i;
@@ -77,12 +67,14 @@ Pipeline build_pipeline(const Config& config, const std::vector<Variant>& varian
     pipeline.prompts.emplace_back(prompt);
     pipeline.extractors.emplace_back(prompt.extract ? *prompt.extract : config.extract);
   }
-  for (const ProviderConfig* provider : endpoints(config)) {
+  pipeline.endpoints = endpoints(config);
+  for (const ProviderConfig* provider : pipeline.endpoints) {
     pipeline.providers.push_back(make_provider(*provider));
   }
   for (const auto& metric : config.metrics) {
     pipeline.metrics.push_back(make_metric(metric));
-    pipeline.judge_endpoint.push_back(judge_endpoint_of(*pipeline.metrics.back(), config));
+    pipeline.judge_endpoint.push_back(
+        judge_endpoint_of(*pipeline.metrics.back(), pipeline.endpoints));
   }
   return pipeline;
 }
@@ -160,15 +152,15 @@ class Run {
       : m_config(config),
         m_options(options),
         m_pipeline(std::move(pipeline)),
-        m_engine(transport, provider_limits(config), global_limit(config, options), system_clock(),
-                 options.seed),
+        m_engine(transport, provider_limits(m_pipeline.endpoints), global_limit(config, options),
+                 system_clock(), options.seed),
         m_total_cases(total_cases),
         m_planned(total_cases * m_pipeline.variants.size() * repeat_of(config, options)),
         m_aggregates(m_pipeline.variants.size(),
                      VariantAggregate(m_pipeline.metrics.size(), total_cases)),
         m_report(options.output),
         m_rows(config.dataset) {
-    for (const ProviderConfig* provider : endpoints(config)) {
+    for (const ProviderConfig* provider : m_pipeline.endpoints) {
       m_transfer_options.push_back(transfer_options(*provider, options.verify_tls));
     }
     if (!options.cache_path.empty()) {
@@ -243,7 +235,7 @@ class Run {
   /// error the caller reports.
   void throw_if_failed() const {
     if (m_unreachable) {
-      const ProviderConfig& provider = *endpoints(m_config)[m_unreachable->provider];
+      const ProviderConfig& provider = *m_pipeline.endpoints[m_unreachable->provider];
       throw UserError(provider.base_url_where, provider.field + ".base_url",
                       fmt::format("cannot connect to {} (provider '{}'): {}", provider.base_url,
                                   provider.id, m_unreachable->message));
@@ -256,9 +248,10 @@ class Run {
   }
 
  private:
-  static std::vector<ProviderLimits> provider_limits(const Config& config) {
+  static std::vector<ProviderLimits> provider_limits(
+      const std::vector<const ProviderConfig*>& configs) {
     std::vector<ProviderLimits> limits;
-    for (const ProviderConfig* provider : endpoints(config)) {
+    for (const ProviderConfig* provider : configs) {
       ProviderLimits l;
       l.concurrency = provider->concurrency;
       l.rpm = provider->rate_limit.rpm;
@@ -317,25 +310,40 @@ class Run {
   /// engine tag is index * slots + slot). Each repeat has its own cache entry.
   void submit_or_answer_from_cache(std::size_t index, std::size_t v, PendingCase& pending) {
     const Variant& variant = m_pipeline.variants[v];
-    const RenderedPrompt prompt = m_pipeline.prompts[variant.prompt].render(pending.row);
-    EngineJob job;
-    job.provider = variant.provider;
-    job.request = m_pipeline.providers[variant.provider]->build_request(prompt);
-    job.options = m_transfer_options[variant.provider];
-    job.estimated_tokens = estimate_tokens(job.request, m_config.providers[variant.provider]);
+    EngineJob job =
+        job_for(variant.provider, m_pipeline.prompts[variant.prompt].render(pending.row));
     for (std::size_t r = 0; r < m_repeat; ++r) {
       const std::size_t slot = v * m_repeat + r;
       job.tag = index * m_pipeline.variants.size() * m_repeat + slot;
       if (m_cache) {
         pending.cache_keys[slot] = cache_key(job.request, static_cast<int>(r));
-        if (std::optional<HttpResponse> cached = m_cache->get(pending.cache_keys[slot])) {
-          EngineResult hit{job.tag, job.provider, std::move(*cached), 0, 0};
-          record(hit, true);
+        if (answer_from_cache(job, pending.cache_keys[slot])) {
           continue;
         }
       }
       m_engine.submit(job);  // a copy: the next repeat sends the same request
     }
+  }
+
+  /// The request of `prompt` to endpoint `endpoint`, its tag still to be set.
+  EngineJob job_for(std::size_t endpoint, const RenderedPrompt& prompt) const {
+    EngineJob job;
+    job.provider = endpoint;
+    job.request = m_pipeline.providers[endpoint]->build_request(prompt);
+    job.options = m_transfer_options[endpoint];
+    job.estimated_tokens = estimate_tokens(job.request, *m_pipeline.endpoints[endpoint]);
+    return job;
+  }
+
+  /// Records the cache's answer to `job` as a hit, if the cache holds `key`.
+  bool answer_from_cache(const EngineJob& job, const std::string& key) {
+    std::optional<HttpResponse> cached = m_cache->get(key);
+    if (!cached) {
+      return false;
+    }
+    EngineResult hit{job.tag, job.provider, std::move(*cached), 0, 0};
+    record(hit, true);
+    return true;
   }
 
   void record(EngineResult& result, bool cached = false) {
@@ -415,23 +423,14 @@ class Run {
 
   /// Sends a judge's request (or answers it from the cache, the journal for judges too).
   void submit_judge_request(JudgeTicket ticket) {
-    const std::size_t endpoint = *m_pipeline.judge_endpoint[ticket.metric];
-    EngineJob job;
-    job.provider = endpoint;
-    job.request = m_pipeline.providers[endpoint]->build_request(ticket.prompt);
-    job.options = m_transfer_options[endpoint];
-    job.estimated_tokens = estimate_tokens(job.request, *endpoints(m_config)[endpoint]);
+    EngineJob job = job_for(*m_pipeline.judge_endpoint[ticket.metric], ticket.prompt);
     job.tag = kJudgeTag | m_next_judge_ticket++;
-    if (m_cache) {
-      ticket.cache_key = cache_key(job.request, 0);
-      if (std::optional<HttpResponse> cached = m_cache->get(ticket.cache_key)) {
-        m_judge_tickets.emplace(job.tag, std::move(ticket));
-        EngineResult hit{job.tag, job.provider, std::move(*cached), 0, 0};
-        record_verdict(hit, true);
-        return;
-      }
+    const std::string key = m_cache ? cache_key(job.request, 0) : std::string();
+    ticket.cache_key = key;
+    m_judge_tickets.emplace(job.tag, std::move(ticket));  // before a cache hit records it
+    if (m_cache && answer_from_cache(job, key)) {
+      return;
     }
-    m_judge_tickets.emplace(job.tag, std::move(ticket));
     m_engine.submit(std::move(job));
   }
 
@@ -674,8 +673,7 @@ class Run {
   std::string m_stop_reason;
   Clock::time_point m_grace_deadline{};
   bool m_cancelled = false;
-  std::vector<Connectivity> m_connectivity =
-      std::vector<Connectivity>(m_config.providers.size() + m_config.judges.size());
+  std::vector<Connectivity> m_connectivity = std::vector<Connectivity>(m_pipeline.endpoints.size());
   /// Judge requests in flight, by engine tag (kJudgeTag | a counter).
   std::map<std::uint64_t, JudgeTicket> m_judge_tickets;
   /// Per variant and metric: the corpus-level statistic, for metrics that have one.
