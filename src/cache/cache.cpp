@@ -86,13 +86,21 @@ struct ResponseCache::Impl {
     sqlite3_close(db);
   }
 
-  /// Runs `sql` during a run: a failure throws std::runtime_error with SQLite's message.
-  void run(const char* sql) const {
+  /// Runs `sql`: SQLite's message if it failed.
+  std::optional<std::string> try_exec(const char* sql) const {
     char* error = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-      const std::string message = error != nullptr ? error : sqlite3_errmsg(db);
-      sqlite3_free(error);
-      throw std::runtime_error(fmt::format("cache: cannot write: {}", message));
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &error) == SQLITE_OK) {
+      return std::nullopt;
+    }
+    std::string message = error != nullptr ? error : sqlite3_errmsg(db);
+    sqlite3_free(error);
+    return message;
+  }
+
+  /// Runs `sql` during a run: a failure throws std::runtime_error.
+  void run(const char* sql) const {
+    if (const auto error = try_exec(sql)) {
+      throw std::runtime_error(fmt::format("cache: cannot write: {}", *error));
     }
   }
 
@@ -110,12 +118,10 @@ struct ResponseCache::Impl {
     }
   }
 
+  /// Runs `sql` while opening the cache at `path`: a failure is the user's (a bad file).
   void exec(const char* sql, const std::string& path) const {
-    char* error = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-      const std::string message = error != nullptr ? error : "unknown error";
-      sqlite3_free(error);
-      throw UserError(SourceLocation{path}, "", fmt::format("cannot use the cache: {}", message));
+    if (const auto error = try_exec(sql)) {
+      throw UserError(SourceLocation{path}, "", fmt::format("cannot use the cache: {}", *error));
     }
   }
 };
@@ -198,7 +204,7 @@ void ResponseCache::commit() {
     }
     m_impl->run("COMMIT");
   } catch (const std::exception&) {
-    sqlite3_exec(m_impl->db, "ROLLBACK", nullptr, nullptr, nullptr);
+    (void)m_impl->try_exec("ROLLBACK");
     throw;
   }
   m_impl->staged.clear();
