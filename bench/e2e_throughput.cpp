@@ -22,6 +22,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "e2e_support.hpp"
@@ -69,59 +70,46 @@ struct Options {
   std::vector<std::string> scenarios;         ///< names or prefixes to run; empty = all
 };
 
+constexpr const char* kScenarioHelp =
+    "Scenarios: lat0-c16 lat0-c64 lat0-c256 lat100-c16 lat100-c64 lat100-c256 mem-1000 "
+    "mem-100000 (mem-1000000 with --big); a prefix selects several (lat0, lat100, mem).";
+
 [[noreturn]] void usage_error(const std::string& message) {
-  std::cerr << "promptbench-bench-e2e: " << message << "\n"
-            << "usage: promptbench-bench-e2e [--quick] [--big] [--cases N] [--repeat N] "
-               "[--no-cache] [--stub-compression] [--scenario NAME]... [--keep] [--promptbench "
-               "PATH] [--stub PATH]\n"
-               "  scenarios: lat0-c16 lat0-c64 lat0-c256 lat100-c16 lat100-c64 lat100-c256\n"
-               "             mem-1000 mem-100000 (mem-1000000 with --big); a prefix selects "
-               "several (lat0, lat100, mem)\n";
+  std::cerr << "promptbench-bench-e2e: " << message << "\n" << kScenarioHelp << "\n";
   std::exit(2);
 }
 
+/// The options, or exit: 0 after --help, 2 for a usage error.
 Options parse_options(int argc, char** argv) {
   Options options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        usage_error(arg + " needs a value");
-      }
-      return argv[++i];
-    };
-    const auto positive = [&](const std::string& text) -> std::size_t {
-      if (text.empty() || text.size() > 9 ||
-          text.find_first_not_of("0123456789") != std::string::npos || std::stoull(text) == 0) {
-        usage_error(arg + " needs a positive integer, not '" + text + "'");
-      }
-      return std::stoull(text);
-    };
-    if (arg == "--quick") {
-      options.quick = true;
-    } else if (arg == "--no-cache") {
-      options.no_cache = true;
-    } else if (arg == "--stub-compression") {
-      options.stub_compression = true;
-    } else if (arg == "--repeat") {
-      options.repeat = static_cast<int>(positive(value()));
-    } else if (arg == "--big") {
-      options.big = true;
-    } else if (arg == "--keep") {
-      options.keep = true;
-    } else if (arg == "--cases") {
-      options.cases = positive(value());
-    } else if (arg == "--promptbench") {
-      options.promptbench = value();
-    } else if (arg == "--stub") {
-      options.stub = value();
-    } else if (arg == "--scenario") {
-      options.scenarios.push_back(value());
-    } else if (arg == "-h" || arg == "--help") {
-      usage_error("end-to-end throughput benchmark (docs/BENCHMARKS.md)");
-    } else {
-      usage_error("unknown option '" + arg + "'");
-    }
+  CLI::App app(
+      "End-to-end throughput of promptbench eval against promptbench-stub "
+      "(docs/BENCHMARKS.md).",
+      "promptbench-bench-e2e");
+  app.footer(kScenarioHelp);
+  const auto positive = CLI::Range(std::size_t{1}, std::size_t{999'999'999});
+  std::size_t cases = 0;
+  app.add_flag("--quick", options.quick, "Small case counts, for a smoke run");
+  app.add_flag("--big", options.big, "Add the 1,000,000-case memory scenario");
+  app.add_option("--cases", cases, "Case count of the throughput scenarios")->check(positive);
+  app.add_option("--repeat", options.repeat, "Runs per scenario; the median wall is shown")
+      ->check(CLI::Range(1, 999'999'999));
+  app.add_flag("--no-cache", options.no_cache, "Pass --no-cache to promptbench");
+  app.add_flag("--stub-compression", options.stub_compression, "Let the stub compress its answers");
+  app.add_option("--scenario", options.scenarios, "A scenario name or prefix (repeatable)")
+      ->allow_extra_args(false);
+  app.add_flag("--keep", options.keep, "Keep the scratch directories");
+  app.add_option("--promptbench", options.promptbench, "The promptbench binary to measure")
+      ->capture_default_str();
+  app.add_option("--stub", options.stub, "The promptbench-stub binary")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    std::exit(code == 0 ? 0 : 2);
+  }
+  if (app.count("--cases") > 0) {
+    options.cases = cases;
   }
   return options;
 }
