@@ -3,10 +3,8 @@
 #include "e2e_support.hpp"
 
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +18,8 @@
 #include <thread>
 
 #include <fmt/format.h>
+
+#include "support/http_client.hpp"
 
 namespace promptbench::bench {
 
@@ -160,56 +160,6 @@ std::string tail(const std::string& text, std::size_t max) {
   return text.size() <= max ? text : "..." + text.substr(text.size() - max);
 }
 
-std::string http_get(int port, const std::string& target) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    throw std::runtime_error(fmt::format("socket: {}", std::strerror(errno)));
-  }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  timeval timeout{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    throw std::runtime_error(fmt::format("connect 127.0.0.1:{}: {}", port, std::strerror(errno)));
-  }
-  const std::string request = fmt::format(
-      "GET {} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n", target, port);
-  for (std::size_t sent = 0; sent < request.size();) {
-    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) {
-      throw std::runtime_error(fmt::format("send: {}", std::strerror(errno)));
-    }
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string raw;
-  char buffer[16384];
-  for (;;) {
-    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n > 0) {
-      raw.append(buffer, static_cast<std::size_t>(n));
-    } else if (n == 0) {
-      break;
-    } else if (errno != EINTR) {
-      throw std::runtime_error(fmt::format("GET {}: recv: {}", target, std::strerror(errno)));
-    }
-  }
-  if (raw.rfind("HTTP/1.1 200", 0) != 0 && raw.rfind("HTTP/1.0 200", 0) != 0) {
-    throw std::runtime_error("GET " + target + " answered: " + raw.substr(0, raw.find('\r')));
-  }
-  const std::size_t head_end = raw.find("\r\n\r\n");
-  if (head_end == std::string::npos) {
-    throw std::runtime_error("GET " + target + ": no end of headers");
-  }
-  return raw.substr(head_end + 4);  // the stub answers with Content-Length, never chunked
-}
-
 // ---------------------------------------------------------------------------------------------
 // Stub
 // ---------------------------------------------------------------------------------------------
@@ -252,7 +202,11 @@ Stub::Stub(const std::string& binary, const fs::path& dir, int latency_ms, int c
 }
 
 nlohmann::json Stub::stats() const {
-  return nlohmann::json::parse(http_get(m_port, "/stats"));
+  const testing::HttpResponse response = testing::http_request(m_port, "GET", "/stats");
+  if (response.status != 200) {
+    throw std::runtime_error(fmt::format("GET /stats answered {}", response.status));
+  }
+  return nlohmann::json::parse(response.body);
 }
 
 Exit Stub::stop() {

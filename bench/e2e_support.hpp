@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Process and endpoint plumbing of the end-to-end benchmark: a child process measured with
-// wait4(), a tiny HTTP GET to 127.0.0.1, and the stub endpoint's lifetime.
+// wait4(), and the stub endpoint's lifetime (its /stats through tests/support/http_client).
 #pragma once
 
 #include <sys/resource.h>
@@ -59,10 +59,6 @@ class Child {
 
 /// The last `max` bytes of `text`, for error messages.
 [[nodiscard]] std::string tail(const std::string& text, std::size_t max = 600);
-
-/// GET `target` from 127.0.0.1:port over a raw socket (HTTP/1.0, read to EOF); the body.
-/// Throws std::runtime_error on failure, a non-200 answer or 10 s without data.
-[[nodiscard]] std::string http_get(int port, const std::string& target);
 
 /// promptbench-stub on 127.0.0.1 with a kernel-chosen port, its files in `dir`. Unless
 /// `compression`, it runs with --no-compression: httplib would otherwise brotli-compress every

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Integration-test harness: runs real binaries as child processes, manages the stub server,
-// temporary directories and tiny HTTP requests to 127.0.0.1.
+// temporary directories; tiny HTTP requests to 127.0.0.1 come from http_client.hpp.
 #pragma once
 
 #include <nlohmann/json.hpp>
+
+#include "support/http_client.hpp"
 
 #include <sys/types.h>
 
@@ -76,21 +78,6 @@ class ChildProcess {
   struct State;
   std::unique_ptr<State> m_state;
 };
-
-struct HttpResponse {
-  int status = 0;  // 0 if no status line was received
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  // The first header named `name` (case-insensitive), or nullopt.
-  std::optional<std::string> header(const std::string& name) const;
-};
-
-// One HTTP/1.0 request to 127.0.0.1:port over a raw socket (Connection: close; the body is
-// read to EOF and de-chunked if needed). Throws std::runtime_error on connect/send failure or
-// after 30 s without data; an empty reply (closed connection) yields status 0.
-HttpResponse http_request(int port, const std::string& method, const std::string& target,
-                          const std::string& body = {},
-                          const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 // promptbench-stub on 127.0.0.1 with a kernel-chosen port. The constructor returns once the
 // stub has printed its "listening on" line (throws std::runtime_error after 10 s, with the
