@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -119,9 +121,23 @@ struct ResponseCache::Impl {
   }
 
   /// Runs `sql` while opening the cache at `path`: a failure is the user's (a bad file).
+  /// Two processes opening a new file at once both switch it to WAL, which takes an
+  /// exclusive lock; SQLite then answers SQLITE_BUSY at once instead of calling the busy
+  /// handler (waiting could deadlock), so a busy database is retried here, as long as the
+  /// busy timeout allows.
   void exec(const char* sql, const std::string& path) const {
-    if (const auto error = try_exec(sql)) {
-      throw UserError(SourceLocation{path}, "", fmt::format("cannot use the cache: {}", *error));
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    for (;;) {
+      const auto error = try_exec(sql);
+      if (!error) {
+        return;
+      }
+      if ((sqlite3_errcode(db) & 0xff) != SQLITE_BUSY ||
+          std::chrono::steady_clock::now() >= deadline) {
+        throw UserError(SourceLocation{path}, "", fmt::format("cannot use the cache: {}", *error));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
 };
