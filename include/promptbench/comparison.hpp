@@ -20,10 +20,15 @@
 
 namespace promptbench {
 
-enum class Verdict { better, worse, no_significant_difference };
+/// `no_paired_cases`: no case was scored on both sides, so nothing can be said -- never
+/// read as "no difference".
+enum class Verdict { better, worse, no_significant_difference, no_paired_cases };
 
-/// "better", "worse" or "no_significant_difference" (the report's spelling).
+/// "better", "worse", "no_significant_difference" or "no_paired_cases" (the report's
+/// spelling).
 [[nodiscard]] std::string_view to_string(Verdict verdict);
+/// A verdict as people read it: "no significant difference", "no paired cases".
+[[nodiscard]] std::string verdict_words(std::string_view report_spelling);
 
 /// The input of one comparison: per-case scores of two variants, position i of both vectors
 /// being the same case (pair them by case id first, e.g. with align_by_case_id). NaN marks a

@@ -94,6 +94,18 @@ struct MetricConfig {
   std::filesystem::path base_dir;  ///< the config's folder: files the metric names
 };
 
+/// A tolerated number of failures: a count, or a percentage of a total ("5%"). Used by
+/// `max_errors` (--max-errors) and by a gate's `max_unscored`.
+struct Allowance {
+  std::size_t count = 0;          ///< used when percent is not set
+  std::optional<double> percent;  ///< of the total, 0..100
+  /// How many failures out of `total` are tolerated (a percentage rounds down).
+  [[nodiscard]] std::size_t of(std::size_t total) const;
+};
+/// Parses "10" or "5%" (a whole number, or a percentage from 0 to 100); nullopt if
+/// malformed.
+[[nodiscard]] std::optional<Allowance> parse_allowance(const std::string& text);
+
 /// The largest `repeat:` / --repeat.
 inline constexpr int kMaxRepeat = 1000;
 
@@ -109,6 +121,9 @@ struct GateConfig {
   std::optional<double> max;
   std::string variant;  ///< restrict to one variant id; empty = every variant
   GateOn on = GateOn::mean;
+  /// Results without a score the gate tolerates (of cases x repeat); by default none, so a
+  /// gate never passes on the cases that happened to succeed.
+  Allowance max_unscored;
   std::string field;
   SourceLocation where;
 };
@@ -133,6 +148,10 @@ struct Config {
   int repeat = 1;         ///< samples per case and variant (--repeat overrides)
   double alpha = 0.05;    ///< significance level of the in-run comparisons (after Holm)
   double min_effect = 0;  ///< a smaller |mean difference| is never called better or worse
+  /// Failed requests (after retries), judge calls and scorer calls tolerated before the run
+  /// exits 3; when set (`max_errors:` or --max-errors) the run also stops as soon as it is
+  /// exceeded. Unset = none tolerated, and the run goes on to write a complete report.
+  std::optional<Allowance> max_errors;
 };
 
 /// Reads and checks a config file (YAML or JSON, by extension; `.json` is JSON).

@@ -96,6 +96,14 @@ struct EngineResult {
   double estimated_tokens = 0;
 };
 
+/// What the engine is doing right now, for a progress display.
+struct EngineStatus {
+  std::size_t in_flight = 0;      ///< transfers on the wire
+  std::size_t waiting_retry = 0;  ///< failed attempts waiting out their backoff
+  std::size_t queued = 0;         ///< ready to start, held by a concurrency limit
+  bool rate_limited = false;      ///< a rate limit holds back a queued request now
+};
+
 class Engine {
  public:
   /// `transport` and `clock` must outlive the engine. `seed` drives the backoff jitter.
@@ -121,6 +129,7 @@ class Engine {
 
   [[nodiscard]] bool idle() const;
   [[nodiscard]] std::size_t in_flight() const { return m_in_flight.size(); }
+  [[nodiscard]] EngineStatus status() const;
   /// The provider's current concurrency window (lowered after 429s, regrown on success).
   [[nodiscard]] double window(std::size_t provider) const { return m_lanes.at(provider).window; }
 

@@ -95,6 +95,9 @@ class Metric {
   [[nodiscard]] virtual std::unique_ptr<CorpusStatistic> corpus_statistic() const {
     return nullptr;
   }
+  /// True for a metric scored by an external process (command): its failure to score is a
+  /// failure of the run (counted against `max_errors`), not a property of the output.
+  [[nodiscard]] virtual bool external() const { return false; }
   /// The config's `higher_is_better`, which wins over the metric's own direction.
   void set_higher_is_better(bool higher_is_better) { m_higher_is_better = higher_is_better; }
 

@@ -18,9 +18,14 @@ namespace promptbench {
 
 inline constexpr int kReportSchemaVersion = 1;
 
+/// One metric of one variant. With n == 0 every figure is meaningless: the JSON report writes
+/// `mean`, `stddev`, `stderr` and `ci95` as null, never 0 and [0, 0].
 struct MetricSummary {
   std::string name;
-  std::size_t n = 0;
+  std::size_t n = 0;  ///< cases with a score
+  /// Results (case x repeat) of the run that have no score for this metric: the request,
+  /// the extraction, the judge or the scorer failed, or the run stopped before them.
+  std::size_t unscored = 0;
   double mean = 0;
   double stddev = 0;
   double stderr_ = 0;
@@ -58,17 +63,65 @@ struct GateResult {
   std::optional<double> max;
   std::string on = "mean";       ///< "mean" or "ci_low" (then `max` is held against ci_high)
   std::optional<double> value;   ///< the mean; absent when the variant has no score for the metric
+  std::size_t unscored = 0;      ///< results without a score (MetricSummary::unscored)
+  std::size_t max_unscored = 0;  ///< how many of them the gate tolerates
   std::optional<double> ci_low;  ///< the metric's 95% interval
   std::optional<double> ci_high;
   bool passed = false;
   /// How far the figure held against a bound lies on the wrong side of it; absent when the
-  /// gate passed or there is no score.
+  /// gate passed, there is no score, or it failed on unscored results alone.
   std::optional<double> shortfall;
 };
 
 /// Why a gate failed, for people: "chat/local exact_match: ci_low 0.7512 < min 0.8 (short by
 /// 0.04883)" or "chat/local exact_match: no score (min 0.8)".
 [[nodiscard]] std::string describe_gate_failure(const GateResult& gate);
+
+/// The first failure of one kind of work, for the message that says why a run failed.
+struct FirstError {
+  std::size_t case_index = 0;  ///< position in the dataset: the "first" error is the earliest
+  std::string case_id;
+  std::string variant;
+  std::string source;   ///< "" for a model request; "judge grader", "metric quality"
+  std::string kind;     ///< network, timeout, http_status, ..., unreadable_verdict, scorer
+  int http_status = 0;  ///< for http_status
+  std::string message;  ///< the server's, scorer's or parser's own words (redacted)
+};
+
+/// Failures of one kind of work after its retries: model requests, judge requests, or
+/// external scorer calls.
+struct ErrorTally {
+  std::size_t failed = 0;
+  std::size_t total = 0;                       ///< finished (answered, cached or failed)
+  std::map<std::string, std::size_t> by_kind;  ///< failed, by RequestError kind
+  /// The failure of the earliest case in dataset order (so the same failures name the same
+  /// case whatever order the answers came in).
+  std::optional<FirstError> first;
+
+  void add_success() { ++total; }
+  void add_failure(FirstError error);
+};
+
+/// Everything that failed in a run, and how much of it the run tolerates (`max_errors`).
+struct RunErrors {
+  ErrorTally requests;  ///< to the variants' providers
+  ErrorTally judges;    ///< llm_judge: failed requests and replies with no readable verdict
+  ErrorTally scorers;   ///< command metric: crashed, timed out or garbled replies
+  std::size_t allowed = 0;
+  /// Outputs the extraction could not read: the model's failure, not the run's; they are
+  /// left unscored (and so fail the gates), but do not count against `allowed`.
+  std::size_t extract_failures = 0;
+
+  [[nodiscard]] std::size_t failed() const {
+    return requests.failed + judges.failed + scorers.failed;
+  }
+  [[nodiscard]] bool exceed_allowance() const { return failed() > allowed; }
+};
+
+/// The lines `eval` prints on stderr about the failures: one per kind of work that failed
+/// ("20 of 20 requests failed (http_status 401: Incorrect API key provided); first: case 0,
+/// variant p/s"), none when nothing failed.
+[[nodiscard]] std::vector<std::string> describe_errors(const RunErrors& errors);
 
 struct RunInfo {
   std::string name;
@@ -80,8 +133,11 @@ struct RunInfo {
   std::string dataset_path;
   std::string dataset_sha256;
   std::size_t dataset_cases = 0;
+  /// Cases that have at least one finished result (all of them in a complete run).
+  std::size_t cases_evaluated = 0;
   int repeat = 1;          ///< samples per case and variant
   std::uint64_t seed = 0;  ///< of the bootstrap intervals and permutation tests
+  RunErrors errors;
 };
 
 struct ReportSummary {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "promptbench/config.hpp"
+#include "promptbench/engine.hpp"
 #include "promptbench/report.hpp"
 #include "promptbench/transport.hpp"
 
@@ -31,15 +32,6 @@ struct Variant {
                                                  const std::vector<std::string>& prompt_ids,
                                                  const std::vector<std::string>& provider_ids);
 
-/// `--max-errors N|P%`: the run ends (exit 3) when request errors exceed this.
-struct ErrorBudget {
-  std::size_t count = 0;          ///< used when percent is not set
-  std::optional<double> percent;  ///< of all planned requests
-  [[nodiscard]] std::size_t allowed(std::size_t planned_requests) const;
-};
-/// Parses "10" or "5%"; nullopt if malformed.
-[[nodiscard]] std::optional<ErrorBudget> parse_error_budget(const std::string& text);
-
 struct RunOptions {
   std::filesystem::path output = "promptbench-report.json";
   int concurrency = 0;  ///< 0 = the config's
@@ -49,7 +41,8 @@ struct RunOptions {
   bool verify_tls = true;
   /// The response cache and journal; empty = none (--no-cache).
   std::filesystem::path cache_path;
-  std::optional<ErrorBudget> max_errors;
+  /// --max-errors: overrides the config's `max_errors` (see Config::max_errors).
+  std::optional<Allowance> max_errors;
   /// Incremented by the SIGINT/SIGTERM handler; the run stops starting requests when it
   /// becomes non-zero and lets those in flight finish within `grace`.
   const std::atomic<int>* interrupts = nullptr;
@@ -58,14 +51,20 @@ struct RunOptions {
   std::uint64_t seed = 0;
   /// Samples per case and variant (--repeat); 0 = the config's `repeat`.
   int repeat = 0;
+  /// With -v: one line per finished request (case id, variant, outcome; for errors the
+  /// server's message), secrets already redacted. Unset = no request log.
+  std::function<void(const std::string&)> log;
 };
 
+/// Handed to the progress callback after every finished request and at least every 100 ms
+/// while the run waits (for answers, for a retry's backoff, for a rate limit).
 struct Progress {
   std::size_t done = 0;  ///< requests finished (scored or failed)
   std::size_t total = 0;
-  std::size_t errors = 0;
+  std::size_t errors = 0;  ///< request, judge and scorer errors so far
   std::size_t cache_hits = 0;
   std::size_t retries = 0;
+  EngineStatus engine;  ///< in flight, waiting for a retry, rate-limited
 };
 
 /// What a pre-flight pass over the dataset found: the number of cases to run and the
@@ -79,11 +78,12 @@ struct Preflight {
                                   std::optional<std::size_t> limit);
 
 /// Runs the evaluation through `transport`, writes the JSON report to options.output and
-/// returns its summary. Request failures are recorded on their cases; user errors throw
-/// UserError before anything is sent. A run that stops early still writes its report,
-/// with run.complete false and run.stop_reason saying why: "interrupted" (returned),
-/// "max_errors" (then RunAborted is thrown) or "unreachable" (then UserError is thrown,
-/// located at the provider's base_url).
+/// returns its summary. Request, judge and scorer failures are recorded on their cases and
+/// tallied in summary.run.errors (the caller decides the exit code from it, with
+/// errors_exceed_allowance); user errors throw UserError before anything is sent. A run
+/// that stops early still writes its report, with run.complete false and run.stop_reason
+/// saying why: "interrupted" or "max_errors" (returned) or "unreachable" (then UserError is
+/// thrown, located at the provider's base_url).
 [[nodiscard]] ReportSummary run_eval(const Config& config, const RunOptions& options,
                                      Transport& transport,
                                      const std::function<void(const Progress&)>& on_progress = {});

@@ -37,16 +37,18 @@ std::string overlap_line(const ReportComparison& r) {
 std::string tally(const ReportComparison& r, const CompareOptions& options) {
   std::size_t worse = 0;
   std::size_t better = 0;
+  std::size_t unpaired = 0;
   for (const Comparison& c : r.comparisons) {
     worse += c.verdict == Verdict::worse ? 1 : 0;
     better += c.verdict == Verdict::better ? 1 : 0;
+    unpaired += c.verdict == Verdict::no_paired_cases ? 1 : 0;
   }
-  const std::size_t same = r.comparisons.size() - worse - better;
+  const std::size_t same = r.comparisons.size() - worse - better - unpaired;
   std::string line = fmt::format(
-      "{} worse, {} better, {} no significant difference (alpha {:g} after Holm across {} "
+      "{} worse, {} better, {} no significant difference{} (alpha {:g} after Holm across {} "
       "comparison{}",
-      worse, better, same, options.comparison.alpha, r.comparisons.size(),
-      r.comparisons.size() == 1 ? "" : "s");
+      worse, better, same, unpaired > 0 ? fmt::format(", {} with no paired cases", unpaired) : "",
+      options.comparison.alpha, r.comparisons.size(), r.comparisons.size() == 1 ? "" : "s");
   if (options.comparison.min_effect > 0) {
     line += fmt::format(", minimum effect {:g}", options.comparison.min_effect);
   }
@@ -74,13 +76,10 @@ std::string comparison_text(const ReportComparison& r, const CompareOptions& opt
   std::vector<std::vector<std::string>> rows = {{"metric", "baseline", "candidate", "n", "Δ mean",
                                                  "95% CI", "test", "p", "p (Holm)", "verdict"}};
   for (const Comparison& c : r.comparisons) {
-    rows.push_back({c.metric, c.baseline, c.variant, std::to_string(c.n),
-                    signed_number(c.mean_diff),
-                    fmt::format("[{}, {}]", number(c.ci95.low), number(c.ci95.high)), c.test,
-                    p_value(c.p_value), p_value(c.p_adjusted),
-                    std::string(to_string(c.verdict) == "no_significant_difference"
-                                    ? "no significant difference"
-                                    : to_string(c.verdict))});
+    rows.push_back(
+        {c.metric, c.baseline, c.variant, std::to_string(c.n), signed_number(c.mean_diff),
+         fmt::format("[{}, {}]", number(c.ci95.low), number(c.ci95.high)), c.test,
+         p_value(c.p_value), p_value(c.p_adjusted), verdict_words(to_string(c.verdict))});
   }
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {

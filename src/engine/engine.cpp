@@ -46,6 +46,16 @@ void Engine::submit(EngineJob job) {
   ++m_queued;
 }
 
+EngineStatus Engine::status() const {
+  EngineStatus status;
+  status.in_flight = m_in_flight.size();
+  status.waiting_retry = m_delayed.size();
+  status.queued = m_queued;
+  status.rate_limited =
+      m_queued > 0 && m_blocked_until != Clock::time_point{} && m_blocked_until > m_clock.now();
+  return status;
+}
+
 bool Engine::idle() const {
   return m_queued == 0 && m_in_flight.empty() && m_delayed.empty();
 }

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "promptbench/redact.hpp"
 #include "promptbench/report.hpp"
 
 #ifndef PROMPTBENCH_VERSION
@@ -33,12 +34,18 @@ nlohmann::ordered_json finite(double value) {
 }
 
 nlohmann::ordered_json metric_json(const MetricSummary& m) {
-  nlohmann::ordered_json out = {{"n", m.n},
-                                {"mean", finite(m.mean)},
-                                {"stddev", finite(m.stddev)},
-                                {"stderr", finite(m.stderr_)},
-                                {"ci95", {finite(m.ci_low), finite(m.ci_high)}},
-                                {"higher_is_better", m.higher_is_better}};
+  const auto figure = [&m](double value) {
+    return m.n > 0 ? finite(value) : nlohmann::ordered_json(nullptr);
+  };
+  nlohmann::ordered_json out = {
+      {"n", m.n},
+      {"unscored", m.unscored},
+      {"mean", figure(m.mean)},
+      {"stddev", figure(m.stddev)},
+      {"stderr", figure(m.stderr_)},
+      {"ci95", m.n > 0 ? nlohmann::ordered_json{finite(m.ci_low), finite(m.ci_high)}
+                       : nlohmann::ordered_json(nullptr)},
+      {"higher_is_better", m.higher_is_better}};
   if (m.corpus) {
     out["corpus"] = *m.corpus;
   }
@@ -82,12 +89,42 @@ nlohmann::ordered_json gate_json(const GateResult& g) {
     out["max"] = *g.max;
   }
   out["value"] = optional_number(g.value);
+  out["unscored"] = g.unscored;
+  out["max_unscored"] = g.max_unscored;
   out["ci95"] = g.ci_low && g.ci_high
                     ? nlohmann::ordered_json{finite(*g.ci_low), finite(*g.ci_high)}
                     : nlohmann::ordered_json(nullptr);
   out["passed"] = g.passed;
   out["shortfall"] = optional_number(g.shortfall);
   return out;
+}
+
+nlohmann::ordered_json tally_json(const ErrorTally& tally) {
+  nlohmann::ordered_json out = {
+      {"failed", tally.failed}, {"total", tally.total}, {"by_kind", tally.by_kind}};
+  if (tally.first) {
+    const FirstError& e = *tally.first;
+    out["first"] = {
+        {"case", e.case_id}, {"variant", e.variant}, {"kind", e.kind}, {"message", e.message}};
+    if (!e.source.empty()) {
+      out["first"]["source"] = e.source;
+    }
+    if (e.http_status != 0) {
+      out["first"]["status"] = e.http_status;
+    }
+  } else {
+    out["first"] = nullptr;
+  }
+  return out;
+}
+
+nlohmann::ordered_json errors_json(const RunErrors& errors) {
+  return {{"failed", errors.failed()},
+          {"allowed", errors.allowed},
+          {"requests", tally_json(errors.requests)},
+          {"judges", tally_json(errors.judges)},
+          {"scorers", tally_json(errors.scorers)},
+          {"extract_failures", errors.extract_failures}};
 }
 
 void write_or_throw(std::FILE* file, const std::string& text, const std::string& path) {
@@ -131,9 +168,11 @@ nlohmann::ordered_json to_json(const ReportSummary& summary) {
              {{"path", run.dataset_path},
               {"sha256", run.dataset_sha256},
               {"cases", run.dataset_cases}}},
+            {"cases_evaluated", run.cases_evaluated},
             {"shard", {{"index", 0}, {"count", 1}}},
             {"repeat", run.repeat},
-            {"seed", run.seed}}},
+            {"seed", run.seed},
+            {"errors", errors_json(run.errors)}}},
           {"variants", std::move(variants)},
           {"comparisons", summary.comparisons},
           {"gates", std::move(gates)}};
@@ -161,7 +200,7 @@ ReportWriter::~ReportWriter() {
 void ReportWriter::add_case(const nlohmann::ordered_json& case_json) {
   // One case per line keeps the report greppable and the spool append-only.
   m_spool << (m_first_case ? "\n    " : ",\n    ")
-          << case_json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+          << redact(case_json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   m_first_case = false;
 }
 
@@ -173,7 +212,7 @@ void ReportWriter::finish(const ReportSummary& summary) {
   // Everything but "cases" is small: write it, then splice the spooled cases in before the
   // closing brace. The text goes to a temporary file that is renamed over the report.
   nlohmann::ordered_json head = to_json(summary);
-  std::string text = head.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string text = redact(head.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   text.pop_back();  // the final '}'
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
     text.pop_back();

@@ -234,6 +234,57 @@ std::string xml_escape(std::string_view text, bool attribute) {
   return out;
 }
 
+/// Why the run itself failed, one message per problem: stopped early, or more failed
+/// requests, judge or scorer calls than it tolerates. A CI system then shows the run as
+/// broken even when every case that did run passed.
+using Problem = std::pair<std::string, std::string>;  ///< the testcase's name, the message
+
+std::vector<Problem> run_problems(const Json& run) {
+  std::vector<Problem> problems;
+  if (!report::bool_at(run, "complete", true)) {
+    const std::string reason = report::text_at(run, "stop_reason");
+    problems.emplace_back(
+        "complete",
+        fmt::format("incomplete run{}: {} of {} cases evaluated",
+                    reason.empty() ? "" : " (" + reason + ")",
+                    report::number_at(run, "cases_evaluated").value_or(0),
+                    report::number_at(run.value("dataset", Json::object()), "cases").value_or(0)));
+  }
+  const Json errors = run.value("errors", Json::object());
+  const double failed = report::number_at(errors, "failed").value_or(0);
+  const double allowed = report::number_at(errors, "allowed").value_or(0);
+  if (failed > allowed) {
+    std::string first;
+    for (const char* work : {"requests", "judges", "scorers"}) {
+      const Json tally = errors.value(work, Json::object());
+      const Json error = tally.value("first", Json());
+      if (first.empty() && error.is_object()) {
+        first = fmt::format("; first: case {}, variant {}: {}: {}", report::text_at(error, "case"),
+                            report::text_at(error, "variant"), report::text_at(error, "kind"),
+                            report::text_at(error, "message"));
+      }
+    }
+    problems.emplace_back(
+        "errors within the allowance",
+        fmt::format("{:g} failed request{} (judge and scorer calls included), {:g} allowed{}",
+                    failed, failed == 1 ? "" : "s", allowed, first));
+  }
+  return problems;
+}
+
+void write_run_suite(std::ostream& out, const std::vector<Problem>& problems) {
+  SuiteCounts counts;
+  counts.tests = problems.size();
+  counts.errors = problems.size();
+  write_suite_open(out, "run", counts);
+  for (const auto& [name, problem] : problems) {
+    out << "    <testcase name=\"" << attr(name)
+        << "\" classname=\"run\" time=\"0\">\n      <error message=\"" << attr(problem)
+        << "\" type=\"run\">" << body(problem) << "</error>\n    </testcase>\n";
+  }
+  out << "  </testsuite>\n";
+}
+
 /// One pass over the cases for the counts, then one per variant for its suite: the
 /// <testsuite> attributes come before its testcases, and holding every case in memory is
 /// what streaming avoids.
@@ -269,7 +320,10 @@ void render_junit(const ReportSource& report, std::ostream& out) {
     ++gate_counts.tests;
     gate_counts.failures += gate_passed(gate) ? 0 : 1;
   }
+  const std::vector<Problem> problems = run_problems(head.value("run", Json::object()));
   SuiteCounts total = gate_counts;
+  total.tests += problems.size();
+  total.errors += problems.size();
   for (const auto& [variant, c] : counts) {
     total.tests += c.tests;
     total.failures += c.failures;
@@ -281,6 +335,9 @@ void render_junit(const ReportSource& report, std::ostream& out) {
   out << "<testsuites name=\"" << attr(report::run_name(head)) << "\" tests=\"" << total.tests
       << "\" failures=\"" << total.failures << "\" errors=\"" << total.errors << "\" time=\""
       << seconds(total.time_ms) << "\">\n";
+  if (!problems.empty()) {
+    write_run_suite(out, problems);
+  }
   for (const std::string& variant : variants) {
     write_suite_open(out, variant, counts[variant]);
     if (const Json* info = variant_info[variant]) {

@@ -33,13 +33,19 @@ std::vector<double> VariantAggregate::case_means(std::size_t metric) const {
 }
 
 MetricSummary summarize_metric(const Metric& metric, const VariantAggregate& aggregate,
-                               std::size_t index, std::uint64_t seed) {
+                               std::size_t index, std::size_t repeat, std::uint64_t seed) {
+  std::size_t scored = 0;
+  for (const std::uint16_t samples : aggregate.samples[index]) {
+    scored += samples;
+  }
+  const std::size_t planned = aggregate.samples[index].size() * repeat;
   std::vector<double> values = aggregate.case_means(index);
   std::erase_if(values, [](double v) { return std::isnan(v); });
   const Summary stats = summarize(values);
   MetricSummary summary;
   summary.name = metric.name();
   summary.n = stats.n;
+  summary.unscored = planned > scored ? planned - scored : 0;
   summary.mean = stats.mean;
   summary.stddev = stats.stddev;
   summary.stderr_ = stats.stderr_;
@@ -66,18 +72,24 @@ MetricSummary summarize_metric(const Metric& metric, const VariantAggregate& agg
 
 namespace {
 
-GateResult evaluate_gate(const GateConfig& gate, const VariantSummary& variant) {
+GateResult evaluate_gate(const GateConfig& gate, const VariantSummary& variant,
+                         std::size_t planned_results) {
   GateResult result;
   result.metric = gate.metric;
   result.variant = variant.id;
   result.min = gate.min;
   result.max = gate.max;
   result.on = gate.on == GateOn::ci_low ? "ci_low" : "mean";
+  result.max_unscored = gate.max_unscored.of(planned_results);
+  result.unscored = planned_results;  // a metric the variant never reported: all unscored
   for (const MetricSummary& metric : variant.metrics) {
-    if (metric.name == gate.metric && metric.n > 0) {
-      result.value = metric.mean;
-      result.ci_low = metric.ci_low;
-      result.ci_high = metric.ci_high;
+    if (metric.name == gate.metric) {
+      result.unscored = metric.unscored;
+      if (metric.n > 0) {
+        result.value = metric.mean;
+        result.ci_low = metric.ci_low;
+        result.ci_high = metric.ci_high;
+      }
     }
   }
   if (!result.value) {
@@ -91,19 +103,20 @@ GateResult evaluate_gate(const GateConfig& gate, const VariantSummary& variant) 
   } else if (gate.max && !(high <= *gate.max)) {
     result.shortfall = high - *gate.max;
   }
-  result.passed = !result.shortfall;
+  result.passed = !result.shortfall && result.unscored <= result.max_unscored;
   return result;
 }
 
 }  // namespace
 
 std::vector<GateResult> evaluate_gates(const std::vector<GateConfig>& gates,
-                                       const std::vector<VariantSummary>& variants) {
+                                       const std::vector<VariantSummary>& variants,
+                                       std::size_t planned_results) {
   std::vector<GateResult> results;
   for (const GateConfig& gate : gates) {
     for (const VariantSummary& variant : variants) {
       if (gate.variant.empty() || gate.variant == variant.id) {
-        results.push_back(evaluate_gate(gate, variant));
+        results.push_back(evaluate_gate(gate, variant, planned_results));
       }
     }
   }

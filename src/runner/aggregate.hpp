@@ -21,7 +21,8 @@ struct VariantAggregate {
       : scores(metrics, std::vector<float>(cases, std::numeric_limits<float>::quiet_NaN())),
         samples(metrics, std::vector<std::uint16_t>(cases, 0)),
         judged(metrics, 0),
-        passed(metrics, 0) {}
+        passed(metrics, 0),
+        finished(cases, 0) {}
 
   /// Adds one scored sample of case `index` (several with --repeat).
   void add_score(std::size_t metric, std::size_t index, double value);
@@ -39,21 +40,26 @@ struct VariantAggregate {
   std::vector<std::vector<std::uint16_t>> samples;  ///< [metric][case]: samples scored
   std::vector<std::size_t> judged;                  ///< [metric]: samples with a pass flag
   std::vector<std::size_t> passed;                  ///< [metric]: of which passed
-  std::vector<double> latencies;                    ///< ms, of answered requests
+  std::vector<std::uint16_t> finished;  ///< [case]: results that ended (scored or failed)
+  std::vector<double> latencies;        ///< ms, of answered requests
   std::int64_t prompt_tokens = 0;
   std::int64_t completion_tokens = 0;
   double cost_usd = 0;  ///< summed over answered requests when the provider has pricing
 };
 
 /// n, mean, stddev, stderr over the cases' means; the 95% interval is Wilson's when every
-/// case mean is 0 or 1 (a pass rate), else the percentile bootstrap with `seed`.
+/// case mean is 0 or 1 (a pass rate), else the percentile bootstrap with `seed`. `unscored`
+/// counts the results of the run's cases x `repeat` that have no score.
 [[nodiscard]] MetricSummary summarize_metric(const Metric& metric,
                                              const VariantAggregate& aggregate, std::size_t index,
-                                             std::uint64_t seed);
+                                             std::size_t repeat, std::uint64_t seed);
 
-/// Each gate against each variant it applies to, on the mean or the interval (GateOn).
+/// Each gate against each variant it applies to, on the mean or the interval (GateOn). A
+/// gate also fails when more of the variant's `planned_results` (cases x repeat) are
+/// unscored than its `max_unscored` allows: it never passes on the survivors alone.
 [[nodiscard]] std::vector<GateResult> evaluate_gates(const std::vector<GateConfig>& gates,
-                                                     const std::vector<VariantSummary>& variants);
+                                                     const std::vector<VariantSummary>& variants,
+                                                     std::size_t planned_results);
 
 /// The index in `variants` of the baseline: Config::baseline as a variant id, or as a prompt
 /// id (that prompt's first variant); the first variant when it names none of `variants`

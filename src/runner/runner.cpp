@@ -125,6 +125,14 @@ Json usage_json(const Usage& usage) {
   return out;
 }
 
+/// The report's and the error tally's view of a failed request.
+FirstError first_error(std::size_t index, const Case& row, const Variant& variant,
+                       const RequestError& error, std::string source = {}) {
+  return FirstError{
+      index,        row.id, variant.id, std::move(source), to_string(error.kind), error.http_status,
+      error.message};
+}
+
 Json error_json(const RequestError& error) {
   Json out = {{"kind", to_string(error.kind)}, {"message", error.message}};
   if (error.http_status != 0) {
@@ -160,6 +168,10 @@ class Run {
                      VariantAggregate(m_pipeline.metrics.size(), total_cases)),
         m_report(options.output),
         m_rows(config.dataset) {
+    const std::optional<Allowance>& allowance =
+        options.max_errors ? options.max_errors : config.max_errors;
+    m_errors.allowed = allowance ? allowance->of(m_planned) : 0;
+    m_abort_on_errors = allowance.has_value();
     for (const ProviderConfig* provider : m_pipeline.endpoints) {
       m_transfer_options.push_back(transfer_options(*provider, options.verify_tls));
     }
@@ -198,6 +210,7 @@ class Run {
         m_cache->commit();  // this turn's answers, journaled before the loop waits again
       }
       flush_finished_cases();
+      report_progress();  // also while nothing finishes: waiting, backoff, rate limits
     }
     if (!m_stop_reason.empty()) {
       flush_all_finished_cases();
@@ -211,6 +224,8 @@ class Run {
     summary.run.config_sha256 = m_config.sha256;
     summary.run.dataset_path = m_config.dataset.display_path;
     summary.run.dataset_cases = m_total_cases;
+    summary.run.cases_evaluated = cases_evaluated(m_aggregates);
+    summary.run.errors = m_errors;
     for (std::size_t v = 0; v < m_pipeline.variants.size(); ++v) {
       summary.variants.push_back(summarize_variant(v));
     }
@@ -225,25 +240,20 @@ class Run {
              m_pipeline.variants, m_aggregates, m_pipeline.metrics, baseline, comparison_options)) {
       summary.comparisons.push_back(to_json(comparison));
     }
-    summary.gates = evaluate_gates(m_config.gates, summary.variants);
+    summary.gates = evaluate_gates(m_config.gates, summary.variants, m_total_cases * m_repeat);
     return summary;
   }
 
   void write_report(const ReportSummary& summary) { m_report.finish(summary); }
 
-  /// After the report is written: turns an early stop other than an interrupt into the
-  /// error the caller reports.
-  void throw_if_failed() const {
+  /// After the report is written: an endpoint that refused every connection is the
+  /// config's problem, reported at its base_url.
+  void throw_if_unreachable() const {
     if (m_unreachable) {
       const ProviderConfig& provider = *m_pipeline.endpoints[m_unreachable->provider];
       throw UserError(provider.base_url_where, provider.field + ".base_url",
                       fmt::format("cannot connect to {} (provider '{}'): {}", provider.base_url,
                                   provider.id, m_unreachable->message));
-    }
-    if (m_stop_reason == "max_errors") {
-      throw RunAborted(fmt::format(
-          "stopped after {} request errors (--max-errors allows {}); the partial report is in {}",
-          m_errors_at_stop, m_error_budget, m_options.output.string()));
     }
   }
 
@@ -278,6 +288,63 @@ class Run {
     m_engine.drop_queued();
     m_grace_deadline =
         system_clock().now() + (cancel_now ? std::chrono::milliseconds(0) : m_options.grace);
+  }
+
+  void report_progress() {
+    if (m_on_progress) {
+      m_progress.errors = m_errors.failed();
+      m_progress.engine = m_engine.status();
+      m_on_progress(m_progress);
+    }
+  }
+
+  /// With `max_errors` set, the run stops once the failures exceed it (exit 3); without it
+  /// the run goes on and the caller reports the failures at the end.
+  void check_error_allowance() {
+    if (m_abort_on_errors && m_errors.exceed_allowance()) {
+      stop("max_errors", true);
+    }
+  }
+
+  void log(const std::string& line) const {
+    if (m_options.log) {
+      m_options.log(line);
+    }
+  }
+
+  /// "HTTP 200 in 12.3 ms", "cached", "failed after 3 attempts: http_status 401: ...".
+  static std::string outcome_text(const EngineResult& result, bool cached,
+                                  const tl::expected<Completion, RequestError>& completion) {
+    if (cached) {
+      return completion
+                 ? "answered from the cache"
+                 : fmt::format("cached answer unreadable: {}: {}",
+                               to_string(completion.error().kind), completion.error().message);
+    }
+    const std::string attempts =
+        result.attempts > 1 ? fmt::format(" ({} attempts)", result.attempts) : "";
+    if (!completion) {
+      const RequestError& error = completion.error();
+      return fmt::format("failed{}: {}{}{}", attempts, to_string(error.kind),
+                         error.http_status != 0 ? fmt::format(" {}", error.http_status) : "",
+                         error.message.empty() ? "" : ": " + error.message);
+    }
+    return fmt::format("HTTP {} in {:.1f} ms{}", result.result->status, completion->latency_ms,
+                       attempts);
+  }
+
+  static std::size_t cases_evaluated(const std::vector<VariantAggregate>& aggregates) {
+    if (aggregates.empty()) {
+      return 0;
+    }
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < aggregates.front().finished.size(); ++i) {
+      count += std::any_of(aggregates.begin(), aggregates.end(),
+                           [i](const VariantAggregate& a) { return a.finished[i] > 0; })
+                   ? 1
+                   : 0;
+    }
+    return count;
   }
 
   void check_interrupts() {
@@ -379,12 +446,16 @@ class Run {
     tl::expected<Completion, RequestError> completion =
         result.result ? provider.parse_response(*result.result)
                       : tl::unexpected(result.result.error());
+    log(fmt::format("case {} {}: {}", pending.row.id, variant.id,
+                    outcome_text(result, cached, completion)));
+    ++aggregate.finished[index];
     if (!completion) {
       out["error"] = error_json(completion.error());
       ++aggregate.errors;
       ++aggregate.errors_by_kind[to_string(completion.error().kind)];
-      ++m_errors;
+      m_errors.requests.add_failure(first_error(index, pending.row, variant, completion.error()));
     } else {
+      m_errors.requests.add_success();
       if (cached) {
         ++aggregate.cache_hits;
         ++m_progress.cache_hits;
@@ -411,14 +482,8 @@ class Run {
     }
 
     ++m_progress.done;
-    m_progress.errors = m_errors;
-    if (m_on_progress) {
-      m_on_progress(m_progress);
-    }
-    if (m_options.max_errors && m_errors > m_error_budget && m_stop_reason.empty()) {
-      m_errors_at_stop = m_errors;
-      stop("max_errors", true);
-    }
+    report_progress();
+    check_error_allowance();
   }
 
   /// Sends a judge's request (or answers it from the cache, the journal for judges too).
@@ -458,9 +523,16 @@ class Run {
                   {"reply", reply ? Json(reply->text) : Json(nullptr)},
                   {"cached", cached}};
     out["details"][metric.name()] = std::move(audit);
+    const Variant& variant = m_pipeline.variants[ticket.slot / m_repeat];
+    const std::string source = "judge " + metric.judge_id();
+    log(fmt::format("case {} {} {}: {}", pending.row.id, variant.id, source,
+                    outcome_text(result, cached, reply)));
     if (!reply) {
       out["score_errors"][metric.name()] =
           fmt::format("the judge's request failed: {}", reply.error().message);
+      m_errors.judges.add_failure(
+          first_error(ticket.index, pending.row, variant, reply.error(), source));
+      check_error_allowance();
       return;
     }
     if (!cached && m_cache) {
@@ -469,8 +541,12 @@ class Run {
     const tl::expected<Score, std::string> verdict = metric.verdict(reply->text);
     if (!verdict) {
       out["score_errors"][metric.name()] = verdict.error();
+      m_errors.judges.add_failure(FirstError{ticket.index, pending.row.id, variant.id, source,
+                                             "unreadable_verdict", 0, verdict.error()});
+      check_error_allowance();
       return;
     }
+    m_errors.judges.add_success();
     out["scores"][metric.name()] = verdict->value;
     VariantAggregate& aggregate = m_aggregates[ticket.slot / m_repeat];
     aggregate.add_score(ticket.metric, ticket.index, verdict->value);
@@ -520,7 +596,7 @@ class Run {
       out["error"] = {{"kind", "extract"}, {"message", extracted.error()}};
       ++aggregate.errors;
       ++aggregate.errors_by_kind["extract"];
-      ++m_errors;
+      ++m_errors.extract_failures;
       return;
     }
     out["extracted"] = *extracted;
@@ -542,6 +618,9 @@ class Run {
         continue;
       }
       const auto result = metric.score(input);
+      if (metric.external()) {
+        note_scorer_outcome(metric, index, row, variant, result);
+      }
       if (!result) {
         score_errors[metric.name()] = result.error();
         continue;
@@ -568,6 +647,16 @@ class Run {
     if (!details.empty()) {
       out["details"] = std::move(details);
     }
+  }
+
+  void note_scorer_outcome(const Metric& metric, std::size_t index, const Case& row,
+                           const Variant& variant, const tl::expected<Score, std::string>& result) {
+    if (result) {
+      m_errors.scorers.add_success();
+      return;
+    }
+    m_errors.scorers.add_failure(FirstError{index, row.id, variant.id, "metric " + metric.name(),
+                                            "scorer", 0, result.error()});
   }
 
   void add_to_report(PendingCase& pending) {
@@ -614,7 +703,9 @@ class Run {
     summary.prompt = m_config.prompts[variant.prompt].id;
     summary.provider = m_config.providers[variant.provider].id;
     summary.model = m_config.providers[variant.provider].model;
-    summary.cases = m_total_cases;
+    summary.cases =
+        static_cast<std::size_t>(std::count_if(aggregate.finished.begin(), aggregate.finished.end(),
+                                               [](std::uint16_t results) { return results > 0; }));
     summary.errors = aggregate.errors;
     summary.cache_hits = aggregate.cache_hits;
     summary.attempts = aggregate.attempts;
@@ -622,7 +713,7 @@ class Run {
     summary.errors_by_kind = aggregate.errors_by_kind;
     for (std::size_t m = 0; m < m_pipeline.metrics.size(); ++m) {
       summary.metrics.push_back(
-          summarize_metric(*m_pipeline.metrics[m], aggregate, m, m_options.seed));
+          summarize_metric(*m_pipeline.metrics[m], aggregate, m, m_repeat, m_options.seed));
       if (const auto& corpus = m_corpus[v][m]; corpus && summary.metrics.back().n > 0) {
         summary.metrics.back().corpus = corpus->value();
       }
@@ -656,7 +747,6 @@ class Run {
   std::size_t m_total_cases;
   std::size_t m_planned;
   std::size_t m_repeat = repeat_of(m_config, m_options);
-  std::size_t m_error_budget = m_options.max_errors ? m_options.max_errors->allowed(m_planned) : 0;
   std::vector<VariantAggregate> m_aggregates;
   ReportWriter m_report;
   CaseReader m_rows;
@@ -665,8 +755,8 @@ class Run {
   std::map<std::size_t, PendingCase> m_pending;
   std::size_t m_next_index = 0;
   std::size_t m_next_flush = 0;
-  std::size_t m_errors = 0;
-  std::size_t m_errors_at_stop = 0;
+  RunErrors m_errors;
+  bool m_abort_on_errors = false;  ///< max_errors was set: stop as soon as it is exceeded
   bool m_exhausted = false;
   Progress m_progress;
   std::function<void(const Progress&)> m_on_progress;
@@ -683,39 +773,6 @@ class Run {
 };
 
 }  // namespace
-
-std::size_t ErrorBudget::allowed(std::size_t planned_requests) const {
-  if (!percent) {
-    return count;
-  }
-  return static_cast<std::size_t>(*percent / 100.0 * static_cast<double>(planned_requests));
-}
-
-std::optional<ErrorBudget> parse_error_budget(const std::string& text) {
-  const bool is_percent = !text.empty() && text.back() == '%';
-  const std::string number = is_percent ? text.substr(0, text.size() - 1) : text;
-  if (number.empty() || number.find_first_not_of("0123456789.") != std::string::npos) {
-    return std::nullopt;
-  }
-  try {
-    const double value = std::stod(number);
-    ErrorBudget budget;
-    if (is_percent) {
-      if (value > 100) {
-        return std::nullopt;
-      }
-      budget.percent = value;
-    } else {
-      if (number.find('.') != std::string::npos) {
-        return std::nullopt;
-      }
-      budget.count = static_cast<std::size_t>(value);
-    }
-    return budget;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
 
 std::vector<Variant> plan_variants(const Config& config, const std::vector<std::string>& prompt_ids,
                                    const std::vector<std::string>& provider_ids) {
@@ -850,7 +907,7 @@ ReportSummary run_eval(const Config& config, const RunOptions& options, Transpor
   ReportSummary summary = run.execute(on_progress);
   summary.run.dataset_sha256 = checked.dataset_sha256;
   run.write_report(summary);
-  run.throw_if_failed();
+  run.throw_if_unreachable();
   return summary;
 }
 

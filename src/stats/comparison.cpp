@@ -17,8 +17,11 @@ nlohmann::ordered_json finite_or_null(double value) {
 }
 
 Verdict decide(const Comparison& c, const ComparisonOptions& options) {
-  if (c.n == 0 || !(c.p_adjusted < options.alpha) ||
-      !(std::abs(c.mean_diff) >= options.min_effect) || c.mean_diff == 0) {
+  if (c.n == 0) {
+    return Verdict::no_paired_cases;
+  }
+  if (!(c.p_adjusted < options.alpha) || !(std::abs(c.mean_diff) >= options.min_effect) ||
+      c.mean_diff == 0) {
     return Verdict::no_significant_difference;
   }
   return (c.mean_diff > 0) == c.higher_is_better ? Verdict::better : Verdict::worse;
@@ -32,10 +35,18 @@ std::string_view to_string(Verdict verdict) {
       return "better";
     case Verdict::worse:
       return "worse";
+    case Verdict::no_paired_cases:
+      return "no_paired_cases";
     case Verdict::no_significant_difference:
       break;
   }
   return "no_significant_difference";
+}
+
+std::string verdict_words(std::string_view report_spelling) {
+  std::string words(report_spelling);
+  std::replace(words.begin(), words.end(), '_', ' ');
+  return words;
 }
 
 bool is_pass_fail(std::span<const double> baseline, std::span<const double> variant) {

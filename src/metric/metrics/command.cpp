@@ -32,6 +32,8 @@ class Command : public Metric {
         m_process(std::move(argv), spec.base_dir),
         m_timeout(timeout) {}
 
+  bool external() const override { return true; }
+
   tl::expected<Score, std::string> score(const ScoreInput& input) const override {
     const json request = {{"id", input.case_id},
                           {"output", input.output},

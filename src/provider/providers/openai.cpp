@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Provider `openai`: the chat completions API, spoken by OpenAI, vLLM, llama.cpp server,
 // Ollama and LM Studio alike.
+#include <algorithm>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -92,7 +93,9 @@ class OpenAiProvider final : public Provider {
     }
     const auto parsed = nlohmann::json::parse(response.body, nullptr, false);
     if (parsed.is_discarded()) {
-      return bad_response("response body is not valid JSON");
+      // Quote the start of the body: an HTML page or a proxy's notice says what went wrong.
+      return bad_response(
+          fmt::format("response body is not valid JSON: {}", body_start(response.body)));
     }
     const auto choices = parsed.find("choices");
     if (choices == parsed.end() || !choices->is_array() || choices->empty() ||
@@ -122,6 +125,22 @@ class OpenAiProvider final : public Provider {
   }
 
  private:
+  /// The first 60 bytes of `body` on one line, cut at a UTF-8 boundary.
+  static std::string body_start(const std::string& body) {
+    constexpr std::size_t kShown = 60;
+    std::size_t end = std::min(body.size(), kShown);
+    while (end < body.size() && end > 0 && (static_cast<unsigned char>(body[end]) & 0xC0) == 0x80) {
+      --end;
+    }
+    std::string start = body.substr(0, end);
+    std::replace_if(
+        start.begin(), start.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    if (start.empty()) {
+      return "(empty)";
+    }
+    return "'" + start + (end < body.size() ? "...'" : "'");
+  }
+
   static tl::unexpected<RequestError> bad_response(std::string message) {
     return tl::unexpected(RequestError{ErrorKind::bad_response, 0, std::move(message)});
   }

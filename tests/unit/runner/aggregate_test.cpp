@@ -39,7 +39,7 @@ TEST(SummarizeMetric, UsesTheWilsonIntervalForPassFailScores) {
   for (std::size_t i = 0; i < 263; ++i) {
     aggregate.add_score(0, i, i < 81 ? 1 : 0);
   }
-  const MetricSummary summary = summarize_metric(*metric("exact_match"), aggregate, 0, 0);
+  const MetricSummary summary = summarize_metric(*metric("exact_match"), aggregate, 0, 1, 0);
   EXPECT_EQ(summary.n, 263u);
   EXPECT_NEAR(summary.mean, 81.0 / 263.0, 1e-12);
   EXPECT_NEAR(summary.ci_low, 0.2553, 5e-5);
@@ -54,7 +54,7 @@ TEST(SummarizeMetric, UsesTheSeededBootstrapForOtherScores) {
     values.push_back(static_cast<double>((i * 37) % 101));
     aggregate.add_score(0, i, values.back());
   }
-  const MetricSummary summary = summarize_metric(*metric("latency"), aggregate, 0, 3);
+  const MetricSummary summary = summarize_metric(*metric("latency"), aggregate, 0, 1, 3);
   const Interval expected = bootstrap_mean_interval(values, {3});
   EXPECT_EQ(summary.ci_low, expected.low);
   EXPECT_EQ(summary.ci_high, expected.high);
@@ -63,7 +63,7 @@ TEST(SummarizeMetric, UsesTheSeededBootstrapForOtherScores) {
   EXPECT_DOUBLE_EQ(summary.stddev, plain.stddev);
   EXPECT_DOUBLE_EQ(summary.stderr_, plain.stderr_);
   // Another seed, another (but close) interval.
-  const MetricSummary other = summarize_metric(*metric("latency"), aggregate, 0, 4);
+  const MetricSummary other = summarize_metric(*metric("latency"), aggregate, 0, 1, 4);
   EXPECT_NE(other.ci_low, summary.ci_low);
   EXPECT_NEAR(other.ci_low, summary.ci_low, 5);
 }
@@ -77,8 +77,9 @@ TEST(SummarizeMetric, TreatsTheCaseAsTheUnitWithRepeats) {
   for (int i = 0; i < 3; ++i) {
     aggregate.add_score(0, 1, 0);
   }
-  const MetricSummary summary = summarize_metric(*metric("exact_match"), aggregate, 0, 0);
+  const MetricSummary summary = summarize_metric(*metric("exact_match"), aggregate, 0, 3, 0);
   EXPECT_EQ(summary.n, 2u);
+  EXPECT_EQ(summary.unscored, 0u);
   EXPECT_DOUBLE_EQ(summary.mean, 1.0 / 3.0);
   // The case means are not all 0/1: bootstrap over {2/3, 0}, not Wilson over six samples.
   EXPECT_DOUBLE_EQ(summary.ci_low, 0);
@@ -91,7 +92,7 @@ TEST(SummarizeMetric, ReportsThePassRateOverSamples) {
   aggregate.add_pass(0, false);
   aggregate.add_pass(0, true);
   aggregate.add_pass(0, true);
-  EXPECT_EQ(summarize_metric(*metric("exact_match"), aggregate, 0, 0).pass_rate, 0.75);
+  EXPECT_EQ(summarize_metric(*metric("exact_match"), aggregate, 0, 1, 0).pass_rate, 0.75);
 }
 
 VariantSummary variant_with(const std::string& id, double mean, double low, double high) {
@@ -122,7 +123,7 @@ TEST(EvaluateGates, HoldsTheMeanAgainstTheBounds) {
   const std::vector<VariantSummary> variants = {variant_with("a/x", 0.85, 0.78, 0.91),
                                                 variant_with("b/x", 0.70, 0.61, 0.78)};
   const std::vector<GateResult> results =
-      evaluate_gates({gate(0.8, std::nullopt, GateOn::mean)}, variants);
+      evaluate_gates({gate(0.8, std::nullopt, GateOn::mean)}, variants, 100);
   ASSERT_EQ(results.size(), 2u);
   EXPECT_TRUE(results[0].passed);
   EXPECT_FALSE(results[0].shortfall);
@@ -137,7 +138,7 @@ TEST(EvaluateGates, HoldsTheMeanAgainstTheBounds) {
 TEST(EvaluateGates, HoldsThePessimisticEndOfTheIntervalOnCiLow) {
   const std::vector<VariantSummary> variants = {variant_with("a/x", 0.85, 0.78, 0.91)};
   const std::vector<GateResult> low =
-      evaluate_gates({gate(0.8, std::nullopt, GateOn::ci_low)}, variants);
+      evaluate_gates({gate(0.8, std::nullopt, GateOn::ci_low)}, variants, 100);
   ASSERT_EQ(low.size(), 1u);
   EXPECT_FALSE(low[0].passed);  // the mean passes, the interval's lower end does not
   EXPECT_NEAR(*low[0].shortfall, 0.02, 1e-12);
@@ -146,28 +147,68 @@ TEST(EvaluateGates, HoldsThePessimisticEndOfTheIntervalOnCiLow) {
             "a/x exact_match: ci_low 0.78 < min 0.8 (short by 0.02; mean 0.85)");
   // A max gate on ci_low holds ci_high against the maximum.
   const std::vector<GateResult> high =
-      evaluate_gates({gate(std::nullopt, 0.9, GateOn::ci_low)}, variants);
+      evaluate_gates({gate(std::nullopt, 0.9, GateOn::ci_low)}, variants, 100);
   EXPECT_FALSE(high[0].passed);
   EXPECT_NEAR(*high[0].shortfall, 0.01, 1e-12);
   EXPECT_EQ(describe_gate_failure(high[0]),
             "a/x exact_match: ci_high 0.91 > max 0.9 (over by 0.01; mean 0.85)");
-  EXPECT_TRUE(evaluate_gates({gate(std::nullopt, 0.9, GateOn::mean)}, variants)[0].passed);
+  EXPECT_TRUE(evaluate_gates({gate(std::nullopt, 0.9, GateOn::mean)}, variants, 100)[0].passed);
 }
 
 TEST(EvaluateGates, FailsAVariantWithoutAScoreAndHonoursTheVariantFilter) {
   VariantSummary empty = variant_with("b/x", 0, 0, 0);
   empty.metrics[0].n = 0;
   const std::vector<VariantSummary> variants = {variant_with("a/x", 0.85, 0.78, 0.91), empty};
-  const std::vector<GateResult> all = evaluate_gates({gate(0.5, 1, GateOn::mean)}, variants);
+  const std::vector<GateResult> all = evaluate_gates({gate(0.5, 1, GateOn::mean)}, variants, 100);
   ASSERT_EQ(all.size(), 2u);
   EXPECT_TRUE(all[0].passed);
   EXPECT_FALSE(all[1].passed);
   EXPECT_FALSE(all[1].value);
   EXPECT_EQ(describe_gate_failure(all[1]), "b/x exact_match: no score (min 0.5, max 1)");
   const std::vector<GateResult> one =
-      evaluate_gates({gate(0.5, std::nullopt, GateOn::mean, "b/x")}, variants);
+      evaluate_gates({gate(0.5, std::nullopt, GateOn::mean, "b/x")}, variants, 100);
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(one[0].variant, "b/x");
+}
+
+TEST(SummarizeMetric, CountsTheResultsWithoutAScore) {
+  // Four cases x two repeats = 8 results; case 1 has one sample, case 3 none: 3 unscored.
+  VariantAggregate aggregate(1, 4);
+  for (std::size_t i : {0, 0, 1, 2, 2}) {
+    aggregate.add_score(0, i, 1);
+  }
+  const MetricSummary summary = summarize_metric(*metric("exact_match"), aggregate, 0, 2, 0);
+  EXPECT_EQ(summary.n, 3u);
+  EXPECT_EQ(summary.unscored, 3u);
+}
+
+TEST(EvaluateGates, NeverPassesOnTheScoredCasesAloneWhenSomeAreUnscored) {
+  // 83 of 300 failed: the mean of the 217 survivors passes, the gate must not.
+  VariantSummary survivors = variant_with("a/x", 0.97, 0.95, 0.99);
+  survivors.metrics[0].n = 217;
+  survivors.metrics[0].unscored = 83;
+  const std::vector<GateResult> strict =
+      evaluate_gates({gate(0.9, std::nullopt, GateOn::ci_low)}, {survivors}, 300);
+  ASSERT_EQ(strict.size(), 1u);
+  EXPECT_FALSE(strict[0].passed);
+  EXPECT_FALSE(strict[0].shortfall);  // the figure itself passes
+  EXPECT_EQ(strict[0].unscored, 83u);
+  EXPECT_EQ(strict[0].max_unscored, 0u);
+  EXPECT_EQ(describe_gate_failure(strict[0]),
+            "a/x exact_match: 83 results unscored (max_unscored 0); ci95 [0.95, 0.99] (min 0.9) "
+            "covers only the scored ones");
+  // A gate that tolerates 30% of 300 = 90 unscored results passes.
+  GateConfig tolerant = gate(0.9, std::nullopt, GateOn::mean);
+  tolerant.max_unscored.percent = 30;
+  const std::vector<GateResult> lenient = evaluate_gates({tolerant}, {survivors}, 300);
+  EXPECT_TRUE(lenient[0].passed);
+  EXPECT_EQ(lenient[0].max_unscored, 90u);
+  // Both reasons at once are both said.
+  survivors.metrics[0].mean = 0.5;
+  EXPECT_EQ(describe_gate_failure(
+                evaluate_gates({gate(0.9, std::nullopt, GateOn::mean)}, {survivors}, 300)[0]),
+            "a/x exact_match: mean 0.5 < min 0.9 (short by 0.4); 83 results unscored "
+            "(max_unscored 0)");
 }
 
 Config two_prompts_two_providers() {

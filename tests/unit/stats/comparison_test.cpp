@@ -94,7 +94,7 @@ TEST(ComparePaired, SkipsPairsWithAMissingScore) {
   EXPECT_DOUBLE_EQ(c.p_value, mcnemar_exact_p(1, 9));
 }
 
-TEST(ComparePaired, ReportsNoDataAsNoDifference) {
+TEST(ComparePaired, ReportsNoDataAsNoPairedCasesNeverAsNoDifference) {
   PairedScores scores;
   scores.baseline_scores = {kNaN, 1};
   scores.variant_scores = {0, kNaN};
@@ -102,8 +102,9 @@ TEST(ComparePaired, ReportsNoDataAsNoDifference) {
   EXPECT_EQ(c.n, 0u);
   EXPECT_TRUE(std::isnan(c.mean_diff));
   EXPECT_EQ(c.p_value, 1);
-  EXPECT_EQ(c.verdict, Verdict::no_significant_difference);
+  EXPECT_EQ(c.verdict, Verdict::no_paired_cases);
   const nlohmann::ordered_json json = to_json(c);
+  EXPECT_EQ(json["verdict"], "no_paired_cases");
   EXPECT_TRUE(json["mean_diff"].is_null());
   EXPECT_TRUE(json["ci95"][0].is_null());
 }
