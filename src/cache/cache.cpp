@@ -4,6 +4,7 @@
 // (kill -9), which is what the journal needs, without an fsync per answer. Answers are
 // staged and committed in batches, one per event-loop turn (see cache.hpp).
 #include "promptbench/cache.hpp"
+#include "promptbench/redact.hpp"
 
 #include <sqlite3.h>
 
@@ -204,7 +205,10 @@ std::optional<HttpResponse> ResponseCache::get(const std::string& key) {
 }
 
 void ResponseCache::put(const std::string& key, const HttpResponse& response) {
-  m_impl->staged.emplace_back(key, response);
+  // A server may echo a credential back; the cache is a file, so it never holds one.
+  HttpResponse stored = response;
+  stored.body = redact(response.body);
+  m_impl->staged.emplace_back(key, std::move(stored));
 }
 
 void ResponseCache::commit() {

@@ -11,6 +11,7 @@
 #include "promptbench/dataset.hpp"
 #include "promptbench/prompt.hpp"
 #include "promptbench/provider.hpp"
+#include "promptbench/redact.hpp"
 
 namespace promptbench::cli {
 
@@ -75,11 +76,11 @@ int run_render(const RenderOptions& options) {
   const RenderedPrompt rendered = PromptTemplate(prompt).render(row);
   if (options.text) {
     for (const auto& message : rendered.messages) {
-      std::cout << "[" << message.role << "]\n" << message.content << "\n";
+      std::cout << redact("[" + message.role + "]\n" + message.content) << "\n";
     }
     return kExitOk;
   }
-  std::cout << make_provider(provider)->build_request(rendered).body << "\n";
+  std::cout << redact(make_provider(provider)->build_request(rendered).body) << "\n";
   return kExitOk;
 }
 
