@@ -21,7 +21,8 @@ int list_metrics() {
     std::cout << fmt::format("{:<{}}  {}\n", info.name, width, info.description);
     std::cout << fmt::format("{:<{}}  parameters: {}\n", "", width, info.parameters);
   }
-  std::cout << "\nEvery metric also takes `name` (report key) and `threshold` (pass/fail).\n";
+  std::cout << "\nEvery metric also takes `name` (report key), `threshold` (pass/fail) and "
+               "`higher_is_better` (direction for thresholds, gates and comparisons).\n";
   return kExitOk;
 }
 

@@ -28,8 +28,10 @@ int run_validate(const std::string& config_arg) {
           provider.id, provider.api_key_env);
     }
   }
-  std::cout << fmt::format("{}: ok ({} cases x {} variants = {} requests, {} metric{})\n", path,
-                           checked.cases, variants.size(), checked.cases * variants.size(),
+  const std::size_t requests = checked.cases * variants.size();
+  std::cout << fmt::format("{}: ok ({} case{} x {} variant{} = {} request{}, {} metric{})\n", path,
+                           checked.cases, checked.cases == 1 ? "" : "s", variants.size(),
+                           variants.size() == 1 ? "" : "s", requests, requests == 1 ? "" : "s",
                            config.metrics.size(), config.metrics.size() == 1 ? "" : "s");
   return kExitOk;
 }
@@ -40,7 +42,8 @@ void setup_validate(CLI::App& app, CommandState& state) {
   auto config = std::make_shared<std::string>();
   CLI::App* validate =
       app.add_subcommand("validate", "Check config, templates, metrics and dataset; send nothing");
-  validate->add_option("config", *config, "Config file (default: promptbench.yaml here)");
+  validate->add_option("config", *config,
+                       "Config file (default: promptbench.yaml, .yml or .json here)");
   validate->callback([config, &state] { state.exit_code = run_validate(*config); });
 }
 
