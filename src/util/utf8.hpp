@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+// UTF-8 validation (through utf8proc), so invalid bytes are caught where they are read
+// and located, not when a request body is serialized far away.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace promptbench::util {
+
+/// Offset of the first byte of `text` that does not start a valid UTF-8 sequence, or
+/// nullopt when all of `text` is valid UTF-8.
+[[nodiscard]] std::optional<std::size_t> find_invalid_utf8(std::string_view text);
+
+[[nodiscard]] inline bool is_valid_utf8(std::string_view text) {
+  return !find_invalid_utf8(text).has_value();
+}
+
+}  // namespace promptbench::util
