@@ -3,13 +3,20 @@
 // YAML 1.2 core schema (null, bool, int, float) is resolved here.
 #include "config/document.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
+
+#include "util/input_limits.hpp"
+#include "util/json_depth.hpp"
+#include "util/utf8.hpp"
 
 namespace promptbench::config {
 
@@ -128,6 +135,116 @@ nlohmann::json resolve_plain_scalar(const std::string& s) {
   return s;
 }
 
+/// Walks the YAML events before anything is built and refuses a document that nests deeper
+/// than kMaxNestingDepth or holds more than kMaxConfigValues values once its aliases are
+/// expanded. yaml-cpp shares an aliased node instead of copying it, but the conversion to
+/// JSON copies it at every use: a "billion laughs" of ten lines would expand to 10^9 values.
+/// Each anchor's expanded size and height are known when it ends, so an alias costs O(1).
+class ExpansionBudget final : public YAML::EventHandler {
+ public:
+  explicit ExpansionBudget(std::string file) : m_file(std::move(file)) {}
+
+  void OnDocumentStart(const YAML::Mark& /*mark*/) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor); }
+  void OnScalar(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t anchor,
+                const std::string& /*value*/) override {
+    leaf(mark, anchor);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    // yaml-cpp links `&a [*a]` into a cycle, which no amount of expansion ends.
+    if (std::any_of(m_open.begin(), m_open.end(),
+                    [&](const Open& open) { return open.anchor == anchor; })) {
+      fail(mark, "this alias is inside the value it names, which would never end");
+    }
+    const auto found = m_anchors.find(anchor);
+    const Expansion target = found == m_anchors.end() ? Expansion{1, 0} : found->second;
+    if (m_open.size() + target.height > util::kMaxNestingDepth) {
+      fail(mark, too_deep());
+    }
+    add(mark, target.values, true);
+    note_height(target.height);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value /*style*/) override {
+    open(mark, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value /*style*/) override {
+    open(mark, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  /// What a node stands for once expanded: its values and its levels of lists/mappings.
+  struct Expansion {
+    std::size_t values = 0;
+    std::size_t height = 0;
+  };
+  struct Open {
+    std::size_t values_before = 0;
+    YAML::anchor_t anchor = YAML::NullAnchor;
+    std::size_t height = 1;
+  };
+
+  static std::string too_deep() {
+    return fmt::format("values nested deeper than {} levels", util::kMaxNestingDepth);
+  }
+
+  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& message) const {
+    throw UserError(location_of(m_file, mark), "", message);
+  }
+
+  void add(const YAML::Mark& mark, std::size_t values, bool alias) {
+    m_values += values;
+    if (m_values <= util::kMaxConfigValues) {
+      return;
+    }
+    fail(mark, alias ? fmt::format("this alias expands the config to more than {} values "
+                                   "(every use of an alias counts all of its values)",
+                                   util::kMaxConfigValues)
+                     : fmt::format("the config holds more than {} values", util::kMaxConfigValues));
+  }
+
+  void remember(YAML::anchor_t anchor, Expansion expansion) {
+    if (anchor != YAML::NullAnchor) {
+      m_anchors[anchor] = expansion;
+    }
+  }
+
+  void note_height(std::size_t height) {
+    if (!m_open.empty()) {
+      m_open.back().height = std::max(m_open.back().height, height + 1);
+    }
+  }
+
+  void leaf(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    add(mark, 1, false);
+    remember(anchor, {1, 0});
+  }
+
+  void open(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    add(mark, 1, false);
+    m_open.push_back({m_values - 1, anchor, 1});
+    if (m_open.size() > util::kMaxNestingDepth) {
+      fail(mark, too_deep());
+    }
+  }
+
+  void close() {
+    const Open done = m_open.back();
+    m_open.pop_back();
+    remember(done.anchor, {m_values - done.values_before, done.height});
+    note_height(done.height);
+  }
+
+  std::string m_file;
+  std::vector<Open> m_open;
+  std::unordered_map<YAML::anchor_t, Expansion> m_anchors;
+  std::size_t m_values = 0;
+};
+
 class YamlConverter {
  public:
   explicit YamlConverter(LocatedDocument& doc) : m_doc(doc) {}
@@ -178,17 +295,25 @@ class YamlConverter {
   LocatedDocument& m_doc;
 };
 
-std::string read_file(const std::filesystem::path& path, const std::string& display_name) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw UserError(SourceLocation{display_name}, "", "cannot read file");
+/// JSON nests without bound in nlohmann's parser, but not in what comes after it.
+void check_json_depth(const std::string& file, const std::string& text) {
+  if (const auto offset = util::find_nesting_beyond(text, util::kMaxNestingDepth)) {
+    throw UserError(location_of_offset(file, text, *offset), "",
+                    fmt::format("values nested deeper than {} levels", util::kMaxNestingDepth));
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
 }
 
 }  // namespace
+
+/// UTF-8 is what JSON requires and what requests are sent in; a stray Latin-1 byte is
+/// reported where it is, not when a request body cannot be serialized.
+void check_utf8(const std::string& file, const std::string& text) {
+  if (const auto offset = util::find_invalid_utf8(text)) {
+    throw UserError(location_of_offset(file, text, *offset), "",
+                    fmt::format("invalid UTF-8 (byte 0x{:02X}); save the file as UTF-8",
+                                static_cast<unsigned char>(text[*offset])));
+  }
+}
 
 SourceLocation LocatedDocument::where(const std::string& pointer) const {
   std::string p = pointer;
@@ -211,10 +336,14 @@ SourceLocation LocatedDocument::where_key(const std::string& pointer) const {
 }
 
 LocatedDocument parse_yaml(const std::string& file, const std::string& text) {
+  check_utf8(file, text);
   LocatedDocument doc;
   doc.file = file;
   YAML::Node node;
   try {
+    std::istringstream events(text);
+    ExpansionBudget budget(file);
+    YAML::Parser(events).HandleNextDocument(budget);  // the first document, as Load reads
     node = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw UserError(location_of(file, e.mark), "", e.msg);
@@ -226,6 +355,8 @@ LocatedDocument parse_yaml(const std::string& file, const std::string& text) {
 LocatedDocument parse_json(const std::string& file, const std::string& text) {
   // nlohmann gives exact syntax errors; yaml-cpp (JSON is YAML's flow style) gives the
   // positions of values. Valid JSON that yaml-cpp cannot read keeps file-level locations.
+  check_utf8(file, text);
+  check_json_depth(file, text);
   nlohmann::json root;
   try {
     root = nlohmann::json::parse(text);
@@ -250,8 +381,26 @@ LocatedDocument parse_json(const std::string& file, const std::string& text) {
   return doc;
 }
 
+std::string read_config_text(const std::filesystem::path& path, const std::string& display_name) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  if (!error && size > util::kMaxConfigBytes) {
+    throw UserError(SourceLocation{display_name}, "",
+                    fmt::format("the file is larger than {} MiB, the limit for a config or "
+                                "template file",
+                                util::kMaxConfigBytes >> 20));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw UserError(SourceLocation{display_name}, "", "cannot read file");
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
 LocatedDocument load_document(const std::filesystem::path& path, const std::string& display_name) {
-  const std::string text = read_file(path, display_name);
+  const std::string text = read_config_text(path, display_name);
   if (path.extension() == ".json") {
     return parse_json(display_name, text);
   }

@@ -33,6 +33,14 @@ struct LocatedDocument {
 /// Parses JSON text. Syntax errors are reported at line:col.
 [[nodiscard]] LocatedDocument parse_json(const std::string& file, const std::string& text);
 
+/// The text of a config or prompt template file. Throws UserError naming `display_name`
+/// when it cannot be read or is larger than util::kMaxConfigBytes.
+[[nodiscard]] std::string read_config_text(const std::filesystem::path& path,
+                                           const std::string& display_name);
+
+/// Throws UserError at file:line:col of the first byte of `text` that is not UTF-8.
+void check_utf8(const std::string& file, const std::string& text);
+
 /// Reads `path` and parses it by extension (.json = JSON, anything else = YAML).
 [[nodiscard]] LocatedDocument load_document(const std::filesystem::path& path,
                                             const std::string& display_name);
