@@ -74,7 +74,13 @@ double Field::as_number() const {
   if (!m_value->is_number()) {
     fail(fmt::format("expected a number, got {}", type_name(*m_value)));
   }
-  return m_value->get<double>();
+  // YAML's .inf and .nan are numbers, but no limit, price or level means anything as one.
+  const double number = m_value->get<double>();
+  if (!std::isfinite(number)) {
+    fail(fmt::format("expected a finite number, got {}",
+                     std::isnan(number) ? ".nan" : (number > 0 ? ".inf" : "-.inf")));
+  }
+  return number;
 }
 
 int Field::as_int(int min, int max) const {
@@ -109,6 +115,21 @@ std::chrono::milliseconds Field::as_duration() const {
     fail(fmt::format("expected a duration like 30s, 500ms or 2m, got {}", m_value->dump()));
   }
   return *duration;
+}
+
+std::chrono::milliseconds Field::as_positive_duration() const {
+  // A negative duration is refused for its sign, not as "not a duration".
+  const bool negative = (m_value->is_number() && m_value->get<double>() < 0) ||
+                        (m_value->is_string() && m_value->get<std::string>().starts_with('-') &&
+                         parse_duration(m_value->get<std::string>().substr(1)));
+  if (negative || as_duration().count() <= 0) {
+    fail(fmt::format("must be greater than 0, got {}", written()));
+  }
+  return as_duration();
+}
+
+std::string Field::written() const {
+  return m_value->is_string() ? m_value->get<std::string>() : m_value->dump();
 }
 
 std::size_t Field::as_byte_size() const {

@@ -29,6 +29,9 @@ class Field {
   /// Fails at the key of `member` (for unknown or misplaced keys).
   [[noreturn]] void fail_at_key(const std::string& member, const std::string& message) const;
 
+  /// The value as the user wrote it, for messages: a string's text, else its JSON.
+  [[nodiscard]] std::string written() const;
+
   [[nodiscard]] bool is_null() const { return m_value->is_null(); }
   [[nodiscard]] bool is_string() const { return m_value->is_string(); }
   [[nodiscard]] bool is_object() const { return m_value->is_object(); }
@@ -36,10 +39,13 @@ class Field {
 
   [[nodiscard]] std::string as_string() const;
   [[nodiscard]] std::string as_nonempty_string() const;
+  /// A finite number (YAML's .inf and .nan are refused).
   [[nodiscard]] double as_number() const;
   [[nodiscard]] int as_int(int min, int max) const;
   [[nodiscard]] bool as_bool() const;
   [[nodiscard]] std::chrono::milliseconds as_duration() const;
+  /// A duration greater than 0: 0 and negative ones fail with "must be greater than 0".
+  [[nodiscard]] std::chrono::milliseconds as_positive_duration() const;
   [[nodiscard]] std::size_t as_byte_size() const;
 
   /// Requires an object whose keys are all in `known`; an unknown key fails at the key

@@ -4,12 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include "config/base_url.hpp"
 #include "config/document.hpp"
 #include "config/field.hpp"
 #include "promptbench/config.hpp"
@@ -22,13 +21,6 @@ namespace promptbench {
 namespace {
 
 using config::Field;
-
-std::string read_text_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 /// Expands ${VAR} and ${VAR:-default} from the environment, so a base URL can point at a
 /// port chosen at run time. Only for non-secret settings: keys come from api_key_env.
@@ -78,20 +70,24 @@ std::vector<std::string> provider_types() {
   return names;
 }
 
+/// A rate of 0 would never let a request through; no limit is written by leaving it out.
+double read_rate(const Field& field) {
+  const double rate = field.as_number();
+  if (!(rate > 0)) {
+    field.fail(
+        fmt::format("must be greater than 0, got {} (omit it for no limit)", field.written()));
+  }
+  return rate;
+}
+
 RateLimit read_rate_limit(const Field& field) {
   field.expect_object({"rpm", "tpm"});
   RateLimit limit;
   if (auto rpm = field.find("rpm")) {
-    limit.rpm = rpm->as_number();
-    if (limit.rpm < 0) {
-      rpm->fail("must not be negative");
-    }
+    limit.rpm = read_rate(*rpm);
   }
   if (auto tpm = field.find("tpm")) {
-    limit.tpm = tpm->as_number();
-    if (limit.tpm < 0) {
-      tpm->fail("must not be negative");
-    }
+    limit.tpm = read_rate(*tpm);
   }
   return limit;
 }
@@ -132,9 +128,7 @@ ProviderConfig read_provider(const Field& field) {
   if (auto url = field.find("base_url")) {
     provider.base_url = expand_environment(*url, url->as_nonempty_string());
     provider.base_url_where = url->where();
-    if (provider.base_url.rfind("http://", 0) != 0 && provider.base_url.rfind("https://", 0) != 0) {
-      url->fail(fmt::format("expected an http:// or https:// URL, got '{}'", provider.base_url));
-    }
+    config::check_base_url(*url, provider.base_url);
   }
   provider.model = field.require("model").as_nonempty_string();
   if (auto key = field.find("api_key_env")) {
@@ -148,10 +142,10 @@ ProviderConfig read_provider(const Field& field) {
     provider.concurrency = concurrency->as_int(1, 4096);
   }
   if (auto timeout = field.find("timeout")) {
-    provider.timeout = timeout->as_duration();
+    provider.timeout = timeout->as_positive_duration();
   }
   if (auto timeout = field.find("connect_timeout")) {
-    provider.connect_timeout = timeout->as_duration();
+    provider.connect_timeout = timeout->as_positive_duration();
   }
   if (auto retries = field.find("retries")) {
     provider.retries = retries->as_int(0, 100);
@@ -258,8 +252,10 @@ PromptConfig read_prompt(const Field& field, const std::filesystem::path& base_d
     if (!std::filesystem::is_regular_file(path, error)) {
       file->fail(fmt::format("prompt file '{}' not found", relative));
     }
-    prompt.text = read_text_file(path);
-    prompt.text_where = SourceLocation{shown_path(config_path, relative), 1, 1};
+    const std::string shown = shown_path(config_path, relative);
+    prompt.text = config::read_config_text(path, shown);
+    config::check_utf8(shown, prompt.text);
+    prompt.text_where = SourceLocation{shown, 1, 1};
   } else {
     const Field messages = field.require("messages");
     for (const Field& item : messages.items()) {
@@ -384,6 +380,10 @@ GateConfig read_gate(const Field& field) {
   }
   if (!gate.min && !gate.max) {
     field.fail("a gate needs 'min' or 'max'");
+  }
+  if (gate.min && gate.max && *gate.min > *gate.max) {
+    field.require("min").fail(
+        fmt::format("{} is greater than max {}; no value can pass", *gate.min, *gate.max));
   }
   if (auto variant = field.find("variant")) {
     gate.variant = variant->as_nonempty_string();

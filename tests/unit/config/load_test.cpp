@@ -318,6 +318,118 @@ TEST_F(ConfigLoad, ReportsMissingConfigFile) {
   }
 }
 
+/// A config whose provider has `setting` on line 4 (at column 5).
+std::string with_provider_setting(const std::string& setting) {
+  return "providers:\n  - id: local\n    model: m\n    " + setting +
+         "\nprompts: [{id: a, template: x}]\ndataset: data.jsonl\n";
+}
+
+TEST_F(ConfigLoad, RejectsBaseUrlsThatCannotWork) {
+  EXPECT_EQ(error_of(with_provider_setting("base_url: http://127.0.0.1:70000/v1")),
+            "cfg.yaml:4:15: providers[0].base_url: expected a port from 1 to 65535 in "
+            "'http://127.0.0.1:70000/v1'");
+  EXPECT_EQ(error_of(with_provider_setting("base_url: http://h:0/v1")),
+            "cfg.yaml:4:15: providers[0].base_url: expected a port from 1 to 65535 in "
+            "'http://h:0/v1'");
+  EXPECT_EQ(error_of(with_provider_setting("base_url: localhost:8080/v1")),
+            "cfg.yaml:4:15: providers[0].base_url: expected an http:// or https:// URL, got "
+            "'localhost:8080/v1'");
+  EXPECT_EQ(error_of(with_provider_setting("base_url: http:///v1")),
+            "cfg.yaml:4:15: providers[0].base_url: no host in 'http:///v1'");
+  EXPECT_EQ(error_of(with_provider_setting("base_url: http://:8080/v1")),
+            "cfg.yaml:4:15: providers[0].base_url: no host in 'http://:8080/v1'");
+  EXPECT_EQ(error_of(with_provider_setting("base_url: \"http://my host/v1\"")),
+            "cfg.yaml:4:15: providers[0].base_url: 'http://my host/v1' is not a valid URL (bad "
+            "hostname)");
+  EXPECT_EQ(load(with_provider_setting("base_url: http://[::1]:65535/v1")).providers[0].base_url,
+            "http://[::1]:65535/v1");
+}
+
+TEST_F(ConfigLoad, RequiresTimeoutsGreaterThanZero) {
+  EXPECT_EQ(error_of(with_provider_setting("timeout: 0")),
+            "cfg.yaml:4:14: providers[0].timeout: must be greater than 0, got 0");
+  EXPECT_EQ(error_of(with_provider_setting("connect_timeout: 0ms")),
+            "cfg.yaml:4:22: providers[0].connect_timeout: must be greater than 0, got 0ms");
+  EXPECT_EQ(error_of(with_provider_setting("timeout: -5s")),
+            "cfg.yaml:4:14: providers[0].timeout: must be greater than 0, got -5s");
+  EXPECT_EQ(error_of(with_provider_setting("connect_timeout: -1.5")),
+            "cfg.yaml:4:22: providers[0].connect_timeout: must be greater than 0, got -1.5");
+  EXPECT_EQ(error_of(with_provider_setting("timeout: -soon")),
+            "cfg.yaml:4:14: providers[0].timeout: expected a duration like 30s, 500ms or 2m, got "
+            "\"-soon\"");
+  EXPECT_EQ(load(with_provider_setting("timeout: 1ms")).providers[0].timeout,
+            std::chrono::milliseconds(1));
+}
+
+TEST_F(ConfigLoad, RequiresRateLimitsGreaterThanZero) {
+  EXPECT_EQ(error_of(with_provider_setting("rate_limit: {rpm: 0}")),
+            "cfg.yaml:4:23: providers[0].rate_limit.rpm: must be greater than 0, got 0 (omit it "
+            "for no limit)");
+  EXPECT_EQ(error_of(with_provider_setting("rate_limit: {rpm: 60, tpm: -1}")),
+            "cfg.yaml:4:32: providers[0].rate_limit.tpm: must be greater than 0, got -1 (omit it "
+            "for no limit)");
+  EXPECT_EQ(error_of(with_provider_setting("rate_limit: {rpm: .inf}")),
+            "cfg.yaml:4:23: providers[0].rate_limit.rpm: expected a finite number, got .inf");
+}
+
+constexpr const char* kWithGate = R"(providers: [{id: local, model: m}]
+prompts: [{id: a, template: x}]
+dataset: data.jsonl
+metrics: [exact_match]
+gates:
+  - {metric: exact_match, @GATE@}
+)";
+
+std::string with_gate(const std::string& bounds) {
+  std::string text = kWithGate;
+  return text.replace(text.find("@GATE@"), 6, bounds);
+}
+
+TEST_F(ConfigLoad, RejectsGatesNoValueCanPass) {
+  EXPECT_EQ(error_of(with_gate("min: 0.9, max: 0.5")),
+            "cfg.yaml:6:32: gates[0].min: 0.9 is greater than max 0.5; no value can pass");
+  EXPECT_EQ(error_of(with_gate("min: .inf")),
+            "cfg.yaml:6:32: gates[0].min: expected a finite number, got .inf");
+  EXPECT_EQ(error_of(with_gate("max: -.Inf")),
+            "cfg.yaml:6:32: gates[0].max: expected a finite number, got -.inf");
+  EXPECT_EQ(error_of(with_gate("min: 0.5, max: .nan")),
+            "cfg.yaml:6:42: gates[0].max: expected a finite number, got .nan");
+  EXPECT_EQ(load(with_gate("min: 0.5, max: 0.5")).gates.size(), 1u);
+}
+
+TEST_F(ConfigLoad, RejectsANullReferenceField) {
+  EXPECT_EQ(error_of(R"(providers: [{id: local, model: m}]
+prompts: [{id: a, template: x}]
+dataset: {path: data.jsonl, reference: null}
+)"),
+            "cfg.yaml:3:40: dataset.reference: expected a string, got null");
+}
+
+TEST_F(ConfigLoad, WithoutMetricsScoresExactMatch) {
+  const Config config = load(kMinimal);
+  ASSERT_EQ(config.metrics.size(), 1u);
+  EXPECT_EQ(config.metrics[0].name, "exact_match");
+}
+
+TEST_F(ConfigLoad, ReportsInvalidUtf8InAPromptFileAtItsByte) {
+  m_dir.write("bad.mustache", "Q: {{q}}\nCaf\xE9: {{q}}\n");
+  EXPECT_EQ(error_of(R"(providers: [{id: local, model: m}]
+prompts: [{id: a, file: bad.mustache}]
+dataset: data.jsonl
+)"),
+            "bad.mustache:2:4: invalid UTF-8 (byte 0xE9); save the file as UTF-8");
+}
+
+TEST_F(ConfigLoad, RefusesAPromptFileLargerThan16MiB) {
+  m_dir.write("big.mustache", std::string((std::size_t{16} << 20) + 1, 'x'));
+  EXPECT_EQ(error_of(R"(providers: [{id: local, model: m}]
+prompts: [{id: a, file: big.mustache}]
+dataset: data.jsonl
+)"),
+            "big.mustache: the file is larger than 16 MiB, the limit for a config or template "
+            "file");
+}
+
 TEST(ParseDuration, AcceptsUnitsAndPlainSeconds) {
   EXPECT_EQ(parse_duration("30s"), std::chrono::seconds(30));
   EXPECT_EQ(parse_duration("500ms"), std::chrono::milliseconds(500));
