@@ -47,6 +47,14 @@ std::optional<Case> CaseReader::next() {
   if (reference == row->end()) {
     throw UserError(result.where, "", "missing reference field \"" + m_reference_field + "\"");
   }
+  // A null answer would score as "nothing is correct" on some metrics and as "null" on
+  // others; a row without an answer is a mistake in the data, named here.
+  if (reference->is_null()) {
+    throw UserError(result.where, "",
+                    "reference field \"" + m_reference_field +
+                        "\" is null (expected a string or "
+                        "a list of strings)");
+  }
   result.reference = *reference;
   result.id =
       m_id_field.empty() ? std::to_string(m_index + 1) : id_of(*row, m_id_field, result.where);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // CSV per RFC 4180 through libcsv: a header row names the fields, every value is a string.
 #include <csv.h>
-#include <utf8proc.h>
 
 #include <algorithm>
 #include <array>
@@ -13,6 +12,7 @@
 
 #include "dataset/reader_support.hpp"
 #include "promptbench/dataset.hpp"
+#include "util/utf8.hpp"
 
 namespace promptbench {
 
@@ -21,21 +21,6 @@ namespace {
 // RFC 4180: spaces are part of a field. libcsv trims them unless told nothing is a space.
 int no_space(unsigned char /*c*/) {
   return 0;
-}
-
-bool is_valid_utf8(const std::string& text) {
-  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
-  auto remaining = static_cast<utf8proc_ssize_t>(text.size());
-  while (remaining > 0) {
-    utf8proc_int32_t code_point = 0;
-    const utf8proc_ssize_t length = utf8proc_iterate(bytes, remaining, &code_point);
-    if (length <= 0) {
-      return false;
-    }
-    bytes += length;
-    remaining -= length;
-  }
-  return true;
 }
 
 /// libcsv only says "error parsing data while strict checking enabled"; in strict mode
@@ -167,7 +152,7 @@ class CsvReader final : public RowReader {
     if (name.empty()) {
       throw error_here(fmt::format("empty column name in the header (column {})", i + 1));
     }
-    if (!is_valid_utf8(name)) {
+    if (!util::is_valid_utf8(name)) {
       throw error_here(fmt::format("invalid UTF-8 in the header (column {})", i + 1));
     }
     const auto first = std::find(m_fields.begin(), m_fields.end(), name);
@@ -185,7 +170,7 @@ class CsvReader final : public RowReader {
     nlohmann::json row = nlohmann::json::object();
     for (std::size_t i = 0; i < m_fields.size(); ++i) {
       // Checked here: nlohmann would only notice when the row is written out, far away.
-      if (!is_valid_utf8(m_fields[i])) {
+      if (!util::is_valid_utf8(m_fields[i])) {
         throw error_here(fmt::format("invalid UTF-8 in column \"{}\"", m_header[i]));
       }
       row[m_header[i]] = std::move(m_fields[i]);

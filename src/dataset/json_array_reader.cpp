@@ -131,6 +131,7 @@ class JsonArrayReader final : public RowReader {
     }
     m_row_line = m_source.line();
     scan_element();
+    dataset::check_row_text(m_file, m_row_line, m_text);
     nlohmann::json row;
     try {
       row = nlohmann::json::parse(m_text);

@@ -47,6 +47,7 @@ class JsonlReader final : public RowReader {
 
   nlohmann::json parse_row() {
     m_row_line = m_line_number;
+    dataset::check_row_text(m_file, m_row_line, m_line);
     nlohmann::json row;
     try {
       row = nlohmann::json::parse(m_line);

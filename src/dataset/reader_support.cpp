@@ -2,10 +2,15 @@
 // Messages shared by the dataset readers, so every format words the same mistake alike.
 #include "dataset/reader_support.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include <fmt/format.h>
+
+#include "util/input_limits.hpp"
+#include "util/json_depth.hpp"
+#include "util/utf8.hpp"
 
 namespace promptbench::dataset {
 
@@ -38,6 +43,21 @@ UserError malformed_json(const std::string& file, std::size_t line, const std::s
 UserError not_an_object(const std::string& file, std::size_t line, const nlohmann::json& value) {
   return UserError(SourceLocation{file, line, 0}, "",
                    std::string("expected a JSON object, got ") + value.type_name());
+}
+
+void check_row_text(const std::string& file, std::size_t line, std::string_view text) {
+  const auto line_of = [&](std::size_t offset) {
+    return line + static_cast<std::size_t>(std::count(text.begin(), text.begin() + offset, '\n'));
+  };
+  if (const auto offset = util::find_invalid_utf8(text)) {
+    throw UserError(SourceLocation{file, line_of(*offset), 0}, "",
+                    fmt::format("invalid UTF-8 (byte 0x{:02X}); save the file as UTF-8",
+                                static_cast<unsigned char>(text[*offset])));
+  }
+  if (const auto offset = util::find_nesting_beyond(text, util::kMaxNestingDepth)) {
+    throw UserError(SourceLocation{file, line_of(*offset), 0}, "",
+                    fmt::format("values nested deeper than {} levels", util::kMaxNestingDepth));
+  }
 }
 
 void check_read_error(const std::istream& in, const std::string& file) {

@@ -36,6 +36,11 @@ inline constexpr std::size_t read_buffer_size = std::size_t{64} * 1024;
 [[nodiscard]] UserError not_an_object(const std::string& file, std::size_t line,
                                       const nlohmann::json& value);
 
+/// Checks one row's JSON text, starting on `line` of `file`, before it is parsed: invalid
+/// UTF-8 (nlohmann would quote the raw bytes in its message) and lists or objects nested
+/// deeper than util::kMaxNestingDepth. Throws UserError at the line of the offending byte.
+void check_row_text(const std::string& file, std::size_t line, std::string_view text);
+
 /// Throws `file: cannot read dataset: <strerror>` if the stream failed for a reason other
 /// than reaching its end (an I/O error must not pass for a shorter dataset).
 void check_read_error(const std::istream& in, const std::string& file);

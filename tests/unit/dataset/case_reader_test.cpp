@@ -58,15 +58,20 @@ TEST(CaseReader, TakesReferenceFromTheConfiguredField) {
   EXPECT_EQ(reader.next(), std::nullopt);
 }
 
-TEST(CaseReader, AcceptsAnyJsonAsReference) {
+TEST(CaseReader, AcceptsAnyJsonButNullAsReference) {
   CaseReader reader = cases(
-      "{\"reference\": [\"a\", \"b\"]}\n{\"reference\": 3.5}\n{\"reference\": null}\n"
+      "{\"reference\": [\"a\", \"b\"]}\n{\"reference\": 3.5}\n"
       "{\"reference\": {\"k\": true}}\n",
       config_with("reference"));
   EXPECT_EQ(reader.next()->reference, json({"a", "b"}));
   EXPECT_EQ(reader.next()->reference, json(3.5));
-  EXPECT_EQ(reader.next()->reference, json(nullptr));
   EXPECT_EQ(reader.next()->reference, json({{"k", true}}));
+}
+
+TEST(CaseReader, ReportsANullReferenceWithItsRowAndField) {
+  EXPECT_EQ(error_of("{\"label\": \"x\"}\n{\"label\": null}\n", config_with("label")),
+            "datasets/qa.jsonl:2: reference field \"label\" is null (expected a string or a list "
+            "of strings)");
 }
 
 TEST(CaseReader, ReportsMissingReferenceField) {

@@ -180,5 +180,12 @@ TEST(CsvReader, HandlesLineEndingsSplitAcrossReadBuffers) {
   EXPECT_EQ(read_all(text), expected);
 }
 
+TEST(CsvReader, KeepsBracketsAsTextAtAnyLength) {
+  // CSV values are strings: 20,000 brackets nest nothing.
+  const std::string brackets(20'000, '[');
+  EXPECT_EQ(read_all("q,a\n" + brackets + ",x\n"),
+            (std::vector<Row>{{json({{"q", brackets}, {"a", "x"}}), 2}}));
+}
+
 }  // namespace
 }  // namespace promptbench

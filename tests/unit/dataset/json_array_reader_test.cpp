@@ -152,5 +152,16 @@ TEST(JsonArrayReader, StopsAfterAnError) {
   EXPECT_EQ(reader->next(), std::nullopt);
 }
 
+TEST(JsonArrayReader, RefusesAnElementNestedDeeperThan100LevelsAtTheLineOfTheLevel) {
+  const std::string deep = std::string(20'000, '[') + std::string(20'000, ']');
+  EXPECT_EQ(error_of("[{\"q\": \"a\"},\n {\"q\":\n  " + deep + "}]\n"),
+            "datasets/qa.json:3: values nested deeper than 100 levels");
+}
+
+TEST(JsonArrayReader, ReportsInvalidUtf8AtItsLine) {
+  EXPECT_EQ(error_of("[{\"q\": \"a\"},\n {\"q\":\n  \"\xFF\"}]\n"),
+            "datasets/qa.json:3: invalid UTF-8 (byte 0xFF); save the file as UTF-8");
+}
+
 }  // namespace
 }  // namespace promptbench

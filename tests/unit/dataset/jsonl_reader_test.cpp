@@ -95,10 +95,12 @@ TEST(JsonlReader, ReportsObjectSpreadOverLines) {
             "unexpected end of input; expected '[', '{', or a literal");
 }
 
-TEST(JsonlReader, ReportsInvalidUtf8AsMalformed) {
+// nlohmann's own message quoted the raw byte, putting invalid UTF-8 on the terminal.
+TEST(JsonlReader, ReportsInvalidUtf8WithoutQuotingIt) {
   EXPECT_EQ(error_of("{\"a\": \"\xFF\"}\n"),
-            "datasets/qa.jsonl:1: malformed JSON: syntax error while parsing value - "
-            "invalid string: ill-formed UTF-8 byte; last read: '\"\xFF'");
+            "datasets/qa.jsonl:1: invalid UTF-8 (byte 0xFF); save the file as UTF-8");
+  EXPECT_EQ(error_of("{\"q\": \"a\"}\n{\"q\": \"caf\xE9\"}\n"),
+            "datasets/qa.jsonl:2: invalid UTF-8 (byte 0xE9); save the file as UTF-8");
 }
 
 TEST(JsonlReader, RejectsRowThatIsNotAnObject) {
@@ -107,6 +109,15 @@ TEST(JsonlReader, RejectsRowThatIsNotAnObject) {
   EXPECT_EQ(error_of("\"text\"\n"), "datasets/qa.jsonl:1: expected a JSON object, got string");
   EXPECT_EQ(error_of("42\n"), "datasets/qa.jsonl:1: expected a JSON object, got number");
   EXPECT_EQ(error_of("null\n"), "datasets/qa.jsonl:1: expected a JSON object, got null");
+}
+
+TEST(JsonlReader, RefusesARowNestedDeeperThan100Levels) {
+  // 20,000 levels used to reach the template renderer and overflow its stack.
+  const std::string deep = std::string(20'000, '[') + std::string(20'000, ']');
+  EXPECT_EQ(error_of("{\"q\": \"a\"}\n\n{\"q\": " + deep + "}\n"),
+            "datasets/qa.jsonl:3: values nested deeper than 100 levels");
+  const std::string limit = std::string(99, '[') + std::string(99, ']');
+  EXPECT_EQ(error_of("{\"q\": " + limit + ", \"s\": \"[[[[\"}\n"), "(no error)");
 }
 
 }  // namespace
