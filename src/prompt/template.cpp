@@ -3,12 +3,14 @@
 // renders a missing variable as nothing and looks up variables and sections alike, so the
 // source is compiled with every variable tag's name marked; a context that understands the
 // mark resolves it and remembers which marked names it could not find.
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 #include <kainjow/mustache.hpp>
 
 #include "promptbench/prompt.hpp"
+#include "util/input_limits.hpp"
 
 namespace promptbench {
 
@@ -33,8 +35,15 @@ std::string trim_copy(const std::string& text) {
   return text.substr(first, last - first + 1);
 }
 
-std::vector<VariableUse> scan_variables(const std::string& source) {
-  std::vector<VariableUse> uses;
+/// One `{{...}}` tag: its text between the braces (trimmed) and where it starts.
+struct Tag {
+  std::string text;
+  bool triple = false;
+  std::size_t offset = 0;
+};
+
+std::vector<Tag> scan_tags(const std::string& source) {
+  std::vector<Tag> tags;
   std::size_t pos = 0;
   while ((pos = source.find("{{", pos)) != std::string::npos) {
     const bool triple = source.compare(pos, 3, "{{{") == 0;
@@ -43,31 +52,58 @@ std::vector<VariableUse> scan_variables(const std::string& source) {
     if (close == std::string::npos) {
       break;
     }
-    std::string tag = trim_copy(source.substr(body, close - body));
-    const char sigil = tag.empty() ? '\0' : tag[0];
-    if (triple || sigil == '&') {
-      uses.push_back({trim_copy(sigil == '&' ? tag.substr(1) : tag), pos});
-    } else if (std::string("#^/!>=").find(sigil) == std::string::npos && !tag.empty()) {
-      uses.push_back({tag, pos});
-    }
+    tags.push_back({trim_copy(source.substr(body, close - body)), triple, pos});
     pos = close + (triple ? 3 : 2);
+  }
+  return tags;
+}
+
+std::vector<VariableUse> scan_variables(const std::string& source) {
+  std::vector<VariableUse> uses;
+  for (const Tag& tag : scan_tags(source)) {
+    const char sigil = tag.text.empty() ? '\0' : tag.text[0];
+    if (tag.triple || sigil == '&') {
+      uses.push_back({trim_copy(sigil == '&' ? tag.text.substr(1) : tag.text), tag.offset});
+    } else if (std::string("#^/!>=").find(sigil) == std::string::npos && !tag.text.empty()) {
+      uses.push_back({tag.text, tag.offset});
+    }
   }
   return uses;
 }
 
-mstch::data to_mustache(const nlohmann::json& value) {
+/// The first partial (`{{> name}}`), which would include another template. There is no
+/// place to load partials from, and the library renders an unknown one as nothing, so a
+/// partial is refused when the template loads rather than silently dropped.
+std::optional<Tag> find_partial(const std::string& source) {
+  for (const Tag& tag : scan_tags(source)) {
+    if (!tag.triple && tag.text.starts_with('>')) {
+      return tag;
+    }
+  }
+  return std::nullopt;
+}
+
+/// Thrown by to_mustache past kMaxNestingDepth. The dataset readers refuse such rows with
+/// their line first; this keeps the recursion bounded for rows built any other way.
+struct TooDeep {};
+
+/// `depth` counts the lists and mappings around `value`.
+mstch::data to_mustache(const nlohmann::json& value, std::size_t depth = 0) {
+  if ((value.is_object() || value.is_array()) && depth >= util::kMaxNestingDepth) {
+    throw TooDeep{};
+  }
   switch (value.type()) {
     case nlohmann::json::value_t::object: {
       mstch::data object{mstch::data::type::object};
       for (const auto& [key, item] : value.items()) {
-        object.set(key, to_mustache(item));
+        object.set(key, to_mustache(item, depth + 1));
       }
       return object;
     }
     case nlohmann::json::value_t::array: {
       mstch::data list{mstch::data::type::list};
       for (const auto& item : value) {
-        list.push_back(to_mustache(item));
+        list.push_back(to_mustache(item, depth + 1));
       }
       return list;
     }
@@ -121,14 +157,18 @@ class RecordingContext : public mstch::basic_context<std::string> {
     }
     return found;
   }
+  /// Only reached by a partial find_partial could not see (after a `{{=<% %>=}}`).
   const mstch::data* get_partial(const std::string& name) const override {
-    return m_inner.get_partial(name);
+    m_partial = name;
+    return nullptr;
   }
   [[nodiscard]] const std::set<std::string>& missed() const { return m_missed; }
+  [[nodiscard]] const std::optional<std::string>& partial() const { return m_partial; }
 
  private:
   mstch::context<std::string> m_inner;
   mutable std::set<std::string> m_missed;
+  mutable std::optional<std::string> m_partial;
 };
 
 struct CompiledPart {
@@ -157,6 +197,12 @@ CompiledPart compile(const std::string& prompt_id, std::string role, const std::
         fmt::format("prompt '{}': invalid template: {}", prompt_id, plain.error_message()));
   }
   CompiledPart part{std::move(role), source, where, exact_offsets, nullptr, scan_variables(source)};
+  if (const auto partial = find_partial(source)) {
+    throw UserError(locate(part, partial->offset), "",
+                    fmt::format("prompt '{}': partials such as '{{{{{}}}}}' are not supported "
+                                "(write the text into the template)",
+                                prompt_id, partial->text));
+  }
   part.compiled = std::make_unique<mstch::mustache>(mark_variables(source, part.variables));
   part.compiled->set_custom_escape([](const std::string& text) { return text; });
   return part;
@@ -191,7 +237,14 @@ const std::string& PromptTemplate::id() const {
 }
 
 RenderedPrompt PromptTemplate::render(const Case& row) const {
-  const mstch::data data = to_mustache(row.vars);
+  mstch::data data;
+  try {
+    data = to_mustache(row.vars);
+  } catch (const TooDeep&) {
+    throw UserError(row.where, "",
+                    fmt::format("prompt '{}': case '{}': values nested deeper than {} levels",
+                                m_impl->id, row.id, util::kMaxNestingDepth));
+  }
   RenderedPrompt prompt;
   for (const CompiledPart& part : m_impl->parts) {
     RecordingContext context(&data);
@@ -200,6 +253,12 @@ RenderedPrompt PromptTemplate::render(const Case& row) const {
       throw UserError(part.where, "",
                       fmt::format("prompt '{}': case '{}': {}", m_impl->id, row.id,
                                   part.compiled->error_message()));
+    }
+    if (context.partial()) {
+      throw UserError(part.where, "",
+                      fmt::format("prompt '{}': partials such as '{}' are not supported (write "
+                                  "the text into the template)",
+                                  m_impl->id, *context.partial()));
     }
     for (const VariableUse& use : part.variables) {
       if (context.missed().count(use.name) != 0) {

@@ -95,5 +95,35 @@ TEST(PromptTemplate, RendersNullAsEmptyAndNestedFieldsByDottedName) {
   EXPECT_EQ(rendered.messages[0].content, "[] en");
 }
 
+TEST(PromptTemplate, RefusesAPartialWhenItLoads) {
+  PromptConfig file = text_prompt("Intro\n  {{> header}}\n{{q}}", {"prompts/p.mustache", 1, 1});
+  try {
+    (void)PromptTemplate(file);
+    FAIL() << "expected an error";
+  } catch (const UserError& e) {
+    EXPECT_STREQ(e.what(),
+                 "prompts/p.mustache:2:3: prompt 'p': partials such as '{{> header}}' are not "
+                 "supported (write the text into the template)");
+  }
+}
+
+TEST(PromptTemplate, RefusesAPartialBehindOtherDelimitersWhenRendering) {
+  EXPECT_EQ(error_of(text_prompt("{{=<% %>=}}<%> header%>"), make_case({{"q", "a"}})),
+            "cfg.yaml:4:15: prompt 'p': partials such as 'header' are not supported (write the "
+            "text into the template)");
+}
+
+TEST(PromptTemplate, RefusesARowNestedDeeperThan100Levels) {
+  // A Case built in code skips the dataset readers' check; the renderer has its own.
+  nlohmann::json deep = "leaf";
+  for (int level = 0; level < 1'000; ++level) {
+    deep = nlohmann::json::array({std::move(deep)});
+  }
+  Case row = make_case({{"q", std::move(deep)}});
+  row.where = {"data.jsonl", 3, 0};
+  EXPECT_EQ(error_of(text_prompt("{{q}}"), row),
+            "data.jsonl:3: prompt 'p': case '7': values nested deeper than 100 levels");
+}
+
 }  // namespace
 }  // namespace promptbench
