@@ -55,6 +55,16 @@ std::string unknown_command_message(CLI::App& app, int argc, char** argv,
                      suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion));
 }
 
+/// CLI11 words an option given without its value as "--limit: 1 required UINT missing".
+std::string plain_parse_error(const std::string& message) {
+  const std::size_t colon = message.find(": ");
+  if (colon != std::string::npos && message.ends_with(" missing") &&
+      message.find(" required ", colon) != std::string::npos) {
+    return message.substr(0, colon) + ": expected a value";
+  }
+  return message;
+}
+
 }  // namespace cli
 
 int run_cli(int argc, char** argv) {
@@ -80,7 +90,8 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "promptbench: error: " << cli::unknown_command_message(app, argc, argv, e.what())
+    std::cerr << "promptbench: error: "
+              << cli::unknown_command_message(app, argc, argv, cli::plain_parse_error(e.what()))
               << "\nRun 'promptbench --help' for usage.\n";
     return kExitUserError;
   } catch (const UserError& e) {

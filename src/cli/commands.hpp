@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -27,6 +28,9 @@ void setup_compare(CLI::App& app, CommandState& state);
 
 /// Report format -> output path ("" not wanted, "-" stdout), one entry per report_formats().
 using FormatPaths = std::map<std::string, std::string>;
+/// The report a command line names (open_report_file), refusing a directory by name.
+[[nodiscard]] std::unique_ptr<ReportSource> open_report_argument(const std::string& path);
+
 /// Adds a `--NAME PATH` option per report format (report.cpp; eval and report share them).
 void add_format_options(CLI::App& command, FormatPaths& paths);
 [[nodiscard]] bool any_format(const FormatPaths& paths);

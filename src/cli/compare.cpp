@@ -2,10 +2,12 @@
 // `promptbench compare BASE.json CAND.json`: paired comparison of two reports; exit 1 on a
 // significant regression with --fail-on-regression.
 #include <iostream>
+#include <limits>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "promptbench/cli.hpp"
 #include "promptbench/compare.hpp"
 #include "promptbench/error.hpp"
@@ -48,8 +50,8 @@ int run_compare(const CompareCommandOptions& options) {
   compare.comparison.alpha = options.alpha;
   compare.comparison.min_effect = options.min_effect;
 
-  const auto base = open_report_file(options.base);
-  const auto candidate = open_report_file(options.candidate);
+  const auto base = open_report_argument(options.base);
+  const auto candidate = open_report_argument(options.candidate);
   const ReportComparison result = compare_reports(*base, *candidate, compare);
   for (const std::string& warning : result.warnings) {
     std::cerr << "promptbench: warning: " << warning << "\n";
@@ -104,23 +106,23 @@ void setup_compare(CLI::App& app, CommandState& state) {
       ->allow_extra_args(false);
   compare->add_option("--alpha", options->alpha, "Significance level after Holm's correction")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(number_between(0, 1, "a significance level"));
   compare
       ->add_option("--min-effect", options->min_effect,
                    "Differences smaller than this (absolute, in the metric's unit) never count")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_between(0, std::numeric_limits<double>::infinity(), "a number"));
   compare
       ->add_option("--min-overlap", options->min_overlap,
                    "Fraction of the smaller report's cases that must be in both (0..1)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(number_between(0, 1, "a fraction"));
   compare->add_flag("--fail-on-regression", options->fail_on_regression,
                     "Exit 1 when a metric is significantly worse in CAND");
-  const std::map<std::string, CompareFormat> formats = {
+  const std::vector<std::pair<std::string, CompareFormat>> formats = {
       {"text", CompareFormat::text}, {"md", CompareFormat::md}, {"json", CompareFormat::json}};
   compare->add_option("--format", options->format, "Output: text, md or json")
-      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+      ->transform(one_of(formats));
   compare->callback([options, &state] { state.exit_code = run_compare(*options); });
 }
 

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/option_checks.hpp"
 #include "promptbench/cli.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/runner.hpp"
@@ -230,9 +231,9 @@ void setup_eval(CLI::App& app, CommandState& state) {
   eval->add_option("-o,--output", options->output, "Report JSON path")->capture_default_str();
   eval->add_option("-j,--concurrency", options->concurrency,
                    "Requests in flight across all providers (default: the config's, else 32)")
-      ->check(CLI::Range(1, 65536));
+      ->check(whole_number(1, 65536));
   eval->add_option("--limit", options->limit, "Evaluate only the first N cases")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number(1));
   // One value per flag, so that `--prompt a cfg.yaml` leaves the config positional alone.
   eval->add_option("--prompt", options->prompts, "Only this prompt id (repeatable)")
       ->allow_extra_args(false);
@@ -257,13 +258,13 @@ void setup_eval(CLI::App& app, CommandState& state) {
   eval->add_option("--repeat", options->repeat,
                    "Samples per case and variant (default: the config's repeat, else 1); "
                    "statistics average each case's samples first")
-      ->check(CLI::Range(1, kMaxRepeat));
-  const std::map<std::string, ColorMode> modes = {
+      ->check(whole_number(1, kMaxRepeat));
+  const std::vector<std::pair<std::string, ColorMode>> modes = {
       {"auto", ColorMode::automatic}, {"always", ColorMode::always}, {"never", ColorMode::never}};
   eval->add_option("--color", options->color, "Colour output: auto, always or never")
-      ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case));
+      ->transform(one_of(modes));
   eval->add_option("--progress", options->progress, "Progress bar: auto, always or never")
-      ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case));
+      ->transform(one_of(modes));
   add_format_options(*eval, options->formats);
   eval->callback([options, &state] { state.exit_code = run_eval_command(*options); });
 }

@@ -2,6 +2,7 @@
 // `promptbench report REPORT.json --md/--junit/--csv PATH`: convert an existing report; and
 // the format flags and writers that `eval` shares.
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -14,6 +15,15 @@
 #include "promptbench/report_formats.hpp"
 
 namespace promptbench::cli {
+
+std::unique_ptr<ReportSource> open_report_argument(const std::string& path) {
+  // An ifstream opens a directory and then fails at its first read, deep in the parser.
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    throw UserError(SourceLocation{path}, "", "is a directory, not a report");
+  }
+  return open_report_file(path);
+}
 
 void add_format_options(CLI::App& command, FormatPaths& paths) {
   for (const ReportFormat& format : report_formats()) {
@@ -91,7 +101,7 @@ int run_report(const ReportOptions& options) {
     throw UserError(
         fmt::format("report: nothing to write; give at least one of {}", fmt::join(flags, ", ")));
   }
-  const auto report = open_report_file(options.input);
+  const auto report = open_report_argument(options.input);
   write_formats(*report, options.formats);
   return kExitOk;
 }
