@@ -112,7 +112,7 @@ void setup_report(CLI::App& app, CommandState& state) {
   auto options = std::make_shared<ReportOptions>();
   CLI::App* report = app.add_subcommand(
       "report", "Convert a report JSON to other formats (--md, --junit, --csv PATH)");
-  report->add_option("report", options->input, "The report JSON (from eval or merge)")
+  report->add_option("report", options->input, "The report JSON written by eval")
       ->required()
       ->type_name("REPORT.json");
   add_format_options(*report, options->formats);
