@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -117,6 +118,11 @@ struct RunErrors {
   }
   [[nodiscard]] bool exceed_allowance() const { return failed() > allowed; }
 };
+
+/// One failure for people: "http_status 401: Incorrect API key provided" (a provider's
+/// "HTTP 401: " prefix is dropped, the kind already says it), "timeout: ...".
+[[nodiscard]] std::string describe_error(std::string_view kind, int http_status,
+                                         std::string_view message);
 
 /// The lines `eval` prints on stderr about the failures: one per kind of work that failed
 /// ("20 of 20 requests failed (http_status 401: Incorrect API key provided); first: case 0,

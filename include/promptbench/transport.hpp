@@ -45,12 +45,8 @@ class Transport {
   [[nodiscard]] virtual std::size_t in_flight() const = 0;
 };
 
-struct CurlTransportOptions {
-  bool verbose = false;  ///< log each request (credentials redacted) to stderr
-};
-
 /// The real transport: one libcurl multi handle, keep-alive connection reuse, HTTP/2 where
 /// the server offers it. Single-threaded: call it from one thread only.
-[[nodiscard]] std::unique_ptr<Transport> make_curl_transport(const CurlTransportOptions& options);
+[[nodiscard]] std::unique_ptr<Transport> make_curl_transport();
 
 }  // namespace promptbench

@@ -12,6 +12,7 @@
 #include "promptbench/cli.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/error.hpp"
+#include "promptbench/redact.hpp"
 
 #ifndef PROMPTBENCH_VERSION
 #define PROMPTBENCH_VERSION "0.0.0"
@@ -95,13 +96,13 @@ int run_cli(int argc, char** argv) {
               << "\nRun 'promptbench --help' for usage.\n";
     return kExitUserError;
   } catch (const UserError& e) {
-    std::cerr << "promptbench: error: " << e.what() << "\n";
+    std::cerr << "promptbench: error: " << redact(e.what()) << "\n";
     return kExitUserError;
   } catch (const RunAborted& e) {
-    std::cerr << "promptbench: error: " << e.what() << "\n";
+    std::cerr << "promptbench: error: " << redact(e.what()) << "\n";
     return kExitRunFailed;
   } catch (const std::exception& e) {
-    std::cerr << "promptbench: error: " << e.what() << "\n";
+    std::cerr << "promptbench: error: " << redact(e.what()) << "\n";
     return kExitRunFailed;
   }
 }

@@ -3,18 +3,24 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/option_checks.hpp"
+#include "cli/output_paths.hpp"
+#include "cli/progress.hpp"
 #include "promptbench/cli.hpp"
 #include "promptbench/config.hpp"
+#include "promptbench/redact.hpp"
 #include "promptbench/runner.hpp"
 
 namespace promptbench::cli {
@@ -44,10 +50,35 @@ struct EvalOptions {
 
 std::atomic<int> g_interrupts{0};
 
+/// What a second interrupt removes and says, prepared before the run: a signal handler may
+/// only call async-signal-safe functions (unlink, write, _exit), so nothing is formatted
+/// there.
+struct HardStop {
+  std::array<char, 4096> spool{};    ///< REPORT.cases.tmp
+  std::array<char, 4096> partial{};  ///< REPORT.tmp, if the report was being written
+  std::array<char, 1024> message{};
+};
+HardStop g_hard_stop;
+
+void copy_to(std::array<char, 4096>& buffer, const std::string& text) {
+  const std::size_t n = std::min(text.size(), buffer.size() - 1);
+  std::copy_n(text.begin(), n, buffer.begin());
+  buffer[n] = '\0';
+}
+
 /// SIGINT/SIGTERM: the first asks the run to stop (it finishes what is in flight and writes
-/// a partial report); the second exits at once.
+/// a partial report); the second exits at once, removing the report's temporary files.
 extern "C" void on_interrupt(int) {
   if (g_interrupts.fetch_add(1) >= 1) {
+    if (g_hard_stop.spool[0] != '\0') {
+      unlink(g_hard_stop.spool.data());
+    }
+    if (g_hard_stop.partial[0] != '\0') {
+      unlink(g_hard_stop.partial.data());
+    }
+    const std::size_t length = std::strlen(g_hard_stop.message.data());
+    const ssize_t ignored = write(STDERR_FILENO, g_hard_stop.message.data(), length);
+    (void)ignored;
     _exit(kExitInterrupted);
   }
 }
@@ -55,7 +86,22 @@ extern "C" void on_interrupt(int) {
 /// Installs on_interrupt for the lifetime of a run and restores the previous handlers.
 class InterruptGuard {
  public:
-  InterruptGuard() {
+  InterruptGuard(const std::filesystem::path& report, const std::string& cache) {
+    copy_to(g_hard_stop.spool, report.string() + ".cases.tmp");
+    copy_to(g_hard_stop.partial, report.string() + ".tmp");
+    const std::string kept =
+        cache.empty() ? "nothing was kept (--no-cache): a re-run starts over"
+                      : fmt::format(
+                            "the answers received so far are in the cache {}: run the same command "
+                            "again to resume",
+                            cache);
+    const std::string message = redact(fmt::format(
+        "\npromptbench: interrupted twice: stopped at once without a report ({} is as it "
+        "was); {}\n",
+        report.string(), kept));
+    const std::size_t n = std::min(message.size(), g_hard_stop.message.size() - 1);
+    std::copy_n(message.begin(), n, g_hard_stop.message.begin());
+    g_hard_stop.message[n] = '\0';
     g_interrupts = 0;
     struct sigaction action {};
     action.sa_handler = &on_interrupt;
@@ -66,6 +112,7 @@ class InterruptGuard {
   ~InterruptGuard() {
     sigaction(SIGINT, &m_previous_int, nullptr);
     sigaction(SIGTERM, &m_previous_term, nullptr);
+    g_hard_stop = HardStop{};
   }
   InterruptGuard(const InterruptGuard&) = delete;
   InterruptGuard& operator=(const InterruptGuard&) = delete;
@@ -75,74 +122,82 @@ class InterruptGuard {
   struct sigaction m_previous_term {};
 };
 
-/// A one-line progress bar on stderr, redrawn at most ten times a second.
-class ProgressLine {
- public:
-  explicit ProgressLine(bool enabled) : m_enabled(enabled), m_start(Clock::now()) {}
-  ~ProgressLine() { finish(); }
-
-  void update(const Progress& progress) {
-    if (!m_enabled) {
-      return;
-    }
-    const auto now = Clock::now();
-    if (progress.done != progress.total && now - m_last_draw < std::chrono::milliseconds(100)) {
-      return;
-    }
-    m_last_draw = now;
-    const double seconds = std::chrono::duration<double>(now - m_start).count();
-    const double rate = seconds > 0 ? static_cast<double>(progress.done) / seconds : 0;
-    const double fraction = progress.total == 0 ? 1.0
-                                                : static_cast<double>(progress.done) /
-                                                      static_cast<double>(progress.total);
-    constexpr int kWidth = 24;
-    const int filled = static_cast<int>(fraction * kWidth);
-    const std::string eta =
-        rate > 0
-            ? fmt::format("{:.0f}s", static_cast<double>(progress.total - progress.done) / rate)
-            : "-";
-    std::fprintf(
-        stderr, "\r[%s%s] %zu/%zu  %.1f req/s  errors %zu  cached %zu  retries %zu  ETA %s  ",
-        std::string(static_cast<std::size_t>(filled), '#').c_str(),
-        std::string(static_cast<std::size_t>(kWidth - filled), '.').c_str(), progress.done,
-        progress.total, rate, progress.errors, progress.cache_hits, progress.retries, eta.c_str());
-    m_drawn = true;
-  }
-
-  void finish() {
-    if (m_drawn) {
-      std::fprintf(stderr, "\n");
-      m_drawn = false;
-    }
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  bool m_enabled;
-  bool m_drawn = false;
-  Clock::time_point m_start;
-  Clock::time_point m_last_draw{};
-};
-
 int dry_run(const Config& config, const RunOptions& run, bool quiet) {
   const auto variants = plan_variants(config, run.prompt_ids, run.provider_ids);
   const Preflight checked = preflight(config, variants, run.limit);
   if (!quiet) {
     const auto repeat = static_cast<std::size_t>(run.repeat > 0 ? run.repeat : config.repeat);
-    std::cout << fmt::format("dry run: {} cases x {} variants{} = {} requests; nothing sent\n",
-                             checked.cases, variants.size(),
-                             repeat > 1 ? fmt::format(" x {} repeats", repeat) : "",
-                             checked.cases * variants.size() * repeat);
+    const std::size_t requests = checked.cases * variants.size() * repeat;
+    std::cout << fmt::format(
+        "dry run: {} case{} x {} variant{}{} = {} request{}; nothing sent\n", checked.cases,
+        checked.cases == 1 ? "" : "s", variants.size(), variants.size() == 1 ? "" : "s",
+        repeat > 1 ? fmt::format(" x {} repeats", repeat) : "", requests, requests == 1 ? "" : "s");
     for (const auto& variant : variants) {
       const auto& provider = config.providers[variant.provider];
-      std::cout << fmt::format("  {}  -> {} ({})\n", variant.id, provider.base_url, provider.model);
+      std::cout << redact(
+          fmt::format("  {}  -> {} ({})\n", variant.id, provider.base_url, provider.model));
     }
   }
   return kExitOk;
 }
 
+void print_error(const std::string& message) {
+  std::cerr << redact("promptbench: error: " + message) << "\n";
+}
+
+/// What the run's outcome means for CI, said on stderr (also with -q) and as the exit code:
+/// 130 interrupted; 3 failures beyond the allowance (even when every gate passed -- a gate
+/// over the cases that happened to succeed proves nothing); 1 a gate failed; else 0.
+int verdict(const ReportSummary& summary, const EvalOptions& options) {
+  const RunErrors& errors = summary.run.errors;
+  for (const std::string& line : describe_errors(errors)) {
+    print_error(line);
+  }
+  if (errors.extract_failures > 0) {
+    std::cerr << fmt::format(
+        "promptbench: note: {} output{} did not match the extraction and {} left unscored\n",
+        errors.extract_failures, errors.extract_failures == 1 ? "" : "s",
+        errors.extract_failures == 1 ? "is" : "are");
+  }
+  if (summary.run.stop_reason == "interrupted") {
+    std::cerr << fmt::format(
+        "promptbench: interrupted: partial report ({} of {} case{}) written to {}; {}\n",
+        summary.run.cases_evaluated, summary.run.dataset_cases,
+        summary.run.dataset_cases == 1 ? "" : "s", options.output,
+        options.no_cache ? "a re-run starts over (--no-cache)"
+                         : "run the same command again to finish (answered requests come from "
+                           "the cache)");
+    return kExitInterrupted;
+  }
+  const auto failed = static_cast<std::size_t>(std::count_if(
+      summary.gates.begin(), summary.gates.end(), [](const GateResult& g) { return !g.passed; }));
+  for (const auto& gate : summary.gates) {
+    if (!gate.passed) {
+      std::cerr << redact(fmt::format("promptbench: gate failed ({} of {}): {}\n", failed,
+                                      summary.gates.size(), describe_gate_failure(gate)));
+    }
+  }
+  if (summary.run.stop_reason == "max_errors") {
+    print_error(fmt::format(
+        "stopped early: {} error{} exceed{} the allowance of {} (--max-errors); the partial "
+        "report is in {}",
+        errors.failed(), errors.failed() == 1 ? "" : "s", errors.failed() == 1 ? "s" : "",
+        errors.allowed, options.output));
+    return kExitRunFailed;
+  }
+  if (errors.exceed_allowance()) {
+    print_error(fmt::format(
+        "the run could not complete: {} error{} and {} allowed; every report was written ({}); "
+        "to accept some errors, use --max-errors N or N% (or max_errors: in the config)",
+        errors.failed(), errors.failed() == 1 ? "" : "s", errors.allowed, options.output));
+    return kExitRunFailed;
+  }
+  return failed > 0 ? kExitGateFailed : kExitOk;
+}
+
 int run_eval_command(const EvalOptions& options) {
   Config config = load_config(resolve_config_path(options.config));
+  check_output_paths(options.output, options.formats);  // before anything is sent or written
   for (const std::string& gate : options.gates) {
     config.gates.push_back(parse_gate_flag(config, gate));
   }
@@ -160,7 +215,7 @@ int run_eval_command(const EvalOptions& options) {
     run.cache_path = options.cache;
   }
   if (!options.max_errors.empty()) {
-    run.max_errors = parse_error_budget(options.max_errors);
+    run.max_errors = parse_allowance(options.max_errors);
     if (!run.max_errors) {
       throw UserError(
           fmt::format("--max-errors: expected a count like 10 or a percentage like "
@@ -176,22 +231,15 @@ int run_eval_command(const EvalOptions& options) {
   const bool show_progress =
       !options.quiet && (options.progress == ColorMode::always ||
                          (options.progress == ColorMode::automatic && isatty(STDERR_FILENO) != 0));
-  auto transport = make_curl_transport({options.verbose});
+  auto transport = make_curl_transport();
   ProgressLine progress(show_progress);
-  InterruptGuard interrupt_guard;
+  if (options.verbose) {
+    run.log = [&progress](const std::string& line) { progress.print_line(redact(line)); };
+  }
+  InterruptGuard interrupt_guard(run.output, run.cache_path.string());
   ReportSummary summary;
   try {
     summary = run_eval(config, run, *transport, [&](const Progress& p) { progress.update(p); });
-  } catch (const RunAborted&) {
-    // --max-errors: the partial report is written; its other formats are owed too, so that
-    // a CI job still gets its JUnit and Markdown. A failure there must not hide the abort.
-    progress.finish();
-    try {
-      write_eval_formats(options.output, options.formats);
-    } catch (const std::exception& e) {
-      std::cerr << "promptbench: error: " << e.what() << "\n";
-    }
-    throw;
   } catch (...) {
     progress.finish();
     throw;
@@ -203,22 +251,7 @@ int run_eval_command(const EvalOptions& options) {
     std::cout << fmt::format("report: {}\n", options.output);
   }
   write_eval_formats(options.output, options.formats);  // from the report just written
-  if (summary.run.stop_reason == "interrupted") {
-    std::cerr << fmt::format(
-        "promptbench: interrupted: partial report written to {}; run the same command again "
-        "to finish (answered requests come from the cache)\n",
-        options.output);
-    return kExitInterrupted;
-  }
-  const auto failed = static_cast<std::size_t>(std::count_if(
-      summary.gates.begin(), summary.gates.end(), [](const GateResult& g) { return !g.passed; }));
-  for (const auto& gate : summary.gates) {
-    if (!gate.passed) {
-      std::cerr << fmt::format("promptbench: gate failed ({} of {}): {}\n", failed,
-                               summary.gates.size(), describe_gate_failure(gate));
-    }
-  }
-  return failed > 0 ? kExitGateFailed : kExitOk;
+  return verdict(summary, options);
 }
 
 }  // namespace
@@ -249,7 +282,10 @@ void setup_eval(CLI::App& app, CommandState& state) {
                    "Response cache (SQLite); also the journal that makes re-runs resume")
       ->capture_default_str();
   eval->add_option("--max-errors", options->max_errors,
-                   "Stop with exit 3 when request errors exceed N, or P% of all requests");
+                   "Tolerate N (or P% of the planned requests) failed requests, judge and "
+                   "scorer calls, and stop with exit 3 as soon as there are more (default: "
+                   "the config's max_errors, else none tolerated: the run finishes, then "
+                   "exits 3)");
   eval->add_option("--gate", options->gates,
                    "Fail (exit 1) unless METRIC>=X or METRIC<=X holds for every variant, or "
                    "VARIANT:METRIC>=X for one; on the mean, or on the 95% CI's pessimistic end "

@@ -14,6 +14,7 @@
 #include "promptbench/config.hpp"
 #include "promptbench/metric.hpp"
 #include "promptbench/provider.hpp"
+#include "promptbench/redact.hpp"
 #include "util/sha256.hpp"
 
 namespace promptbench {
@@ -41,6 +42,7 @@ std::string expand_environment(const Field& field, const std::string& text) {
     const std::string name = inner.substr(0, dash);
     const char* value = std::getenv(name.c_str());
     if (value != nullptr && *value != '\0') {
+      add_secret(value);  // a ${VAR} may carry a token in a URL or header: never written
       out += value;
     } else if (dash != std::string::npos) {
       out += inner.substr(dash + 2);
@@ -366,8 +368,21 @@ std::string metric_report_name(const MetricConfig& metric) {
   return metric.name;
 }
 
+/// `max_errors: 10` or `max_errors: 5%` (YAML gives the percentage as a string).
+Allowance read_allowance(const Field& field) {
+  const nlohmann::json& value = field.value();
+  const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+  const std::optional<Allowance> allowance =
+      value.is_string() || value.is_number() ? parse_allowance(text) : std::nullopt;
+  if (!allowance) {
+    field.fail(fmt::format("expected a count like 10 or a percentage like 5%, got {}",
+                           value.is_string() ? "'" + text + "'" : text));
+  }
+  return *allowance;
+}
+
 GateConfig read_gate(const Field& field) {
-  field.expect_object({"metric", "min", "max", "variant", "on"});
+  field.expect_object({"metric", "min", "max", "variant", "on", "max_unscored"});
   GateConfig gate;
   gate.field = field.path();
   gate.where = field.where();
@@ -397,6 +412,9 @@ GateConfig read_gate(const Field& field) {
                       suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
     }
     gate.on = basis == "ci_low" ? GateOn::ci_low : GateOn::mean;
+  }
+  if (auto unscored = field.find("max_unscored")) {
+    gate.max_unscored = read_allowance(*unscored);
   }
   return gate;
 }
@@ -495,7 +513,7 @@ void check_unique_ids(const Field& list, const std::vector<Item>& items, Id id_o
 void read_sections(const Field& root, Config& config) {
   root.expect_object({"name", "description", "providers", "judges", "prompts", "dataset", "extract",
                       "metrics", "gates", "concurrency", "baseline", "repeat", "alpha",
-                      "min_effect"});
+                      "min_effect", "max_errors"});
   if (auto name = root.find("name")) {
     config.name = name->as_string();
   }
@@ -596,9 +614,56 @@ void read_sections(const Field& root, Config& config) {
   if (auto concurrency = root.find("concurrency")) {
     config.concurrency = concurrency->as_int(1, 65536);
   }
+  if (auto max_errors = root.find("max_errors")) {
+    config.max_errors = read_allowance(*max_errors);
+  }
+}
+
+/// Every endpoint's API key is a secret from the moment the config is known, so that even
+/// an error before the first request cannot print it.
+void register_api_keys(const Config& config) {
+  for (const ProviderConfig* endpoint : endpoints(config)) {
+    if (endpoint->api_key_env.empty()) {
+      continue;
+    }
+    if (const char* key = std::getenv(endpoint->api_key_env.c_str()); key != nullptr) {
+      add_secret(key);
+    }
+  }
 }
 
 }  // namespace
+
+std::size_t Allowance::of(std::size_t total) const {
+  if (!percent) {
+    return count;
+  }
+  return static_cast<std::size_t>(*percent / 100.0 * static_cast<double>(total));
+}
+
+std::optional<Allowance> parse_allowance(const std::string& text) {
+  const bool is_percent = !text.empty() && text.back() == '%';
+  const std::string number = is_percent ? text.substr(0, text.size() - 1) : text;
+  const bool digits_only =
+      !number.empty() && number.find_first_not_of("0123456789") == std::string::npos;
+  const bool decimal = !number.empty() && number.front() != '.' && number.back() != '.' &&
+                       number.find_first_not_of("0123456789.") == std::string::npos &&
+                       std::count(number.begin(), number.end(), '.') <= 1;
+  if (!(is_percent ? decimal : digits_only) || number.size() > 15) {
+    return std::nullopt;
+  }
+  Allowance allowance;
+  const double value = std::stod(number);
+  if (is_percent) {
+    if (value > 100) {
+      return std::nullopt;
+    }
+    allowance.percent = value;
+  } else {
+    allowance.count = static_cast<std::size_t>(value);
+  }
+  return allowance;
+}
 
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
   std::size_t end = 0;
@@ -668,6 +733,7 @@ Config load_config(const std::filesystem::path& path) {
   if (config.name.empty()) {
     config.name = path.stem().string();
   }
+  register_api_keys(config);
   return config;
 }
 

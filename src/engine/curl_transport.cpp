@@ -4,7 +4,6 @@
 // and the multi handle's connection cache gives keep-alive reuse across requests.
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -78,7 +77,7 @@ RequestError classify(CURLcode code, const Transfer& transfer) {
 
 class CurlTransport final : public Transport {
  public:
-  explicit CurlTransport(const CurlTransportOptions& options) : m_options(options) {
+  CurlTransport() {
     static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
     m_multi = initialised ? curl_multi_init() : nullptr;
     if (m_multi == nullptr) {
@@ -105,9 +104,6 @@ class CurlTransport final : public Transport {
     transfer->request_body = request.body;
     transfer->max_bytes = options.max_response_bytes;
     configure(*transfer, request, options);
-    if (m_options.verbose) {
-      log_request(request);
-    }
     CURL* easy = transfer->easy;
     m_running.emplace(easy, std::move(transfer));
     curl_multi_add_handle(m_multi, easy);
@@ -209,14 +205,9 @@ class CurlTransport final : public Transport {
     }
   }
 
-  TransferResult result_of(CURLcode code, Transfer& transfer) {
+  static TransferResult result_of(CURLcode code, Transfer& transfer) {
     if (code != CURLE_OK) {
-      RequestError error = classify(code, transfer);
-      if (m_options.verbose) {
-        std::fprintf(stderr, "promptbench: <- error (%s): %s\n", to_string(error.kind),
-                     error.message.c_str());
-      }
-      return tl::unexpected(std::move(error));
+      return tl::unexpected(classify(code, transfer));
     }
     long status = 0;
     curl_off_t total_us = 0;
@@ -227,23 +218,9 @@ class CurlTransport final : public Transport {
     transfer.response.status = static_cast<int>(status);
     transfer.response.latency_ms = static_cast<double>(total_us) / 1000.0;
     transfer.response.ttft_ms = static_cast<double>(first_byte_us) / 1000.0;
-    if (m_options.verbose) {
-      std::fprintf(stderr, "promptbench: <- HTTP %ld in %.1f ms (%zu bytes)\n", status,
-                   transfer.response.latency_ms, transfer.response.body.size());
-    }
     return std::move(transfer.response);
   }
 
-  static void log_request(const HttpRequest& request) {
-    std::string headers;
-    for (const auto& header : request.headers) {
-      headers += fmt::format(" [{}: {}]", header.name, header.secret ? "<redacted>" : header.value);
-    }
-    std::fprintf(stderr, "promptbench: -> %s %s (%zu bytes)%s\n", request.method.c_str(),
-                 request.url.c_str(), request.body.size(), headers.c_str());
-  }
-
-  CurlTransportOptions m_options;
   CURLM* m_multi = nullptr;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> m_running;
   std::vector<CURL*> m_idle;
@@ -252,8 +229,8 @@ class CurlTransport final : public Transport {
 
 }  // namespace
 
-std::unique_ptr<Transport> make_curl_transport(const CurlTransportOptions& options) {
-  return std::make_unique<CurlTransport>(options);
+std::unique_ptr<Transport> make_curl_transport() {
+  return std::make_unique<CurlTransport>();
 }
 
 }  // namespace promptbench

@@ -10,19 +10,8 @@ namespace promptbench {
 
 namespace {
 
-/// "http_status 401: Incorrect API key provided", "timeout: Operation timed out after ...".
 std::string error_text(const FirstError& error) {
-  if (error.http_status == 0) {
-    return error.message.empty() ? error.kind : fmt::format("{}: {}", error.kind, error.message);
-  }
-  // Providers say "HTTP 401: <the server's message>"; the status is already in the kind.
-  const std::string kind = fmt::format("{} {}", error.kind, error.http_status);
-  std::string_view message = error.message;
-  const std::string prefix = fmt::format("HTTP {}: ", error.http_status);
-  if (message.substr(0, prefix.size()) == prefix) {
-    message.remove_prefix(prefix.size());
-  }
-  return message.empty() ? kind : fmt::format("{}: {}", kind, message);
+  return describe_error(error.kind, error.http_status, error.message);
 }
 
 /// "case 0, variant p/s" (and ", judge grader" for a judge's failure).
@@ -51,6 +40,19 @@ std::string describe_tally(const ErrorTally& tally, const char* work) {
 }
 
 }  // namespace
+
+std::string describe_error(std::string_view kind, int http_status, std::string_view message) {
+  if (http_status == 0) {
+    return message.empty() ? std::string(kind) : fmt::format("{}: {}", kind, message);
+  }
+  // Providers say "HTTP 401: <the server's message>"; the status is already in the kind.
+  const std::string prefix = fmt::format("HTTP {}: ", http_status);
+  if (message.substr(0, prefix.size()) == prefix) {
+    message.remove_prefix(prefix.size());
+  }
+  return message.empty() ? fmt::format("{} {}", kind, http_status)
+                         : fmt::format("{} {}: {}", kind, http_status, message);
+}
 
 void ErrorTally::add_failure(FirstError error) {
   ++failed;

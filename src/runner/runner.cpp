@@ -312,22 +312,19 @@ class Run {
     }
   }
 
-  /// "HTTP 200 in 12.3 ms", "cached", "failed after 3 attempts: http_status 401: ...".
+  /// "HTTP 200 in 12.3 ms", "answered from the cache", "failed (3 attempts): http_status
+  /// 401: Incorrect API key provided".
   static std::string outcome_text(const EngineResult& result, bool cached,
                                   const tl::expected<Completion, RequestError>& completion) {
-    if (cached) {
-      return completion
-                 ? "answered from the cache"
-                 : fmt::format("cached answer unreadable: {}: {}",
-                               to_string(completion.error().kind), completion.error().message);
-    }
     const std::string attempts =
         result.attempts > 1 ? fmt::format(" ({} attempts)", result.attempts) : "";
     if (!completion) {
       const RequestError& error = completion.error();
-      return fmt::format("failed{}: {}{}{}", attempts, to_string(error.kind),
-                         error.http_status != 0 ? fmt::format(" {}", error.http_status) : "",
-                         error.message.empty() ? "" : ": " + error.message);
+      return fmt::format("{}{}: {}", cached ? "cached answer unreadable" : "failed", attempts,
+                         describe_error(to_string(error.kind), error.http_status, error.message));
+    }
+    if (cached) {
+      return "answered from the cache";
     }
     return fmt::format("HTTP {} in {:.1f} ms{}", result.result->status, completion->latency_ms,
                        attempts);

@@ -109,6 +109,46 @@ TEST_F(ComparisonSettings, ReadsTheSignificanceLevelAndMinimumEffect) {
   EXPECT_NE(error_of("alpha: high\n"), "");
 }
 
+TEST_F(ComparisonSettings, ReadsTheErrorAllowanceAsACountOrAPercentage) {
+  EXPECT_FALSE(load("").max_errors);
+  const Config count = load("max_errors: 12\n");
+  ASSERT_TRUE(count.max_errors);
+  EXPECT_EQ(count.max_errors->of(1000), 12u);
+  const Config percent = load("max_errors: 2.5%\n");
+  ASSERT_TRUE(percent.max_errors);
+  EXPECT_EQ(percent.max_errors->of(1000), 25u);
+  EXPECT_EQ(percent.max_errors->of(39), 0u);  // 0.975 rounds down: never more than asked
+  EXPECT_EQ(error_of("max_errors: lots\n"),
+            "cfg.yaml:12:13: max_errors: expected a count like 10 or a percentage like 5%, got "
+            "'lots'");
+  EXPECT_EQ(error_of("max_errors: -1\n"),
+            "cfg.yaml:12:13: max_errors: expected a count like 10 or a percentage like 5%, got -1");
+  EXPECT_EQ(error_of("max_errors: 101%\n"),
+            "cfg.yaml:12:13: max_errors: expected a count like 10 or a percentage like 5%, got "
+            "'101%'");
+}
+
+TEST_F(ComparisonSettings, ReadsHowManyUnscoredResultsAGateTolerates) {
+  const Config strict = load("gates: [{metric: exact_match, min: 0.5}]\n");
+  EXPECT_EQ(strict.gates[0].max_unscored.of(100), 0u);
+  const Config tolerant = load("gates: [{metric: exact_match, min: 0.5, max_unscored: 10%}]\n");
+  EXPECT_EQ(tolerant.gates[0].max_unscored.of(200), 20u);
+  EXPECT_EQ(error_of("gates: [{metric: exact_match, min: 0.5, max_unscored: some}]\n"),
+            "cfg.yaml:12:55: gates[0].max_unscored: expected a count like 10 or a percentage "
+            "like 5%, got 'some'");
+}
+
+TEST(ParseAllowance, TakesWholeCountsAndPercentagesUpTo100) {
+  EXPECT_EQ(parse_allowance("0")->of(50), 0u);
+  EXPECT_EQ(parse_allowance("7")->of(50), 7u);
+  EXPECT_EQ(parse_allowance("100%")->of(50), 50u);
+  EXPECT_EQ(parse_allowance("0.5%")->of(1000), 5u);
+  for (const char* bad : {"", "%", "1.5", "-3", "5 %", "1e3", "100.1%", ".5%", "5.%", "1..2%",
+                          "99999999999999999999"}) {
+    EXPECT_FALSE(parse_allowance(bad)) << bad;
+  }
+}
+
 TEST_F(ComparisonSettings, ReadsRepeatWithinItsRange) {
   EXPECT_EQ(load("repeat: 5\n").repeat, 5);
   EXPECT_NE(error_of("repeat: 0\n"), "");

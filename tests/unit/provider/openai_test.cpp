@@ -112,7 +112,15 @@ TEST(OpenAiProvider, CallsMalformedBodiesBadResponses) {
   const auto not_json = provider->parse_response(response(200, "{\"choices\": [tru"));
   ASSERT_FALSE(not_json);
   EXPECT_EQ(not_json.error().kind, ErrorKind::bad_response);
-  EXPECT_EQ(not_json.error().message, "response body is not valid JSON");
+  EXPECT_EQ(not_json.error().message, "response body is not valid JSON: '{\"choices\": [tru'");
+  // The start of the body says what came instead: an HTML page, a proxy's notice.
+  const std::string page = "<html>\n<head><title>502 Bad Gateway</title></head><body>" +
+                           std::string(100, 'x') + "</body></html>";
+  EXPECT_EQ(provider->parse_response(response(200, page)).error().message,
+            "response body is not valid JSON: '<html> <head><title>502 Bad "
+            "Gateway</title></head><body>xxxx...'");
+  EXPECT_EQ(provider->parse_response(response(200, "")).error().message,
+            "response body is not valid JSON: (empty)");
   const auto no_choices = provider->parse_response(response(200, R"({"choices":[]})"));
   EXPECT_EQ(no_choices.error().message, "response has no choices[0].message");
   const auto number =
