@@ -72,7 +72,11 @@ TEST(LlmJudge, ScoresEachOutputThroughTheJudgeAndKeepsPromptAndReply) {
   dir.write("promptbench.yaml", judge_config(stub, kScoreJudge));
   dir.write("cases.jsonl", kCases);
   const ProcessResult result = promptbench(dir, {"eval", "-o", "report.json", "-q"});
-  ASSERT_EQ(result.exit_code, 0) << result.err;
+  // Case c's verdict is unreadable: a failure of the judge, so the run fails (exit 3).
+  ASSERT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("promptbench: error: 1 of 4 judge requests failed "
+                                    "(unreadable_verdict: the judge's reply holds no score"));
+  EXPECT_THAT(result.err, HasSubstr("); first: case c, variant echo/model, judge grader\n"));
   // One request per case for the model and one per answered case for the judge.
   EXPECT_EQ(stub.stats()["requests"], 8);
 
@@ -105,10 +109,10 @@ TEST(LlmJudge, JudgeRepliesComeFromTheCacheOnARerun) {
   TempDir dir;
   dir.write("promptbench.yaml", judge_config(stub, kScoreJudge));
   dir.write("cases.jsonl", kCases);
-  ASSERT_EQ(promptbench(dir, {"eval", "-o", "first.json", "-q"}).exit_code, 0);
+  ASSERT_EQ(promptbench(dir, {"eval", "-o", "first.json", "-q"}).exit_code, 3);  // case c
   const int first = stub.stats()["requests"];
   const ProcessResult again = promptbench(dir, {"eval", "-o", "second.json", "-q"});
-  ASSERT_EQ(again.exit_code, 0) << again.err;
+  ASSERT_EQ(again.exit_code, 3) << again.err;
   EXPECT_EQ(stub.stats()["requests"], first);
   const json report = json::parse(read_file(dir.path() / "second.json"));
   EXPECT_EQ(result_of(report, "a")["details"]["llm_judge"]["cached"], true);
@@ -185,7 +189,11 @@ done
 {"id": "4", "text": "yes 4", "label": "x"}
 )");
   const ProcessResult result = promptbench(dir, {"eval", "-o", "report.json", "-q", "-j", "1"});
-  ASSERT_EQ(result.exit_code, 0) << result.err;
+  // The crash is a failure of the run's machinery: reported, and exit 3.
+  ASSERT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("promptbench: error: 1 of 4 scorer calls failed (scorer: the "
+                                    "scorer exited with status 9 before replying); first: case "
+                                    "3, variant echo/model, metric scorer\n"));
   const json report = json::parse(read_file(dir.path() / "report.json"));
   EXPECT_EQ(result_of(report, "1")["scores"]["scorer"], 1);
   EXPECT_EQ(result_of(report, "2")["scores"]["scorer"], 0);

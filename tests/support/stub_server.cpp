@@ -67,6 +67,10 @@ struct StubOptions {
   int retry_after_ms = -1;         // if >= 0, send retry-after-ms instead of Retry-After
   std::uint64_t fail_first = 0;    // the first N requests (since start or /reset) get a 500
   bool no_compression = false;     // never compress (else httplib brotli/gzips JSON if accepted)
+  int answer_status = 0;           // canned answer: this status (0 = none unless a body is set)
+  std::string answer_body;         // canned answer body; {authorization} = the request's header
+  double answer_rate = 1.0;        // probability of the canned answer (when one is set)
+  [[nodiscard]] bool canned() const { return answer_status != 0 || !answer_body.empty(); }
 };
 
 // Fixed so that responses are byte-for-byte reproducible.
@@ -220,7 +224,7 @@ std::vector<std::string> split_utf8(const std::string& text, std::size_t count) 
 // Counters and faults
 // ---------------------------------------------------------------------------------------------
 
-enum class Fault { None, FailFirst, Drop, Status500, Status429, Status400, Malformed };
+enum class Fault { None, FailFirst, Drop, Status500, Status429, Status400, Malformed, Canned };
 
 struct BodyRecord {
   std::uint64_t requests = 0;
@@ -274,6 +278,12 @@ class StubState {
       admission.fault = Fault::Status400;
     } else if (draws[4] < m_options.malformed) {
       admission.fault = Fault::Malformed;
+    } else if (m_options.canned() &&
+               // A sixth draw only for a partial canned answer, so that runs without one keep
+               // the same fault sequence as before it existed.
+               (m_options.answer_rate >= 1.0 ||
+                static_cast<double>(m_rng() >> 11) * 0x1.0p-53 < m_options.answer_rate)) {
+      admission.fault = Fault::Canned;
     }
     return admission;
   }
@@ -597,6 +607,19 @@ bool answer_fault(const StubOptions& options, StubState& state, const httplib::R
       answer_json(res, 400, error_body("stub: invalid request", "invalid_request_error"),
                   json_type(options));
       break;
+    case Fault::Canned: {
+      std::string body = options.answer_body;
+      const std::string placeholder = "{authorization}";
+      const std::string authorization = req.get_header_value("Authorization");
+      for (std::size_t at = body.find(placeholder); at != std::string::npos;
+           at = body.find(placeholder, at + authorization.size())) {
+        body.replace(at, placeholder.size(), authorization);
+      }
+      res.status = options.answer_status != 0 ? options.answer_status : 200;
+      res.set_content(body,
+                      !body.empty() && body.front() == '<' ? "text/html" : json_type(options));
+      break;
+    }
     case Fault::Malformed:
       if (stream) {
         res.set_content("data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\"," +
@@ -672,9 +695,21 @@ void install_routes(StubHttpServer& server, const StubOptions& options, StubStat
   server.Get("/stats", [&state](const httplib::Request&, httplib::Response& res) {
     answer_json(res, 200, state.stats().dump());
   });
-  server.Post("/reset", [&state](const httplib::Request&, httplib::Response& res) {
+  const auto reset = [&state](const httplib::Request&, httplib::Response& res) {
     state.reset();
     answer_json(res, 200, R"({"reset":true})");
+  };
+  server.Post("/reset", reset);  // any body, ignored
+  // `curl -X POST .../reset` sends no Content-Length, and httplib 0.11 answers such a POST
+  // 400 before any route runs; a pre-routing handler sees it first. With a body, the route
+  // above reads it, so nothing is left in the connection for the next request.
+  server.set_pre_routing_handler([reset](const httplib::Request& req, httplib::Response& res) {
+    const bool bodyless = !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding");
+    if (req.method != "POST" || req.path != "/reset" || !bodyless) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    reset(req, res);
+    return httplib::Server::HandlerResponse::Handled;
   });
   // Unknown routes get an OpenAI-style body too; answers that already have one keep it.
   server.set_error_handler(
@@ -682,7 +717,10 @@ void install_routes(StubHttpServer& server, const StubOptions& options, StubStat
         if (!res.body.empty() || res.has_header("Content-Type")) {
           return httplib::Server::HandlerResponse::Unhandled;
         }
-        res.set_content(error_body("stub: no route for " + req.method + " " + req.path,
+        const std::string request = req.method + " " + req.path;
+        res.set_content(error_body(res.status == 404 ? "stub: no route for " + request
+                                                     : "stub: cannot read " + request + " (HTTP " +
+                                                           std::to_string(res.status) + ")",
                                    "invalid_request_error"),
                         "application/json");
         return httplib::Server::HandlerResponse::Handled;
@@ -805,6 +843,16 @@ void add_options(CLI::App& app, StubOptions& options) {
       ->check(probability);
   app.add_option("--malformed", options.malformed,
                  "Probability of a 200 answer whose body is not valid JSON")
+      ->capture_default_str()
+      ->check(probability);
+  app.add_option("--answer-status", options.answer_status,
+                 "Answer chat requests with this HTTP status instead (a canned answer)")
+      ->check(CLI::Range(100, 599));
+  app.add_option("--answer-body", options.answer_body,
+                 "Body of the canned answer (default empty; {authorization} is replaced by the "
+                 "request's Authorization header, like a server that echoes it)");
+  app.add_option("--answer-rate", options.answer_rate,
+                 "Probability of the canned answer (default 1: every request)")
       ->capture_default_str()
       ->check(probability);
   app.add_flag("--no-compression", options.no_compression,
