@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "promptbench/comparison.hpp"
 #include "promptbench/report_formats.hpp"
 #include "report/render_support.hpp"
 
@@ -82,10 +83,7 @@ std::string verdict_cell(const std::string& verdict) {
   if (verdict == "worse") {
     return "❌ worse";
   }
-  if (verdict == "no_significant_difference") {
-    return "no significant difference";
-  }
-  return markdown_cell(verdict);
+  return markdown_cell(verdict_words(verdict));
 }
 
 std::string p_value_cell(const std::optional<double>& p) {
@@ -191,11 +189,12 @@ void render_markdown(const ReportSource& report, std::ostream& out) {
   const Json run = head.value("run", Json::object());
   const Json dataset = run.value("dataset", Json::object());
   if (const auto cases = report::number_at(dataset, "cases")) {
-    out << report::format_count(*cases) << " cases";
+    out << report::format_count(*cases) << (*cases == 1 ? " case" : " cases");
     if (const auto repeat = report::number_at(run, "repeat"); repeat && *repeat > 1) {
       out << " × " << report::format_count(*repeat) << " repeats";
     }
-    out << " · " << head["variants"].size() << " variants\n\n";
+    const std::size_t variants = head["variants"].size();
+    out << " · " << variants << (variants == 1 ? " variant" : " variants") << "\n\n";
   }
   if (!report::bool_at(run, "complete", true)) {
     const std::string reason = report::text_at(run, "stop_reason");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The terminal summary: one row per variant, one column per metric (mean ± half the 95%
+// The terminal summary: one row per variant, one column per metric (the mean and its 95%
 // interval), then errors and median latency. The best mean of each metric is highlighted.
 #include <algorithm>
 #include <cmath>
@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "promptbench/comparison.hpp"
 #include "promptbench/report.hpp"
 
 namespace promptbench {
@@ -25,15 +26,20 @@ std::string format_value(double value) {
   return std::fabs(value) <= 1.0 ? fmt::format("{:.3f}", value) : fmt::format("{:.1f}", value);
 }
 
+/// "0.803 [0.735, 0.871]": the mean and its interval as they are. A "± half-width" would
+/// misstate the asymmetric intervals near 0 and 1 (Wilson: 1.000 [0.886, 1.000]). The three
+/// numbers share their decimals, chosen by the largest, so a column reads evenly.
 std::string metric_cell(const MetricSummary& m) {
   if (m.n == 0) {
     return "-";
   }
-  const double half = (m.ci_high - m.ci_low) / 2;
-  if (m.n < 2 || !std::isfinite(half)) {
+  if (m.n < 2 || !std::isfinite(m.mean) || !std::isfinite(m.ci_low) || !std::isfinite(m.ci_high)) {
     return format_value(m.mean);
   }
-  return format_value(m.mean) + " ±" + format_value(half);
+  const double largest = std::max({std::fabs(m.mean), std::fabs(m.ci_low), std::fabs(m.ci_high)});
+  const int decimals = largest <= 1.0 ? 3 : 1;
+  return fmt::format("{:.{}f} [{:.{}f}, {:.{}f}]", m.mean, decimals, m.ci_low, decimals, m.ci_high,
+                     decimals);
 }
 
 /// Index of the variant with the best mean for metric `name`, if there is a contest.
@@ -110,10 +116,7 @@ void print_comparisons(std::ostream& out, const ReportSummary& summary, bool col
     const double diff = number_at(c["mean_diff"]);
     const double low = number_at(c["ci95"][0]);
     const double high = number_at(c["ci95"][1]);
-    std::string verdict = c.value("verdict", "");
-    if (verdict == "no_significant_difference") {
-      verdict = "no significant difference";
-    }
+    const std::string verdict = verdict_words(c.value("verdict", ""));
     rows.push_back({c.value("variant", ""), c.value("metric", ""),
                     std::isfinite(diff) ? difference_cell(diff, low, high) : "no paired cases",
                     p_text(number_at(c["p_adjusted"]))});
@@ -222,17 +225,29 @@ std::string describe_gate_failure(const GateResult& gate) {
   const double low = on_interval ? gate.ci_low.value_or(*gate.value) : *gate.value;
   const double high = on_interval ? gate.ci_high.value_or(*gate.value) : *gate.value;
   const std::string mean = on_interval ? fmt::format("; mean {}", number(*gate.value)) : "";
+  std::string reason;
   if (gate.min && !(low >= *gate.min)) {
-    return fmt::format("{}: {} {} < min {} (short by {}{})", subject,
-                       on_interval ? "ci_low" : "mean", number(low), number(*gate.min),
-                       number(*gate.min - low), mean);
+    reason = fmt::format("{} {} < min {} (short by {}{})", on_interval ? "ci_low" : "mean",
+                         number(low), number(*gate.min), number(*gate.min - low), mean);
+  } else if (gate.max && !(high <= *gate.max)) {
+    reason = fmt::format("{} {} > max {} (over by {}{})", on_interval ? "ci_high" : "mean",
+                         number(high), number(*gate.max), number(high - *gate.max), mean);
   }
-  if (gate.max && !(high <= *gate.max)) {
-    return fmt::format("{}: {} {} > max {} (over by {}{})", subject,
-                       on_interval ? "ci_high" : "mean", number(high), number(*gate.max),
-                       number(high - *gate.max), mean);
+  if (gate.unscored > gate.max_unscored) {
+    // The figure above covers only the results that were scored; say how many were not.
+    const std::string unscored =
+        fmt::format("{} result{} unscored (max_unscored {})", gate.unscored,
+                    gate.unscored == 1 ? "" : "s", gate.max_unscored);
+    reason = reason.empty()
+                 ? fmt::format("{}; {} {} ({}) covers only the scored ones", unscored,
+                               on_interval ? "ci95" : "mean",
+                               on_interval ? fmt::format("[{}, {}]", number(low), number(high))
+                                           : number(*gate.value),
+                               bounds)
+                 : reason + "; " + unscored;
   }
-  return fmt::format("{}: passed ({})", subject, bounds);
+  return reason.empty() ? fmt::format("{}: passed ({})", subject, bounds)
+                        : fmt::format("{}: {}", subject, reason);
 }
 
 }  // namespace promptbench

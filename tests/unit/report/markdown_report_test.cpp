@@ -101,6 +101,15 @@ TEST(MarkdownReport, SaysWhenTheRunIsIncomplete) {
                         "that finished.\n"));
 }
 
+TEST(MarkdownReport, CountsOneCaseAndOneVariantInTheSingular) {
+  auto report = testing::sample_report();
+  report["run"]["dataset"]["cases"] = 1;
+  report["variants"].erase(1);
+  report["comparisons"] = nlohmann::ordered_json::array();
+  EXPECT_THAT(markdown(report),
+              ::testing::StartsWith("## qa &lt;&amp;&gt;\n\n1 case · 1 variant\n\n"));
+}
+
 TEST(MarkdownReport, LeavesOutEmptyComparisonAndGateSections) {
   auto report = testing::sample_report();
   report["comparisons"] = nlohmann::ordered_json::array();
