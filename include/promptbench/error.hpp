@@ -37,12 +37,6 @@ class UserError : public std::runtime_error {
   std::string m_field;
 };
 
-/// The run could not complete (endpoint unreachable, too many request errors): exit 3.
-class RunAborted : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 /// "Did you mean ...?" support: the candidate closest to `word` by edit distance, or an
 /// empty string when none is close enough to be a plausible typo.
 [[nodiscard]] std::string closest_match(const std::string& word,

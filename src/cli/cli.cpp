@@ -98,9 +98,6 @@ int run_cli(int argc, char** argv) {
   } catch (const UserError& e) {
     std::cerr << "promptbench: error: " << redact(e.what()) << "\n";
     return kExitUserError;
-  } catch (const RunAborted& e) {
-    std::cerr << "promptbench: error: " << redact(e.what()) << "\n";
-    return kExitRunFailed;
   } catch (const std::exception& e) {
     std::cerr << "promptbench: error: " << redact(e.what()) << "\n";
     return kExitRunFailed;

@@ -306,12 +306,6 @@ class Run {
     }
   }
 
-  void log(const std::string& line) const {
-    if (m_options.log) {
-      m_options.log(line);
-    }
-  }
-
   /// "HTTP 200 in 12.3 ms", "answered from the cache", "failed (3 attempts): http_status
   /// 401: Incorrect API key provided".
   static std::string outcome_text(const EngineResult& result, bool cached,
@@ -443,8 +437,10 @@ class Run {
     tl::expected<Completion, RequestError> completion =
         result.result ? provider.parse_response(*result.result)
                       : tl::unexpected(result.result.error());
-    log(fmt::format("case {} {}: {}", pending.row.id, variant.id,
-                    outcome_text(result, cached, completion)));
+    if (m_options.log) {  // formatted only when asked for: this runs once per request
+      m_options.log(fmt::format("case {} {}: {}", pending.row.id, variant.id,
+                                outcome_text(result, cached, completion)));
+    }
     ++aggregate.finished[index];
     if (!completion) {
       out["error"] = error_json(completion.error());
@@ -522,8 +518,10 @@ class Run {
     out["details"][metric.name()] = std::move(audit);
     const Variant& variant = m_pipeline.variants[ticket.slot / m_repeat];
     const std::string source = "judge " + metric.judge_id();
-    log(fmt::format("case {} {} {}: {}", pending.row.id, variant.id, source,
-                    outcome_text(result, cached, reply)));
+    if (m_options.log) {
+      m_options.log(fmt::format("case {} {} {}: {}", pending.row.id, variant.id, source,
+                                outcome_text(result, cached, reply)));
+    }
     if (!reply) {
       out["score_errors"][metric.name()] =
           fmt::format("the judge's request failed: {}", reply.error().message);

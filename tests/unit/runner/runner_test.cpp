@@ -120,6 +120,49 @@ TEST_F(Runner, RecordsHttpAndParseErrorsOnTheCaseWithoutScoringThem) {
   EXPECT_EQ(failed["message"], "HTTP 500: boom");
   EXPECT_EQ(report["cases"][1]["results"][0]["error"]["kind"], "bad_response");
   EXPECT_TRUE(report["cases"][0]["results"][0]["scores"].empty());
+  // The run tallies them for its exit code, with the earliest case's failure in full.
+  const RunErrors& errors = summary.run.errors;
+  EXPECT_EQ(errors.requests.failed, 2u);
+  EXPECT_EQ(errors.requests.total, 3u);
+  EXPECT_EQ(errors.requests.by_kind.at("http_status"), 1u);
+  EXPECT_EQ(errors.requests.by_kind.at("bad_response"), 1u);
+  ASSERT_TRUE(errors.requests.first);
+  EXPECT_EQ(errors.requests.first->case_id, "a");
+  EXPECT_EQ(errors.requests.first->message, "HTTP 500: boom");
+  EXPECT_TRUE(errors.exceed_allowance());  // none allowed by default
+  EXPECT_TRUE(summary.run.complete);       // ... and the run still went to the end
+  EXPECT_EQ(report["run"]["errors"]["failed"], 2);
+  // The gate covers three results, two unscored: it fails though the third scored 1.
+  ASSERT_EQ(summary.gates.size(), 1u);
+  EXPECT_FALSE(summary.gates[0].passed);
+  EXPECT_EQ(summary.gates[0].unscored, 2u);
+}
+
+TEST_F(Runner, StopsOnceTheConfiguredAllowanceIsExceeded) {
+  std::string rows;
+  for (int i = 0; i < 50; ++i) {
+    rows += "{\"id\": \"" + std::to_string(i) + "\", \"answer\": \"FAIL\", \"label\": \"x\"}\n";
+  }
+  Config config = write_config(rows);
+  config.max_errors = Allowance{3, std::nullopt};
+  config.providers[0].retries = 0;  // each FAIL is final at once (no real backoff to sleep)
+  testing::FakeTransport transport(echo);
+  RunOptions run = options();
+  run.concurrency = 1;
+  run.prompt_ids = {"plain"};
+  const ReportSummary summary = run_eval(config, run, transport);
+  EXPECT_FALSE(summary.run.complete);
+  EXPECT_EQ(summary.run.stop_reason, "max_errors");
+  EXPECT_EQ(summary.run.errors.failed(), 4u);
+  EXPECT_EQ(summary.run.errors.allowed, 3u);
+  // One at a time: the fourth failure stops the run; the engine may already have started the
+  // fifth request in the step that returned the fourth.
+  EXPECT_GE(transport.started.size(), 4u);
+  EXPECT_LE(transport.started.size(), 5u);
+  EXPECT_EQ(summary.run.cases_evaluated, summary.variants[0].cases);
+  // --max-errors wins over the config: 10% of 50 requests.
+  run.max_errors = Allowance{0, 10.0};
+  EXPECT_EQ(run_eval(config, run, transport).run.errors.allowed, 5u);
 }
 
 TEST_F(Runner, HonoursLimitAndFilters) {
