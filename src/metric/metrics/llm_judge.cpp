@@ -10,6 +10,7 @@
 #include "metric/metrics/metrics.hpp"
 #include "metric/verdict.hpp"
 #include "promptbench/error.hpp"
+#include "util/utf8.hpp"
 
 namespace promptbench {
 
@@ -75,6 +76,13 @@ std::string read_rubric_file(const std::filesystem::path& path, const std::strin
   }
   std::ostringstream text;
   text << in.rdbuf();
+  // Found here, at load time, rather than when the judge's request body is serialized.
+  if (const auto bad = util::find_invalid_utf8(text.str())) {
+    const SourceLocation at = location_of_offset(shown, text.str(), *bad);
+    throw ParamError("rubric_file",
+                     fmt::format("{}: invalid UTF-8 (byte 0x{:02X}); save the file as UTF-8",
+                                 at.to_string(), static_cast<unsigned char>(text.str()[*bad])));
+  }
   return text.str();
 }
 
