@@ -10,6 +10,7 @@
 #include "promptbench/error.hpp"
 #include "promptbench/report.hpp"
 #include "promptbench/report_formats.hpp"
+#include "util/input_limits.hpp"
 
 namespace promptbench {
 
@@ -93,6 +94,10 @@ void check_result(const Json& result, const std::string& name, const std::string
   }
 }
 
+/// The report's own levels above a dataset row's values: root, cases, a case, results, a
+/// result, its details; the row itself may nest kMaxNestingDepth deep.
+constexpr std::size_t kMaxReportDepth = util::kMaxNestingDepth + 6;
+
 /// Reads `path` with a parse callback: cases (the objects of the top-level "cases" array)
 /// go to `visit` (when given) and are dropped; the rest is returned.
 Json parse_streaming(const std::filesystem::path& path, const CaseVisitor* visit) {
@@ -104,6 +109,13 @@ Json parse_streaming(const std::filesystem::path& path, const CaseVisitor* visit
   std::string top_key;
   std::size_t index = 0;
   const auto callback = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    // Parsing takes any depth, but copying, rendering and freeing a value recurse: a report
+    // from elsewhere must not nest deeper than eval ever writes (a dataset row's limit, plus
+    // the report's own levels).
+    if (depth > static_cast<int>(kMaxReportDepth)) {
+      fail(name, top_key == "cases" ? fmt::format("cases[{}]", index) : top_key,
+           fmt::format("values nested deeper than {} levels", kMaxReportDepth));
+    }
     if (depth == 1 && event == Json::parse_event_t::key) {
       top_key = parsed.get<std::string>();
       return true;

@@ -12,6 +12,8 @@
 
 #include "metric/metrics/metrics.hpp"
 #include "metric/scorer_process.hpp"
+#include "util/input_limits.hpp"
+#include "util/json_depth.hpp"
 
 namespace promptbench {
 
@@ -59,6 +61,12 @@ class Command : public Metric {
 
  private:
   tl::expected<Score, std::string> parse_reply(const std::string& reply) const {
+    // The reply's `reason` goes into the report as it is: bounded like a dataset row, since
+    // writing and reading a deeper value would recurse past the stack.
+    if (util::find_nesting_beyond(reply, util::kMaxNestingDepth)) {
+      return tl::unexpected(
+          fmt::format("the scorer's reply nests deeper than {} levels", util::kMaxNestingDepth));
+    }
     const json parsed = json::parse(reply, nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object()) {
       return tl::unexpected(

@@ -126,6 +126,15 @@ TEST_F(CommandMetric, RepliesWithoutANumericScoreOrWithABadPassAreErrors) {
             "the scorer's 'pass' is not true or false: '{\"score\": 1, \"pass\": 1}'");
 }
 
+TEST_F(CommandMetric, AReasonNestedDeeperThanARowMayBeIsAnError) {
+  // Its reason would go into the report as it is, and writing it would recurse 20,000 deep.
+  const std::string deep = std::string(20'000, '[') + std::string(20'000, ']');
+  m_dir.write("deep.json", "{\"score\": 1, \"reason\": " + deep + "}\n");
+  script("deep.sh", "while IFS= read -r line; do cat deep.json; done\n");
+  const auto metric = command({{"run", "./deep.sh"}});
+  EXPECT_EQ(score(*metric, "x").error(), "the scorer's reply nests deeper than 100 levels");
+}
+
 TEST_F(CommandMetric, ChecksItsParametersWhenTheConfigLoads) {
   EXPECT_EQ(param_error(json::object()),
             "run: missing required parameter 'run' (the scorer's command line)");

@@ -83,6 +83,16 @@ TEST(ReportFile, MalformedCaseIsNamedWhenStreamed) {
                                 "null, got a string");
 }
 
+TEST(ReportFile, ValuesNestedDeeperThanEvalWritesAreRefusedNotRecursedInto) {
+  ScratchDir dir;
+  std::string text = testing::sample_report().dump();
+  const std::size_t vars = text.find("\"vars\":{", text.find("\"cases\""));
+  ASSERT_NE(vars, std::string::npos);
+  text.insert(vars + 8, "\"deep\":" + std::string(50'000, '[') + std::string(50'000, ']') + ",");
+  const auto path = dir.write("r.json", text);
+  EXPECT_EQ(error_of(path), path.string() + ": cases[0]: values nested deeper than 106 levels");
+}
+
 TEST(ReportCheck, OtherSchemaVersionIsRefused) {
   auto report = testing::sample_report();
   report["schema_version"] = 2;
