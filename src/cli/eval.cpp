@@ -60,7 +60,8 @@ struct HardStop {
 };
 HardStop g_hard_stop;
 
-void copy_to(std::array<char, 4096>& buffer, const std::string& text) {
+template <std::size_t N>
+void copy_to(std::array<char, N>& buffer, const std::string& text) {
   const std::size_t n = std::min(text.size(), buffer.size() - 1);
   std::copy_n(text.begin(), n, buffer.begin());
   buffer[n] = '\0';
@@ -95,13 +96,10 @@ class InterruptGuard {
                             "the answers received so far are in the cache {}: run the same command "
                             "again to resume",
                             cache);
-    const std::string message = redact(fmt::format(
-        "\npromptbench: interrupted twice: stopped at once without a report ({} is as it "
-        "was); {}\n",
-        report.string(), kept));
-    const std::size_t n = std::min(message.size(), g_hard_stop.message.size() - 1);
-    std::copy_n(message.begin(), n, g_hard_stop.message.begin());
-    g_hard_stop.message[n] = '\0';
+    copy_to(g_hard_stop.message,
+            redact(fmt::format("\npromptbench: interrupted twice: stopped at once without a "
+                               "report ({} is as it was); {}\n",
+                               report.string(), kept)));
     g_interrupts = 0;
     struct sigaction action {};
     action.sa_handler = &on_interrupt;

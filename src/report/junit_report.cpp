@@ -8,6 +8,7 @@
 
 #include "promptbench/report_formats.hpp"
 #include "report/render_support.hpp"
+#include "util/utf8.hpp"
 
 namespace promptbench {
 
@@ -58,11 +59,7 @@ std::string truncate(std::string_view text, std::size_t max_bytes) {
   if (text.size() <= max_bytes) {
     return std::string(text);
   }
-  std::size_t end = max_bytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
-    --end;
-  }
-  return std::string(text.substr(0, end)) + "\xE2\x80\xA6";
+  return std::string(util::utf8_prefix(text, max_bytes)) + "\xE2\x80\xA6";
 }
 
 std::string attr(std::string_view text) {

@@ -13,6 +13,10 @@ namespace promptbench::util {
 /// nullopt when all of `text` is valid UTF-8.
 [[nodiscard]] std::optional<std::size_t> find_invalid_utf8(std::string_view text);
 
+/// The longest prefix of `text` of at most `max_bytes` that does not end inside a UTF-8
+/// character (for quoting the start of a text in a message).
+[[nodiscard]] std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
+
 [[nodiscard]] inline bool is_valid_utf8(std::string_view text) {
   return !find_invalid_utf8(text).has_value();
 }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "provider/providers/providers.hpp"
+#include "util/utf8.hpp"
 
 namespace promptbench::providers {
 
@@ -128,17 +129,14 @@ class OpenAiProvider final : public Provider {
   /// The first 60 bytes of `body` on one line, cut at a UTF-8 boundary.
   static std::string body_start(const std::string& body) {
     constexpr std::size_t kShown = 60;
-    std::size_t end = std::min(body.size(), kShown);
-    while (end < body.size() && end > 0 && (static_cast<unsigned char>(body[end]) & 0xC0) == 0x80) {
-      --end;
-    }
-    std::string start = body.substr(0, end);
+    std::string start(util::utf8_prefix(body, kShown));
+    const bool cut = start.size() < body.size();
     std::replace_if(
         start.begin(), start.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
     if (start.empty()) {
       return "(empty)";
     }
-    return "'" + start + (end < body.size() ? "...'" : "'");
+    return "'" + start + (cut ? "...'" : "'");
   }
 
   static tl::unexpected<RequestError> bad_response(std::string message) {

@@ -22,5 +22,13 @@ TEST(Utf8, FindsTheFirstInvalidByte) {
   EXPECT_EQ(find_invalid_utf8("\xC3\xA9\x80\xC3\xA9"), 2u);  // a lone continuation byte
 }
 
+TEST(Utf8, APrefixNeverEndsInsideACharacter) {
+  EXPECT_EQ(utf8_prefix("short", 60), "short");
+  EXPECT_EQ(utf8_prefix("abcdef", 3), "abc");
+  EXPECT_EQ(utf8_prefix("ab\xE2\x9C\x93z", 3), "ab");  // the cut would split the check mark
+  EXPECT_EQ(utf8_prefix("ab\xE2\x9C\x93z", 5), "ab\xE2\x9C\x93");
+  EXPECT_EQ(utf8_prefix("\xC3\xA9", 1), "");
+}
+
 }  // namespace
 }  // namespace promptbench::util
