@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // End-to-end throughput benchmark: times `promptbench eval` against `promptbench-stub` and
-// prints requests/s, CPU per request, peak RSS and wall time against the ideal (SPEC §7).
+// prints requests/s, CPU per request, peak RSS and wall time against the ideal.
 //
 // Each scenario gets a fresh temporary directory (dataset, config, report), a fresh stub and
 // one `promptbench eval` child measured with wait4(). Only processes started here are ever

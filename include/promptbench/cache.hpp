@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The response cache (SPEC §4): SQLite in WAL mode. It is also the run's journal: every
+// The response cache: SQLite in WAL mode. It is also the run's journal: every
 // successful answer is committed in the event-loop turn that received it, so a re-run after
 // a crash, a kill or Ctrl-C sends only what is missing. Several processes may share one file.
 #pragma once

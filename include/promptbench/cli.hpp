@@ -4,7 +4,7 @@
 
 namespace promptbench {
 
-/// Exit codes (SPEC §2).
+/// Exit codes (README "Commands").
 enum ExitCode : int {
   kExitOk = 0,
   kExitGateFailed = 1,  ///< a gate failed or a regression was found

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// `promptbench compare BASE.json CAND.json`: the paired comparison of two reports (SPEC §2,
-// §4 "Statistics"). Cases are paired by id; the statistics are comparison.hpp's, so the
-// numbers match the in-run `comparisons` for the same scores.
+// `promptbench compare BASE.json CAND.json`: the paired comparison of two reports (README
+// "Compare two reports"). Cases are paired by id; the statistics are comparison.hpp's, so
+// the numbers match the in-run `comparisons` for the same scores.
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Paired comparison of two variants on one metric (SPEC §4 "Statistics", §5 "comparisons"):
+// Paired comparison of two variants on one metric (README "Statistics"):
 // the mean difference, its paired bootstrap interval, a p-value (exact McNemar for pass/fail
 // scores, sign-flip permutation otherwise), Holm's correction across a family of
 // comparisons and a verdict. Used by `eval` (every variant against the baseline) and by
@@ -33,7 +33,7 @@ enum class Verdict { better, worse, no_significant_difference, no_paired_cases }
 /// The input of one comparison: per-case scores of two variants, position i of both vectors
 /// being the same case (pair them by case id first, e.g. with align_by_case_id). NaN marks a
 /// case without a score; such a pair is left out. With repeated samples, pass each case's
-/// mean (the case is the unit, SPEC §4).
+/// mean (the case is the unit).
 struct PairedScores {
   std::string metric;
   std::string baseline;  ///< variant id, e.g. "terse/local"
@@ -94,7 +94,7 @@ void adjust_for_multiple_comparisons(std::vector<Comparison>& comparisons,
 [[nodiscard]] std::vector<Comparison> compare_all(const std::vector<PairedScores>& inputs,
                                                   const ComparisonOptions& options = {});
 
-/// The report's shape (SPEC §5): {"metric", "baseline", "variant", "n", "mean_diff",
+/// The report's shape: {"metric", "baseline", "variant", "n", "mean_diff",
 /// "ci95": [low, high], "test", "p_value", "p_adjusted", "verdict", "higher_is_better"};
 /// non-finite numbers become null.
 [[nodiscard]] nlohmann::ordered_json to_json(const Comparison& comparison);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The evaluation config (SPEC §3): what to send where, on which data, scored how.
+// The evaluation config (README "Config"): what to send where, on which data, scored how.
 // Loaded from YAML or JSON; every value keeps the location it came from so that later
 // stages (templates, metrics, gates) can report errors at the right file:line:col.
 #pragma once
@@ -54,7 +54,7 @@ struct MessageTemplate {
   SourceLocation where;  ///< of the content scalar
 };
 
-/// One output-extraction step, applied before scoring (SPEC §4 "Extraction").
+/// One output-extraction step, applied before scoring.
 struct ExtractStep {
   enum class Kind { regex, json_pointer, trim, first_line };
   Kind kind = Kind::trim;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Datasets (SPEC §4): JSONL, JSON array or CSV, streamed row by row -- never loaded whole.
+// Datasets: JSONL, JSON array or CSV, streamed row by row -- never loaded whole.
 // Every row becomes a JSON object; a Case adds the reference answer and a stable id.
 #pragma once
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The request engine (SPEC §4): queues requests per provider and hands them to a Transport
+// The request engine: queues requests per provider and hands them to a Transport
 // within the concurrency limits and rate limits, retrying transient failures with
 // exponential backoff and full jitter. Single-threaded; time comes from an injected Clock
 // so that every delay can be tested without sleeping.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Output extraction (SPEC §4): regex group, JSON pointer, trim, first line -- applied to the
+// Output extraction: regex group, JSON pointer, trim, first line -- applied to the
 // model's text before scoring. The raw text stays in the report.
 #pragma once
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Metrics (SPEC §4) score one output against its case. One file per metric under
+// Metrics score one output against its case. One file per metric under
 // src/metric/metrics/, one line each in the registry (src/metric/registry.cpp).
 #pragma once
 

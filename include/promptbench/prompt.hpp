@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Prompt templates (SPEC §4): Mustache without HTML escaping, strict about variables.
+// Prompt templates: Mustache without HTML escaping, strict about variables.
 #pragma once
 
 #include <memory>

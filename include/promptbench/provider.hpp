@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Providers (SPEC §4) turn a rendered prompt into an HTTP request, and a response body into
+// Providers turn a rendered prompt into an HTTP request, and a response body into
 // a Completion. They do no I/O: the engine sends what they build.
 #pragma once
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Reports (SPEC §5): the JSON report is the source of truth; it is written by streaming
+// Reports (README "Report"): the JSON report is the source of truth; it is written by streaming
 // cases to a spool file as they finish and assembling the report atomically at the end.
 #pragma once
 

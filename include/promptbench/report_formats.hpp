@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Report formats rendered from the JSON report, the source of truth (SPEC §4 "Reports"):
+// Report formats rendered from the JSON report, the source of truth (README "Report formats"):
 // JUnit XML, Markdown, CSV. The same renderers serve `eval --junit/--md/--csv` (reading the
 // report eval has just written) and `promptbench report` (reading an existing one).
 #pragma once
@@ -82,7 +82,7 @@ void render_markdown(const ReportSource& report, std::ostream& out);
 /// cached, error.
 void render_csv(const ReportSource& report, std::ostream& out);
 
-/// The Markdown table of comparison entries (the report's `comparisons` shape, SPEC §5),
+/// The Markdown table of comparison entries (the report's `comparisons` shape),
 /// shared by render_markdown and `compare --format md`. Empty input gives an empty string.
 [[nodiscard]] std::string markdown_comparison_table(const nlohmann::ordered_json& comparisons);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Statistics over per-case scores (SPEC §4 "Statistics"): descriptive summaries, intervals,
+// Statistics over per-case scores (README "Statistics"): descriptive summaries, intervals,
 // and the paired tests behind comparisons. Every random procedure is deterministic for a
 // seed and reproducible on any platform (see ResampleOptions).
 #pragma once

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The JSON report (SPEC §5): summary objects, and the streaming writer that assembles the
+// The JSON report (README "Report"): summary objects, and the streaming writer that assembles the
 // file atomically from a spool of cases.
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// A small report (SPEC §5) for the renderer tests: two variants, three cases, an output full
+// A small report for the renderer tests: two variants, three cases, an output full
 // of characters that XML, Markdown and CSV must escape, an errored request, a comparison and
 // a passed and a failed gate.
 #pragma once
