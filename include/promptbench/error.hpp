@@ -38,7 +38,8 @@ class UserError : public std::runtime_error {
 };
 
 /// "Did you mean ...?" support: the candidate closest to `word` by edit distance, or an
-/// empty string when none is close enough to be a plausible typo.
+/// empty string when none is close enough to be a plausible typo. Messages inside
+/// promptbench word it through util::did_you_mean (src/util/text.hpp).
 [[nodiscard]] std::string closest_match(const std::string& word,
                                         const std::initializer_list<const char*>& candidates);
 [[nodiscard]] std::string closest_match(const std::string& word,

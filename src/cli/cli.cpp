@@ -13,6 +13,7 @@
 #include "promptbench/config.hpp"
 #include "promptbench/error.hpp"
 #include "promptbench/redact.hpp"
+#include "util/text.hpp"
 
 #ifndef PROMPTBENCH_VERSION
 #define PROMPTBENCH_VERSION "0.0.0"
@@ -51,9 +52,7 @@ std::string unknown_command_message(CLI::App& app, int argc, char** argv,
   for (const CLI::App* command : app.get_subcommands({})) {
     commands.push_back(command->get_name());
   }
-  const std::string suggestion = closest_match(argv[1], commands);
-  return fmt::format("unknown command '{}'{}", argv[1],
-                     suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion));
+  return fmt::format("unknown command '{}'{}", argv[1], util::did_you_mean(argv[1], commands));
 }
 
 /// CLI11 words an option given without its value as "--limit: 1 required UINT missing".

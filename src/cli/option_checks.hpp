@@ -11,6 +11,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "util/text.hpp"
+
 namespace promptbench::cli {
 
 /// An integer from `min` to `max` (no upper bound when `max` is the type's maximum).
@@ -33,7 +35,7 @@ template <typename Enum>
       [choices](std::string& value) {
         std::vector<std::string> names;
         for (const auto& [name, choice] : choices) {
-          if (CLI::detail::to_lower(value) == name) {
+          if (util::lower(value) == name) {
             value = std::to_string(static_cast<int>(choice));
             return std::string();
           }

@@ -12,6 +12,7 @@
 #include "promptbench/prompt.hpp"
 #include "promptbench/provider.hpp"
 #include "promptbench/redact.hpp"
+#include "util/text.hpp"
 
 namespace promptbench::cli {
 
@@ -61,10 +62,8 @@ const Item& find_by_id(const std::vector<Item>& items, const std::string& id, co
     }
     ids.push_back(item.id);
   }
-  const std::string suggestion = closest_match(id, ids);
-  throw UserError(
-      fmt::format("{} '{}' matches no {} in the config{}", flag, id, flag + 2,
-                  suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
+  throw UserError(fmt::format("{} '{}' matches no {} in the config{}", flag, id, flag + 2,
+                              util::did_you_mean(id, ids)));
 }
 
 int run_render(const RenderOptions& options) {

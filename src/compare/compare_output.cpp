@@ -8,6 +8,7 @@
 
 #include "promptbench/compare.hpp"
 #include "report/render_support.hpp"
+#include "util/text.hpp"
 
 namespace promptbench {
 
@@ -55,18 +56,6 @@ std::string tally(const ReportComparison& r, const CompareOptions& options) {
   return line + ")";
 }
 
-/// Columns on a terminal: code points, not bytes ("Δ" is two bytes, one column).
-std::size_t display_width(const std::string& text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
-std::string pad(const std::string& text, std::size_t width) {
-  const std::size_t shown = display_width(text);
-  return shown >= width ? text : text + std::string(width - shown, ' ');
-}
-
 }  // namespace
 
 std::string comparison_text(const ReportComparison& r, const CompareOptions& options) {
@@ -84,13 +73,13 @@ std::string comparison_text(const ReportComparison& r, const CompareOptions& opt
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
     for (std::size_t i = 0; i < row.size(); ++i) {
-      widths[i] = std::max(widths[i], display_width(row[i]));
+      widths[i] = std::max(widths[i], util::display_width(row[i]));
     }
   }
   for (const auto& row : rows) {
     std::string line;
     for (std::size_t i = 0; i < row.size(); ++i) {
-      line += i + 1 == row.size() ? row[i] : pad(row[i], widths[i] + 2);
+      line += i + 1 == row.size() ? row[i] : util::pad_right(row[i], widths[i] + 2);
     }
     out += line + "\n";
   }

@@ -16,6 +16,7 @@
 
 #include "util/input_limits.hpp"
 #include "util/json_depth.hpp"
+#include "util/text.hpp"
 #include "util/utf8.hpp"
 
 namespace promptbench::config {
@@ -116,13 +117,7 @@ nlohmann::json resolve_plain_scalar(const std::string& s) {
   if (is_float(s)) {
     return std::stod(s);
   }
-  const std::string lower = [&] {
-    std::string out = s;
-    for (char& c : out) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-  }();
+  const std::string lower = util::lower(s);
   if (lower == ".inf" || lower == "+.inf") {
     return std::numeric_limits<double>::infinity();
   }

@@ -4,6 +4,7 @@
 
 #include "promptbench/config.hpp"
 #include "util/json_type.hpp"
+#include "util/text.hpp"
 
 #include <cmath>
 
@@ -164,10 +165,7 @@ void Field::expect_object(std::initializer_list<const char*> known) const {
       found = found || key == name;
     }
     if (!found) {
-      const std::string suggestion = closest_match(key, known);
-      fail_at_key(key, suggestion.empty()
-                           ? fmt::format("unknown key '{}'", key)
-                           : fmt::format("unknown key '{}' (did you mean '{}'?)", key, suggestion));
+      fail_at_key(key, fmt::format("unknown key '{}'{}", key, util::did_you_mean(key, known)));
     }
   }
 }

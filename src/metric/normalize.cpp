@@ -13,6 +13,7 @@
 
 #include "promptbench/error.hpp"
 #include "promptbench/metric.hpp"
+#include "util/text.hpp"
 
 namespace promptbench {
 
@@ -120,12 +121,9 @@ void enable(Normalization& how, const std::string& name) {
   } else if (name == "nfkc_casefold") {
     how.nfkc_casefold = true;
   } else {
-    const std::string suggestion = closest_match(
-        name, std::vector<std::string>(kNormalizerNames.begin(), kNormalizerNames.end()));
-    throw ParamError("normalize", suggestion.empty()
-                                      ? fmt::format("unknown normalizer '{}'", name)
-                                      : fmt::format("unknown normalizer '{}' (did you mean '{}'?)",
-                                                    name, suggestion));
+    const std::vector<std::string> names(kNormalizerNames.begin(), kNormalizerNames.end());
+    throw ParamError("normalize", fmt::format("unknown normalizer '{}'{}", name,
+                                              util::did_you_mean(name, names)));
   }
 }
 

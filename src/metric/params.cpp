@@ -7,6 +7,7 @@
 #include "promptbench/error.hpp"
 #include "promptbench/metric.hpp"
 #include "util/json_type.hpp"
+#include "util/text.hpp"
 
 namespace promptbench {
 
@@ -43,11 +44,8 @@ void MetricParams::allow_only(std::initializer_list<const char*> known) const {
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
       continue;
     }
-    const std::string suggestion = closest_match(key, allowed);
     throw ParamError(
-        key, suggestion.empty()
-                 ? fmt::format("unknown parameter '{}'", key)
-                 : fmt::format("unknown parameter '{}' (did you mean '{}'?)", key, suggestion));
+        key, fmt::format("unknown parameter '{}'{}", key, util::did_you_mean(key, allowed)));
   }
 }
 

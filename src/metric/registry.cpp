@@ -7,6 +7,7 @@
 #include "metric/metrics/metrics.hpp"
 #include "promptbench/error.hpp"
 #include "promptbench/metric.hpp"
+#include "util/text.hpp"
 
 namespace promptbench {
 
@@ -24,11 +25,9 @@ const MetricInfo* find_metric(const std::string& name) {
   for (const MetricInfo& info : metric_registry()) {
     names.emplace_back(info.name);
   }
-  const std::string suggestion = closest_match(config.name, names);
-  throw UserError(config.where, config.field,
-                  suggestion.empty() ? fmt::format("unknown metric '{}'", config.name)
-                                     : fmt::format("unknown metric '{}' (did you mean '{}'?)",
-                                                   config.name, suggestion));
+  throw UserError(
+      config.where, config.field,
+      fmt::format("unknown metric '{}'{}", config.name, util::did_you_mean(config.name, names)));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "promptbench/prompt.hpp"
 #include "util/input_limits.hpp"
+#include "util/text.hpp"
 
 namespace promptbench {
 
@@ -25,15 +26,6 @@ struct VariableUse {
   std::string name;
   std::size_t offset = 0;
 };
-
-std::string trim_copy(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) {
-    return {};
-  }
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
 
 /// One `{{...}}` tag: its text between the braces (trimmed) and where it starts.
 struct Tag {
@@ -52,7 +44,7 @@ std::vector<Tag> scan_tags(const std::string& source) {
     if (close == std::string::npos) {
       break;
     }
-    tags.push_back({trim_copy(source.substr(body, close - body)), triple, pos});
+    tags.push_back({util::trim(source.substr(body, close - body)), triple, pos});
     pos = close + (triple ? 3 : 2);
   }
   return tags;
@@ -63,7 +55,7 @@ std::vector<VariableUse> scan_variables(const std::string& source) {
   for (const Tag& tag : scan_tags(source)) {
     const char sigil = tag.text.empty() ? '\0' : tag.text[0];
     if (tag.triple || sigil == '&') {
-      uses.push_back({trim_copy(sigil == '&' ? tag.text.substr(1) : tag.text), tag.offset});
+      uses.push_back({util::trim(sigil == '&' ? tag.text.substr(1) : tag.text), tag.offset});
     } else if (std::string("#^/!>=").find(sigil) == std::string::npos && !tag.text.empty()) {
       uses.push_back({tag.text, tag.offset});
     }
@@ -268,12 +260,9 @@ RenderedPrompt PromptTemplate::render(const Case& row) const {
             fields.push_back(key);
           }
         }
-        const std::string suggestion = closest_match(use.name, fields);
-        throw UserError(
-            locate(part, use.offset), "",
-            fmt::format(
-                "prompt '{}': case '{}' has no variable '{}'{}", m_impl->id, row.id, use.name,
-                suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
+        throw UserError(locate(part, use.offset), "",
+                        fmt::format("prompt '{}': case '{}' has no variable '{}'{}", m_impl->id,
+                                    row.id, use.name, util::did_you_mean(use.name, fields)));
       }
     }
     prompt.messages.push_back({part.role, std::move(text)});

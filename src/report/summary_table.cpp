@@ -9,6 +9,7 @@
 
 #include "promptbench/comparison.hpp"
 #include "promptbench/report.hpp"
+#include "util/text.hpp"
 
 namespace promptbench {
 
@@ -62,18 +63,6 @@ std::optional<std::size_t> best_variant(const ReportSummary& summary, const std:
   return summary.variants.size() > 1 ? best : std::nullopt;
 }
 
-/// Width on a terminal: code points, not bytes ("±" is two bytes, one column).
-std::size_t display_width(const std::string& text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
-std::string pad(const std::string& text, std::size_t width) {
-  const std::size_t shown = display_width(text);
-  return shown >= width ? text : text + std::string(width - shown, ' ');
-}
-
 /// A number in a message: four significant digits, no exponent for everyday magnitudes.
 std::string number(double value) {
   return fmt::format("{:.4g}", value);
@@ -125,13 +114,13 @@ void print_comparisons(std::ostream& out, const ReportSummary& summary, bool col
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
     for (std::size_t i = 0; i < row.size(); ++i) {
-      widths[i] = std::max(widths[i], display_width(row[i]));
+      widths[i] = std::max(widths[i], util::display_width(row[i]));
     }
   }
   for (std::size_t r = 0; r < rows.size(); ++r) {
     std::string line = "  ";
     for (std::size_t i = 0; i < rows[r].size(); ++i) {
-      line += pad(rows[r][i], widths[i] + 2);
+      line += util::pad_right(rows[r][i], widths[i] + 2);
     }
     const char* tint = verdicts[r] == "better" ? kGreen : verdicts[r] == "worse" ? kRed : "";
     const bool tinted = color && *tint != '\0';
@@ -166,15 +155,15 @@ void print_summary_table(std::ostream& out, const ReportSummary& summary, bool c
 
   std::vector<std::size_t> widths(header.size());
   for (std::size_t c = 0; c < header.size(); ++c) {
-    widths[c] = display_width(header[c]);
+    widths[c] = util::display_width(header[c]);
     for (const auto& row : rows) {
-      widths[c] = std::max(widths[c], display_width(row[c]));
+      widths[c] = std::max(widths[c], util::display_width(row[c]));
     }
   }
 
   std::string line;
   for (std::size_t c = 0; c < header.size(); ++c) {
-    line += pad(header[c], widths[c] + 2);
+    line += util::pad_right(header[c], widths[c] + 2);
   }
   while (!line.empty() && line.back() == ' ') {
     line.pop_back();
@@ -184,7 +173,7 @@ void print_summary_table(std::ostream& out, const ReportSummary& summary, bool c
   for (std::size_t r = 0; r < rows.size(); ++r) {
     line.clear();
     for (std::size_t c = 0; c < header.size(); ++c) {
-      std::string cell = pad(rows[r][c], widths[c] + 2);
+      std::string cell = util::pad_right(rows[r][c], widths[c] + 2);
       const bool is_metric = c >= 1 && c <= metric_names.size();
       const bool is_errors = c == metric_names.size() + 1;
       if (color && is_metric && best_variant(summary, metric_names[c - 1]) == r) {

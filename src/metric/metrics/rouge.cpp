@@ -10,6 +10,7 @@
 #include "metric/metrics/metrics.hpp"
 #include "metric/text.hpp"
 #include "promptbench/error.hpp"
+#include "util/text.hpp"
 
 namespace promptbench {
 
@@ -143,12 +144,8 @@ std::unique_ptr<Metric> make_rouge(const MetricSpec& spec) {
   if (type == "rougeL") {
     return std::make_unique<Rouge>(spec, RougeType::rougeL);
   }
-  const std::string suggestion = closest_match(type, {"rouge1", "rouge2", "rougeL"});
-  throw ParamError("type", suggestion.empty()
-                               ? fmt::format("expected rouge1, rouge2 or rougeL, got '{}'", type)
-                               : fmt::format("expected rouge1, rouge2 or rougeL, got '{}' (did "
-                                             "you mean '{}'?)",
-                                             type, suggestion));
+  throw ParamError("type", fmt::format("expected rouge1, rouge2 or rougeL, got '{}'{}", type,
+                                       util::did_you_mean(type, {"rouge1", "rouge2", "rougeL"})));
 }
 
 }  // namespace promptbench
