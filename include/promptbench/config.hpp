@@ -175,4 +175,12 @@ struct Config {
 /// "60s", "500ms", "2m", "1h" or a plain number of seconds.
 [[nodiscard]] std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
 
+/// The id of the variant that runs prompt `prompt_id` on provider `provider_id`:
+/// "prompt/provider", as reports, the summary table, gates and --gate name it.
+[[nodiscard]] std::string variant_id(const std::string& prompt_id, const std::string& provider_id);
+
+/// A metric's key in reports and gates: its `name:` parameter when that is a string, else
+/// its registry name (`exact_match`). Two metrics of a config never share one.
+[[nodiscard]] std::string metric_report_name(const MetricConfig& metric);
+
 }  // namespace promptbench

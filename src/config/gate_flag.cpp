@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "promptbench/config.hpp"
+#include "util/text.hpp"
 
 namespace promptbench {
 
@@ -21,25 +22,10 @@ constexpr const char* kGateSyntax =
   throw UserError(fmt::format("--gate '{}': {}", text, message));
 }
 
-std::string trimmed(const std::string& text) {
-  const std::size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string::npos) {
-    return {};
-  }
-  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
-}
-
-std::string did_you_mean(const std::string& word, const std::vector<std::string>& known) {
-  const std::string suggestion = closest_match(word, known);
-  return suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion);
-}
-
 std::vector<std::string> metric_names(const Config& config) {
   std::vector<std::string> names;
   for (const MetricConfig& metric : config.metrics) {
-    const bool renamed = metric.params.is_object() && metric.params.contains("name") &&
-                         metric.params["name"].is_string();
-    names.push_back(renamed ? metric.params["name"].get<std::string>() : metric.name);
+    names.push_back(metric_report_name(metric));
   }
   return names;
 }
@@ -48,7 +34,7 @@ std::vector<std::string> variant_ids(const Config& config) {
   std::vector<std::string> ids;
   for (const auto& prompt : config.prompts) {
     for (const auto& provider : config.providers) {
-      ids.push_back(prompt.id + "/" + provider.id);
+      ids.push_back(variant_id(prompt.id, provider.id));
     }
   }
   return ids;
@@ -63,26 +49,26 @@ GateConfig parse_gate_flag(const Config& config, const std::string& text) {
     fail(text, kGateSyntax);
   }
   const std::size_t op = std::min(at_least, at_most);
-  const std::string subject = trimmed(text.substr(0, op));
-  std::string bound = trimmed(text.substr(op + 2));
+  const std::string subject = util::trim(text.substr(0, op));
+  std::string bound = util::trim(text.substr(op + 2));
 
   GateConfig gate;
   gate.field = "--gate";
   // `on ci_low` / `on mean` after the bound: what the config's `on:` says.
   const std::size_t on = bound.find(" on ");
   if (on != std::string::npos) {
-    const std::string what = trimmed(bound.substr(on + 4));
+    const std::string what = util::trim(bound.substr(on + 4));
     if (what == "ci_low") {
       gate.on = GateOn::ci_low;
     } else if (what != "mean") {
       fail(text, fmt::format("'on {}' is neither 'on mean' nor 'on ci_low'", what));
     }
-    bound = trimmed(bound.substr(0, on));
+    bound = util::trim(bound.substr(0, on));
   }
   const std::size_t colon = subject.rfind(':');
-  gate.metric = colon == std::string::npos ? subject : trimmed(subject.substr(colon + 1));
+  gate.metric = colon == std::string::npos ? subject : util::trim(subject.substr(colon + 1));
   if (colon != std::string::npos) {
-    gate.variant = trimmed(subject.substr(0, colon));
+    gate.variant = util::trim(subject.substr(0, colon));
   }
   if (gate.metric.empty() || (colon != std::string::npos && gate.variant.empty())) {
     fail(text, kGateSyntax);
@@ -103,13 +89,13 @@ GateConfig parse_gate_flag(const Config& config, const std::string& text) {
   const std::vector<std::string> metrics = metric_names(config);
   if (std::find(metrics.begin(), metrics.end(), gate.metric) == metrics.end()) {
     fail(text, fmt::format("no metric '{}' in the config{}", gate.metric,
-                           did_you_mean(gate.metric, metrics)));
+                           util::did_you_mean(gate.metric, metrics)));
   }
   const std::vector<std::string> variants = variant_ids(config);
   if (!gate.variant.empty() &&
       std::find(variants.begin(), variants.end(), gate.variant) == variants.end()) {
     fail(text, fmt::format("no variant '{}' (variants are prompt/provider pairs){}", gate.variant,
-                           did_you_mean(gate.variant, variants)));
+                           util::did_you_mean(gate.variant, variants)));
   }
   return gate;
 }

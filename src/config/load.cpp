@@ -360,14 +360,6 @@ void check_pricing(const Config& config) {
   }
 }
 
-std::string metric_report_name(const MetricConfig& metric) {
-  if (metric.params.is_object() && metric.params.contains("name") &&
-      metric.params["name"].is_string()) {
-    return metric.params["name"].get<std::string>();
-  }
-  return metric.name;
-}
-
 /// `max_errors: 10` or `max_errors: 5%` (YAML gives the percentage as a string).
 Allowance read_allowance(const Field& field) {
   const nlohmann::json& value = field.value();
