@@ -132,6 +132,10 @@ class Engine {
   [[nodiscard]] EngineStatus status() const;
   /// The provider's current concurrency window (lowered after 429s, regrown on success).
   [[nodiscard]] double window(std::size_t provider) const { return m_lanes.at(provider).window; }
+  /// Transfers to `provider` that got an HTTP answer (of any status), retries included.
+  [[nodiscard]] std::size_t answers(std::size_t provider) const {
+    return m_lanes.at(provider).answers;
+  }
 
  private:
   struct Pending {

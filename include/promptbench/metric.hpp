@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -72,15 +73,6 @@ class MetricParams {
   const nlohmann::json& m_params;
 };
 
-/// A statistic over all of a variant's outputs that is not the mean of the per-case scores
-/// (corpus BLEU). The runner feeds it every scored output and reports value() beside the mean.
-class CorpusStatistic {
- public:
-  virtual ~CorpusStatistic() = default;
-  virtual void add(const ScoreInput& input) = 0;
-  [[nodiscard]] virtual double value() const = 0;
-};
-
 class Metric {
  public:
   /// `name` is the key in reports (the registry name unless the config gave `name:`).
@@ -91,9 +83,14 @@ class Metric {
   [[nodiscard]] const std::string& name() const { return m_name; }
   [[nodiscard]] bool higher_is_better() const { return m_higher_is_better; }
   [[nodiscard]] std::optional<double> threshold() const { return m_threshold; }
-  /// A fresh corpus-level accumulator, for metrics that have one (bleu); null otherwise.
-  [[nodiscard]] virtual std::unique_ptr<CorpusStatistic> corpus_statistic() const {
-    return nullptr;
+  /// The corpus-level figure the metric reports beside its mean, for metrics that have one
+  /// ("bleu": corpus BLEU); empty otherwise. See corpus_figure().
+  [[nodiscard]] virtual std::string_view corpus_kind() const { return {}; }
+  /// One output's share of the corpus figure: additive statistics that, summed over a
+  /// variant's scored outputs, give corpus_figure(corpus_kind(), sums). Empty without one.
+  [[nodiscard]] virtual std::vector<double> corpus_statistics(const ScoreInput& input) const {
+    (void)input;
+    return {};
   }
   /// True for a metric scored by an external process (command): its failure to score is a
   /// failure of the run (counted against `max_errors`), not a property of the output.
@@ -162,5 +159,10 @@ struct MetricInfo {
 /// The reference as a list of acceptable answers: a string -> {it}; a list -> its items
 /// as strings; a number or bool -> its JSON text; null -> {}.
 [[nodiscard]] std::vector<std::string> reference_strings(const nlohmann::json& reference);
+
+/// The corpus figure of `kind` from summed corpus_statistics(); nullopt for an unknown kind
+/// or statistics of the wrong size (a report from elsewhere).
+[[nodiscard]] std::optional<double> corpus_figure(std::string_view kind,
+                                                  std::span<const double> sums);
 
 }  // namespace promptbench

@@ -3,6 +3,7 @@
 // cases to a spool file as they finish and assembling the report atomically at the end.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -35,6 +36,7 @@ struct MetricSummary {
   bool higher_is_better = true;
   std::optional<double> pass_rate;  ///< when the metric has pass/fail
   std::optional<double> corpus;     ///< the corpus-level figure (bleu: corpus BLEU)
+  std::string corpus_kind;          ///< what `corpus` is ("bleu"); empty for none
 };
 
 struct VariantSummary {
@@ -66,6 +68,7 @@ struct GateResult {
   std::optional<double> value;   ///< the mean; absent when the variant has no score for the metric
   std::size_t unscored = 0;      ///< results without a score (MetricSummary::unscored)
   std::size_t max_unscored = 0;  ///< how many of them the gate tolerates
+  std::optional<double> max_unscored_percent;  ///< when `max_unscored` was a percentage
   std::optional<double> ci_low;  ///< the metric's 95% interval
   std::optional<double> ci_high;
   bool passed = false;
@@ -143,6 +146,9 @@ struct RunInfo {
   std::size_t cases_evaluated = 0;
   int repeat = 1;          ///< samples per case and variant
   std::uint64_t seed = 0;  ///< of the bootstrap intervals and permutation tests
+  std::string baseline;    ///< the variant the comparisons compare with
+  double alpha = 0.05;     ///< the comparisons' significance level
+  double min_effect = 0;   ///< the smallest |mean difference| called better or worse
   RunErrors errors;
 };
 
@@ -180,5 +186,7 @@ void print_summary_table(std::ostream& out, const ReportSummary& summary, bool c
 
 /// Current UTC time as "2026-01-01T00:00:00Z".
 [[nodiscard]] std::string utc_timestamp();
+/// `time` in the same form.
+[[nodiscard]] std::string utc_timestamp(std::chrono::system_clock::time_point time);
 
 }  // namespace promptbench

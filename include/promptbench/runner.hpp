@@ -54,6 +54,9 @@ struct RunOptions {
   /// With -v: one line per finished request (case id, variant, outcome; for errors the
   /// server's message), secrets already redacted. Unset = no request log.
   std::function<void(const std::string&)> log;
+  /// Time for backoff, rate limits, the grace period and the report's timestamps; null =
+  /// the real clock. Tests pass a fake one, so nothing sleeps.
+  Clock* clock = nullptr;
 };
 
 /// Handed to the progress callback after every finished request and at least every 100 ms

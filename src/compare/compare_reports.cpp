@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// compare_reports: choose the variant pairs and metrics, stream both reports' cases into
-// per-case scores (averaging repeats), check the overlap, and run the paired comparisons.
+// compare_reports: choose the variant pairs and metrics, sum both reports' cases with the
+// summary accumulator (repeats averaged per case), check the overlap, and run the paired
+// comparisons.
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "promptbench/compare.hpp"
 #include "promptbench/error.hpp"
+#include "promptbench/summary.hpp"
 #include "report/render_support.hpp"
 
 namespace promptbench {
@@ -16,18 +19,11 @@ namespace {
 
 using report::Json;
 
-struct Mean {
-  double sum = 0;
-  std::size_t count = 0;
-};
-
-/// One report's side: the case ids it holds and, for the variants and metrics compared,
-/// the per-case mean score.
+/// One report's side: its cases summed by the report's own plan, case ids kept.
 struct Side {
   const ReportSource* report = nullptr;
+  SummaryAccumulator summary;
   std::set<std::string> ids;
-  /// variant -> metric -> case id -> running mean
-  std::map<std::string, std::map<std::string, std::map<std::string, Mean>>> scores;
 };
 
 std::vector<std::string> variant_ids(const ReportSource& report) {
@@ -147,42 +143,34 @@ std::vector<std::string> choose_metrics(const ReportSource& base, const ReportSo
   return common;
 }
 
-/// Streams `side`'s cases: every id, and the scores of the wanted variants and metrics.
-void load_scores(Side& side, const std::map<std::string, std::vector<std::string>>& wanted) {
-  side.report->for_each_case([&](const Json& report_case) {
-    const std::string id = report::case_id(report_case);
-    side.ids.insert(id);
-    for (const Json& result : report_case["results"]) {
-      const auto variant = wanted.find(result["variant"].get<std::string>());
-      const auto scores = result.find("scores");
-      if (variant == wanted.end() || scores == result.end() || !scores->is_object()) {
+Side load_side(const ReportSource& report) {
+  Side side{&report, SummaryAccumulator(plan_from_report(report.head(), report.name()), true), {}};
+  std::size_t position = 0;
+  report.for_each_case([&](const Json& report_case) {
+    CaseRecord record = case_from_json(report_case, position++, report.name());
+    side.ids.insert(record.id);
+    side.summary.add(record, report.name());
+  });
+  return side;
+}
+
+/// Case id -> the case's mean score of `metric` in `variant`, for the cases that have one.
+std::map<std::string, double> case_means(const Side& side, const std::string& variant,
+                                         const std::string& metric) {
+  const SummaryPlan& plan = side.summary.plan();
+  std::map<std::string, double> means;
+  for (std::size_t v = 0; v < plan.variants.size(); ++v) {
+    for (std::size_t m = 0; m < plan.metrics.size(); ++m) {
+      if (plan.variants[v].id != variant || plan.metrics[m].name != metric) {
         continue;
       }
-      for (const std::string& metric : variant->second) {
-        const auto score = scores->find(metric);
-        if (score != scores->end() && score->is_number()) {
-          Mean& mean = side.scores[variant->first][metric][id];
-          mean.sum += score->get<double>();
-          ++mean.count;
+      const std::vector<double> values = side.summary.case_means(v, m);
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (!std::isnan(values[i])) {
+          means.emplace(side.summary.case_ids()[i], values[i]);
         }
       }
     }
-  });
-}
-
-std::map<std::string, double> case_means(const Side& side, const std::string& variant,
-                                         const std::string& metric) {
-  std::map<std::string, double> means;
-  const auto v = side.scores.find(variant);
-  if (v == side.scores.end()) {
-    return means;
-  }
-  const auto m = v->second.find(metric);
-  if (m == v->second.end()) {
-    return means;
-  }
-  for (const auto& [id, mean] : m->second) {
-    means.emplace(id, mean.sum / static_cast<double>(mean.count));
   }
   return means;
 }
@@ -235,20 +223,11 @@ ReportComparison compare_reports(const ReportSource& base, const ReportSource& c
                                  const CompareOptions& options) {
   const std::vector<VariantPair> pairs = choose_pairs(base, candidate, options);
   std::vector<std::vector<std::string>> metrics;
-  std::map<std::string, std::vector<std::string>> wanted_base;
-  std::map<std::string, std::vector<std::string>> wanted_candidate;
   for (const VariantPair& pair : pairs) {
     metrics.push_back(choose_metrics(base, candidate, pair, options));
-    for (const std::string& metric : metrics.back()) {
-      wanted_base[pair.baseline].push_back(metric);
-      wanted_candidate[pair.candidate].push_back(metric);
-    }
   }
-
-  Side base_side{&base, {}, {}};
-  Side candidate_side{&candidate, {}, {}};
-  load_scores(base_side, wanted_base);
-  load_scores(candidate_side, wanted_candidate);
+  const Side base_side = load_side(base);
+  const Side candidate_side = load_side(candidate);
 
   ReportComparison result;
   result.base_name = base.name();

@@ -158,6 +158,37 @@ BleuStatistics& BleuStatistics::operator+=(const BleuStatistics& other) {
   return *this;
 }
 
+std::vector<double> to_numbers(const BleuStatistics& statistics) {
+  std::vector<double> numbers{static_cast<double>(statistics.hypothesis_length),
+                              static_cast<double>(statistics.reference_length)};
+  for (const auto* counts : {&statistics.matches, &statistics.totals}) {
+    for (const std::int64_t count : *counts) {
+      numbers.push_back(static_cast<double>(count));
+    }
+  }
+  return numbers;
+}
+
+std::optional<BleuStatistics> bleu_statistics_from(std::span<const double> numbers) {
+  if (numbers.size() != 2 + 2 * kBleuMaxOrder) {
+    return std::nullopt;
+  }
+  for (const double number : numbers) {
+    if (!(number >= 0 && number <= 9e15) || number != std::floor(number)) {
+      return std::nullopt;
+    }
+  }
+  const auto count = [&](std::size_t i) { return static_cast<std::int64_t>(numbers[i]); };
+  BleuStatistics statistics;
+  statistics.hypothesis_length = count(0);
+  statistics.reference_length = count(1);
+  for (std::size_t n = 0; n < kBleuMaxOrder; ++n) {
+    statistics.matches[n] = count(2 + n);
+    statistics.totals[n] = count(2 + kBleuMaxOrder + n);
+  }
+  return statistics;
+}
+
 std::string tokenize_13a(std::string_view line) {
   std::u32string text = decode_utf8(line);
   while (!text.empty() && is_python_space(text.back())) {  // BLEU._preprocess_segment

@@ -5,6 +5,8 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +26,12 @@ struct BleuStatistics {
   BleuStatistics& operator+=(const BleuStatistics& other);
   bool operator==(const BleuStatistics&) const = default;
 };
+
+/// The statistics as numbers, for a report: hypothesis and reference length, then the
+/// matches and the totals of n = 1..4 (10 numbers).
+[[nodiscard]] std::vector<double> to_numbers(const BleuStatistics& statistics);
+/// The inverse of to_numbers; nullopt unless `numbers` has 10 non-negative whole entries.
+[[nodiscard]] std::optional<BleuStatistics> bleu_statistics_from(std::span<const double> numbers);
 
 /// sacrebleu's 13a tokenizer (mteval-v13a normalisation) after its rstrip; tokens joined by
 /// single spaces.

@@ -46,6 +46,9 @@ nlohmann::ordered_json metric_json(const MetricSummary& m) {
       {"ci95", m.n > 0 ? nlohmann::ordered_json{finite(m.ci_low), finite(m.ci_high)}
                        : nlohmann::ordered_json(nullptr)},
       {"higher_is_better", m.higher_is_better}};
+  if (!m.corpus_kind.empty()) {
+    out["corpus_kind"] = m.corpus_kind;
+  }
   if (m.corpus) {
     out["corpus"] = *m.corpus;
   }
@@ -91,6 +94,9 @@ nlohmann::ordered_json gate_json(const GateResult& g) {
   out["value"] = optional_number(g.value);
   out["unscored"] = g.unscored;
   out["max_unscored"] = g.max_unscored;
+  if (g.max_unscored_percent) {
+    out["max_unscored_percent"] = *g.max_unscored_percent;
+  }
   out["ci95"] = g.ci_low && g.ci_high
                     ? nlohmann::ordered_json{finite(*g.ci_low), finite(*g.ci_high)}
                     : nlohmann::ordered_json(nullptr);
@@ -135,8 +141,10 @@ void write_or_throw(std::FILE* file, const std::string& text, const std::string&
 
 }  // namespace
 
-std::string utc_timestamp() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+std::string utc_timestamp() { return utc_timestamp(std::chrono::system_clock::now()); }
+
+std::string utc_timestamp(std::chrono::system_clock::time_point time) {
+  const std::time_t now = std::chrono::system_clock::to_time_t(time);
   std::tm parts{};
   gmtime_r(&now, &parts);
   char buffer[32];
@@ -172,6 +180,9 @@ nlohmann::ordered_json to_json(const ReportSummary& summary) {
             {"shard", {{"index", 0}, {"count", 1}}},
             {"repeat", run.repeat},
             {"seed", run.seed},
+            {"baseline", run.baseline},
+            {"alpha", run.alpha},
+            {"min_effect", run.min_effect},
             {"errors", errors_json(run.errors)}}},
           {"variants", std::move(variants)},
           {"comparisons", summary.comparisons},

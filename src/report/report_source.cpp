@@ -7,92 +7,22 @@
 
 #include <fmt/format.h>
 
+#include "promptbench/case_result.hpp"
 #include "promptbench/error.hpp"
 #include "promptbench/report.hpp"
 #include "promptbench/report_formats.hpp"
+#include "report/json_checks.hpp"
 #include "util/input_limits.hpp"
 
 namespace promptbench {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
+using report_checks::expect;
+using report_checks::fail;
+using report_checks::Json;
+using report_checks::optional_field;
 using CaseVisitor = std::function<void(const Json&)>;
-
-std::string type_name(const Json& value) {
-  switch (value.type()) {
-    case Json::value_t::null:
-      return "null";
-    case Json::value_t::boolean:
-      return "a boolean";
-    case Json::value_t::string:
-      return "a string";
-    case Json::value_t::array:
-      return "an array";
-    case Json::value_t::object:
-      return "an object";
-    default:
-      return "a number";
-  }
-}
-
-[[noreturn]] void fail(const std::string& name, const std::string& field,
-                       const std::string& message) {
-  throw UserError(SourceLocation{name, 0, 0}, field, message);
-}
-
-void expect(bool ok, const Json& value, const std::string& name, const std::string& field,
-            const char* expected) {
-  if (!ok) {
-    fail(name, field, fmt::format("expected {}, got {}", expected, type_name(value)));
-  }
-}
-
-/// `object[key]` must be absent or null, or pass `ok`.
-template <typename Check>
-void optional_field(const Json& object, const char* key, const std::string& name,
-                    const std::string& field, const char* expected, Check ok) {
-  const auto it = object.find(key);
-  if (it != object.end() && !it->is_null()) {
-    expect(ok(*it), *it, name, field.empty() ? key : field + "." + key, expected);
-  }
-}
-
-void check_result(const Json& result, const std::string& name, const std::string& field) {
-  expect(result.is_object(), result, name, field, "an object");
-  const auto variant = result.find("variant");
-  if (variant == result.end()) {
-    fail(name, field, "missing field \"variant\"");
-  }
-  expect(variant->is_string(), *variant, name, field + ".variant", "a string");
-  for (const char* key : {"output", "extracted"}) {
-    optional_field(result, key, name, field, "a string or null",
-                   [](const Json& v) { return v.is_string(); });
-  }
-  optional_field(result, "error", name, field, "an object or null",
-                 [](const Json& v) { return v.is_object(); });
-  optional_field(result, "latency_ms", name, field, "a number or null",
-                 [](const Json& v) { return v.is_number(); });
-  optional_field(result, "repeat", name, field, "a non-negative integer",
-                 [](const Json& v) { return v.is_number_integer() && v >= 0; });
-  optional_field(result, "cached", name, field, "a boolean",
-                 [](const Json& v) { return v.is_boolean(); });
-  optional_field(result, "scores", name, field, "an object",
-                 [](const Json& v) { return v.is_object(); });
-  optional_field(result, "pass", name, field, "an object",
-                 [](const Json& v) { return v.is_object(); });
-  if (const auto scores = result.find("scores"); scores != result.end() && scores->is_object()) {
-    for (const auto& [metric, score] : scores->items()) {
-      expect(score.is_number() || score.is_null(), score, name,
-             fmt::format("{}.scores.{}", field, metric), "a number or null");
-    }
-  }
-  if (const auto pass = result.find("pass"); pass != result.end() && pass->is_object()) {
-    for (const auto& [metric, flag] : pass->items()) {
-      expect(flag.is_boolean(), flag, name, fmt::format("{}.pass.{}", field, metric), "a boolean");
-    }
-  }
-}
 
 /// The report's own levels above a dataset row's values: root, cases, a case, results, a
 /// result, its details; the row itself may nest kMaxNestingDepth deep.
@@ -252,22 +182,7 @@ void check_report_head(const Json& head, const std::string& name) {
 }
 
 void check_report_case(const Json& report_case, std::size_t index, const std::string& name) {
-  const std::string field = fmt::format("cases[{}]", index);
-  expect(report_case.is_object(), report_case, name, field, "an object");
-  const auto id = report_case.find("id");
-  if (id == report_case.end()) {
-    fail(name, field, "missing field \"id\"");
-  }
-  expect(id->is_string() || id->is_number_integer(), *id, name, field + ".id",
-         "a string or an integer");
-  const auto results = report_case.find("results");
-  if (results == report_case.end()) {
-    fail(name, field, "missing field \"results\"");
-  }
-  expect(results->is_array(), *results, name, field + ".results", "an array");
-  for (std::size_t r = 0; r < results->size(); ++r) {
-    check_result((*results)[r], name, fmt::format("{}.results[{}]", field, r));
-  }
+  (void)case_from_json(report_case, index, name);
 }
 
 std::unique_ptr<ReportSource> open_report_file(const std::filesystem::path& path) {

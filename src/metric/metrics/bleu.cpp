@@ -7,24 +7,15 @@ namespace promptbench {
 
 namespace {
 
-/// Corpus BLEU: the segments' statistics summed, as sacrebleu.corpus_bleu does.
-class CorpusBleu : public CorpusStatistic {
- public:
-  void add(const ScoreInput& input) override {
-    m_statistics += bleu_statistics(input.output, reference_strings(input.reference));
-  }
-  double value() const override { return corpus_bleu(m_statistics); }
-
- private:
-  BleuStatistics m_statistics;
-};
-
 class Bleu : public Metric {
  public:
   explicit Bleu(const MetricSpec& spec) : Metric(spec.name, true, spec.threshold) {}
 
-  std::unique_ptr<CorpusStatistic> corpus_statistic() const override {
-    return std::make_unique<CorpusBleu>();
+  std::string_view corpus_kind() const override { return "bleu"; }
+
+  /// Corpus BLEU sums the segments' statistics, as sacrebleu.corpus_bleu does.
+  std::vector<double> corpus_statistics(const ScoreInput& input) const override {
+    return to_numbers(bleu_statistics(input.output, reference_strings(input.reference)));
   }
 
  protected:

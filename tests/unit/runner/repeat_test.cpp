@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "promptbench/runner.hpp"
+#include "unit/engine/fake_clock.hpp"
 #include "unit/engine/fake_transport.hpp"
 #include "unit/temp_dir.hpp"
 
@@ -55,6 +56,7 @@ metrics: [exact_match]
   RunOptions options() const {
     RunOptions run;
     run.output = m_dir.path() / "report.json";
+    run.clock = &m_clock;  // backoff and rate limits pass without sleeping
     return run;
   }
 
@@ -64,6 +66,7 @@ metrics: [exact_match]
   }
 
   testing::ScratchDir m_dir;
+  mutable testing::FakeClock m_clock;
 };
 
 TEST_F(Repeat, SendsKRequestsPerCaseAndVariantAndAveragesPerCase) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "promptbench/runner.hpp"
+#include "unit/engine/fake_clock.hpp"
 #include "unit/engine/fake_transport.hpp"
 #include "unit/temp_dir.hpp"
 
@@ -56,10 +57,12 @@ gates: [{metric: exact_match, min: 0.5}]
   RunOptions options() const {
     RunOptions run;
     run.output = m_dir.path() / "report.json";
+    run.clock = &m_clock;  // backoff and rate limits pass without sleeping
     return run;
   }
 
   testing::ScratchDir m_dir;
+  mutable testing::FakeClock m_clock;
 };
 
 TEST_F(Runner, ScoresEveryCaseOfEveryVariantAndWritesTheReport) {

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: Apache-2.0
+// The case schema to and from JSON. Writing follows one fixed key order, so a report's
+// bytes depend only on its results; reading checks every field it uses, with the field's
+// path in the message.
+#include "promptbench/case_result.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "report/json_checks.hpp"
+
+namespace promptbench {
+
+using report_checks::expect;
+using report_checks::fail;
+using report_checks::Json;
+using report_checks::optional_field;
+
+MetricOutcome& CaseResult::metric(const std::string& name) {
+  for (MetricOutcome& outcome : metrics) {
+    if (outcome.name == name) {
+      return outcome;
+    }
+  }
+  metrics.push_back(MetricOutcome{name, {}, {}, {}, {}, {}});
+  return metrics.back();
+}
+
+namespace {
+
+Json optional_json(const std::optional<std::string>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+
+Json usage_json(const CaseResult& result) {
+  if (!result.has_usage) {
+    return nullptr;
+  }
+  return {{"prompt_tokens", result.prompt_tokens ? Json(*result.prompt_tokens) : Json(nullptr)},
+          {"completion_tokens",
+           result.completion_tokens ? Json(*result.completion_tokens) : Json(nullptr)}};
+}
+
+Json error_json(const std::optional<ResultError>& error) {
+  if (!error) {
+    return nullptr;
+  }
+  Json out = {{"kind", error->kind}, {"message", error->message}};
+  if (error->status != 0) {
+    out["status"] = error->status;
+  }
+  return out;
+}
+
+/// The per-metric maps of a result: {"scores": {...}, "pass": {...}, ...}, each only with
+/// the metrics that have the entry ("scores" always present).
+void add_metric_maps(const CaseResult& result, Json& out) {
+  Json pass = Json::object();
+  Json errors = Json::object();
+  Json details = Json::object();
+  Json corpus = Json::object();
+  for (const MetricOutcome& m : result.metrics) {
+    if (m.score) {
+      out["scores"][m.name] = *m.score;
+    }
+    if (m.pass) {
+      pass[m.name] = *m.pass;
+    }
+    if (m.error) {
+      errors[m.name] = *m.error;
+    }
+    if (!m.detail.is_null()) {
+      details[m.name] = m.detail;
+    }
+    if (!m.corpus.empty()) {
+      corpus[m.name] = m.corpus;
+    }
+  }
+  for (auto& [key, map] : {std::pair{"pass", &pass}, std::pair{"score_errors", &errors},
+                           std::pair{"details", &details}, std::pair{"corpus", &corpus}}) {
+    if (!map->empty()) {
+      out[key] = std::move(*map);
+    }
+  }
+}
+
+Json result_json(const CaseResult& result) {
+  Json out = {{"variant", result.variant},
+              {"repeat", result.repeat},
+              {"output", optional_json(result.output)},
+              {"extracted", optional_json(result.extracted)},
+              {"scores", Json::object()},
+              {"latency_ms", result.latency_ms ? Json(*result.latency_ms) : Json(nullptr)},
+              {"cached", result.cached},
+              {"usage", usage_json(result)},
+              {"error", error_json(result.error)},
+              {"attempts", result.attempts},
+              {"retries", result.retries}};
+  if (result.cost_usd) {
+    out["cost_usd"] = *result.cost_usd;
+  }
+  add_metric_maps(result, out);
+  return out;
+}
+
+// Reading ------------------------------------------------------------------------------
+
+struct Reader {
+  const std::string& report;
+  std::string field;
+
+  [[nodiscard]] std::string at(const std::string& key) const { return field + "." + key; }
+};
+
+std::optional<std::string> read_text(const Json& object, const char* key, const Reader& r) {
+  optional_field(object, key, r.report, r.field, "a string or null",
+                 [](const Json& v) { return v.is_string(); });
+  const auto it = object.find(key);
+  return it == object.end() || it->is_null() ? std::nullopt : std::optional(it->get<std::string>());
+}
+
+std::optional<std::int64_t> read_count(const Json& object, const char* key, const Reader& r) {
+  optional_field(object, key, r.report, r.field, "an integer or null",
+                 [](const Json& v) { return v.is_number_integer(); });
+  const auto it = object.find(key);
+  return it == object.end() || it->is_null() ? std::nullopt
+                                             : std::optional(it->get<std::int64_t>());
+}
+
+int read_small_count(const Json& object, const char* key, const Reader& r, int fallback) {
+  optional_field(object, key, r.report, r.field, "a non-negative integer",
+                 [](const Json& v) { return v.is_number_integer() && v >= 0 && v <= 1'000'000; });
+  const auto it = object.find(key);
+  return it == object.end() || it->is_null() ? fallback : it->get<int>();
+}
+
+const Json* read_object(const Json& object, const char* key, const Reader& r) {
+  optional_field(object, key, r.report, r.field, "an object",
+                 [](const Json& v) { return v.is_object(); });
+  const auto it = object.find(key);
+  return it == object.end() || it->is_null() ? nullptr : &*it;
+}
+
+void read_error(const Json& object, const Reader& r, CaseResult& result) {
+  const Json* error = read_object(object, "error", r);
+  if (error == nullptr) {
+    return;
+  }
+  const Reader inner{r.report, r.at("error")};
+  ResultError out;
+  out.kind = read_text(*error, "kind", inner).value_or("");
+  out.message = read_text(*error, "message", inner).value_or("");
+  out.status = static_cast<int>(read_count(*error, "status", inner).value_or(0));
+  result.error = std::move(out);
+}
+
+void read_usage(const Json& object, const Reader& r, CaseResult& result) {
+  const Json* usage = read_object(object, "usage", r);
+  if (usage == nullptr) {
+    return;
+  }
+  const Reader inner{r.report, r.at("usage")};
+  result.has_usage = true;
+  result.prompt_tokens = read_count(*usage, "prompt_tokens", inner);
+  result.completion_tokens = read_count(*usage, "completion_tokens", inner);
+}
+
+void read_metric_maps(const Json& object, const Reader& r, CaseResult& result) {
+  if (const Json* scores = read_object(object, "scores", r)) {
+    for (const auto& [metric, score] : scores->items()) {
+      expect(score.is_number() || score.is_null(), score, r.report, r.at("scores." + metric),
+             "a number or null");
+      MetricOutcome& outcome = result.metric(metric);
+      if (score.is_number()) {
+        outcome.score = score.get<double>();
+      }
+    }
+  }
+  if (const Json* pass = read_object(object, "pass", r)) {
+    for (const auto& [metric, flag] : pass->items()) {
+      expect(flag.is_boolean(), flag, r.report, r.at("pass." + metric), "a boolean");
+      result.metric(metric).pass = flag.get<bool>();
+    }
+  }
+  if (const Json* errors = read_object(object, "score_errors", r)) {
+    for (const auto& [metric, message] : errors->items()) {
+      result.metric(metric).error =
+          message.is_string() ? message.get<std::string>() : message.dump();
+    }
+  }
+  if (const Json* details = read_object(object, "details", r)) {
+    for (const auto& [metric, detail] : details->items()) {
+      result.metric(metric).detail = detail;
+    }
+  }
+  if (const Json* corpus = read_object(object, "corpus", r)) {
+    for (const auto& [metric, numbers] : corpus->items()) {
+      const std::string field = r.at("corpus." + metric);
+      expect(numbers.is_array(), numbers, r.report, field, "an array of numbers");
+      std::vector<double>& sums = result.metric(metric).corpus;
+      for (const Json& number : numbers) {
+        expect(number.is_number(), number, r.report, field, "an array of numbers");
+        sums.push_back(number.get<double>());
+      }
+    }
+  }
+}
+
+CaseResult read_result(const Json& object, const Reader& r) {
+  expect(object.is_object(), object, r.report, r.field, "an object");
+  const auto variant = object.find("variant");
+  if (variant == object.end()) {
+    fail(r.report, r.field, "missing field \"variant\"");
+  }
+  expect(variant->is_string(), *variant, r.report, r.at("variant"), "a string");
+  CaseResult result;
+  result.variant = variant->get<std::string>();
+  result.repeat = static_cast<std::size_t>(read_small_count(object, "repeat", r, 0));
+  result.output = read_text(object, "output", r);
+  result.extracted = read_text(object, "extracted", r);
+  optional_field(object, "latency_ms", r.report, r.field, "a number or null",
+                 [](const Json& v) { return v.is_number(); });
+  if (const auto latency = object.find("latency_ms");
+      latency != object.end() && latency->is_number()) {
+    result.latency_ms = latency->get<double>();
+  }
+  optional_field(object, "cached", r.report, r.field, "a boolean",
+                 [](const Json& v) { return v.is_boolean(); });
+  result.cached = object.value("cached", false);
+  read_usage(object, r, result);
+  read_error(object, r, result);
+  // A report of an older promptbench wrote `attempts` only above 1.
+  const int sent = result.cached || (!result.output && !result.error) ? 0 : 1;
+  result.attempts = read_small_count(object, "attempts", r, sent);
+  result.retries = read_small_count(object, "retries", r, std::max(0, result.attempts - 1));
+  optional_field(object, "cost_usd", r.report, r.field, "a number or null",
+                 [](const Json& v) { return v.is_number(); });
+  if (const auto cost = object.find("cost_usd"); cost != object.end() && cost->is_number()) {
+    result.cost_usd = cost->get<double>();
+  }
+  read_metric_maps(object, r, result);
+  return result;
+}
+
+}  // namespace
+
+nlohmann::ordered_json to_json(const CaseRecord& record) {
+  Json results = Json::array();
+  for (const CaseResult& result : record.results) {
+    results.push_back(result_json(result));
+  }
+  return {{"index", record.index},
+          {"id", record.id},
+          {"vars", record.vars},
+          {"reference", record.reference},
+          {"results", std::move(results)}};
+}
+
+CaseRecord case_from_json(const nlohmann::ordered_json& json, std::size_t position,
+                          const std::string& report) {
+  const std::string field = fmt::format("cases[{}]", position);
+  expect(json.is_object(), json, report, field, "an object");
+  CaseRecord record;
+  const auto id = json.find("id");
+  if (id == json.end()) {
+    fail(report, field, "missing field \"id\"");
+  }
+  expect(id->is_string() || id->is_number_integer(), *id, report, field + ".id",
+         "a string or an integer");
+  record.id = id->is_string() ? id->get<std::string>() : id->dump();
+  optional_field(json, "index", report, field, "a non-negative integer",
+                 [](const Json& v) { return v.is_number_unsigned(); });
+  const auto index = json.find("index");
+  record.index =
+      index != json.end() && index->is_number_unsigned() ? index->get<std::size_t>() : position;
+  if (const auto vars = json.find("vars"); vars != json.end()) {
+    record.vars = *vars;
+  }
+  if (const auto reference = json.find("reference"); reference != json.end()) {
+    record.reference = *reference;
+  }
+  const auto results = json.find("results");
+  if (results == json.end()) {
+    fail(report, field, "missing field \"results\"");
+  }
+  expect(results->is_array(), *results, report, field + ".results", "an array");
+  record.results.reserve(results->size());
+  for (std::size_t r = 0; r < results->size(); ++r) {
+    record.results.push_back(
+        read_result((*results)[r], Reader{report, fmt::format("{}.results[{}]", field, r)}));
+  }
+  return record;
+}
+
+}  // namespace promptbench

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "report/json_checks.hpp"
+
+#include <fmt/format.h>
+
+#include "promptbench/error.hpp"
+
+namespace promptbench::report_checks {
+
+std::string type_name(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::boolean:
+      return "a boolean";
+    case Json::value_t::string:
+      return "a string";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::object:
+      return "an object";
+    default:
+      return "a number";
+  }
+}
+
+void fail(const std::string& report, const std::string& field, const std::string& message) {
+  throw UserError(SourceLocation{report, 0, 0}, field, message);
+}
+
+void expect(bool ok, const Json& value, const std::string& report, const std::string& field,
+            const char* expected) {
+  if (!ok) {
+    fail(report, field, fmt::format("expected {}, got {}", expected, type_name(value)));
+  }
+}
+
+}  // namespace promptbench::report_checks

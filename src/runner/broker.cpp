@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "runner/broker.hpp"
+
+namespace promptbench {
+
+namespace {
+
+/// Cached replies held before the run takes them: enough to keep a fully cached run
+/// moving, few enough that it never reads the whole dataset ahead.
+constexpr std::size_t kMaxCachedReplies = 256;
+
+std::vector<ProviderLimits> limits_of(const std::vector<RequestBroker::Endpoint>& endpoints) {
+  std::vector<ProviderLimits> limits;
+  for (const auto& endpoint : endpoints) {
+    limits.push_back(endpoint.limits);
+  }
+  return limits;
+}
+
+}  // namespace
+
+RequestBroker::RequestBroker(Transport& transport, std::vector<Endpoint> endpoints,
+                             int global_limit, Clock& clock, std::uint64_t seed,
+                             ResponseCache* cache)
+    : m_engine(transport, limits_of(endpoints), global_limit, clock, seed),
+      m_cache(cache),
+      m_consecutive_refusals(endpoints.size(), 0) {
+  for (const auto& endpoint : endpoints) {
+    m_transfer.push_back(endpoint.transfer);
+  }
+}
+
+bool RequestBroker::wants_more() const {
+  return m_cached.size() < kMaxCachedReplies && m_engine.wants_more();
+}
+
+void RequestBroker::submit(const Ticket& ticket, std::size_t endpoint, HttpRequest request,
+                           double estimated_tokens, int sample) {
+  std::string key = m_cache != nullptr ? cache_key(request, sample) : std::string();
+  if (m_cache != nullptr) {
+    if (std::optional<HttpResponse> hit = m_cache->get(key)) {
+      Reply& reply = m_cached.emplace_back();
+      reply.ticket = ticket;
+      reply.endpoint = endpoint;
+      reply.result = std::move(*hit);
+      reply.cached = true;
+      reply.estimated_tokens = estimated_tokens;
+      reply.cache_key = std::move(key);
+      return;
+    }
+  }
+  EngineJob job;
+  job.provider = endpoint;
+  job.request = std::move(request);
+  job.options = m_transfer[endpoint];
+  job.estimated_tokens = estimated_tokens;
+  job.tag = m_next_tag++;
+  m_in_flight.emplace(job.tag, InFlight{ticket, std::move(key)});
+  m_engine.submit(std::move(job));
+}
+
+std::vector<Reply> RequestBroker::step(std::chrono::milliseconds max_wait) {
+  std::vector<Reply> replies(std::make_move_iterator(m_cached.begin()),
+                             std::make_move_iterator(m_cached.end()));
+  m_cached.clear();
+  if (!replies.empty()) {
+    max_wait = std::chrono::milliseconds(0);  // the run has work now: do not wait for more
+  }
+  for (EngineResult& result : m_engine.step(max_wait)) {
+    auto node = m_in_flight.extract(result.tag);
+    note_connectivity(result.provider, result.result);
+    Reply& reply = replies.emplace_back();
+    reply.ticket = node.mapped().ticket;
+    reply.endpoint = result.provider;
+    reply.result = std::move(result.result);
+    reply.attempts = result.attempts;
+    reply.estimated_tokens = result.estimated_tokens;
+    reply.cache_key = std::move(node.mapped().cache_key);
+  }
+  return replies;
+}
+
+void RequestBroker::remember(const Reply& reply) {
+  if (m_cache != nullptr && !reply.cached && reply.result) {
+    m_cache->put(reply.cache_key, *reply.result);
+  }
+}
+
+void RequestBroker::record_usage(const Reply& reply, double actual_tokens) {
+  if (!reply.cached) {
+    m_engine.record_usage(reply.endpoint, reply.estimated_tokens, actual_tokens);
+  }
+}
+
+void RequestBroker::commit() {
+  if (m_cache != nullptr) {
+    m_cache->commit();
+  }
+}
+
+void RequestBroker::drop_queued() {
+  m_engine.drop_queued();
+}
+
+void RequestBroker::cancel_in_flight() {
+  m_engine.cancel_in_flight();
+}
+
+bool RequestBroker::idle() const {
+  return m_cached.empty() && m_engine.idle();
+}
+
+void RequestBroker::note_connectivity(std::size_t endpoint, const TransferResult& result) {
+  std::size_t& refusals = m_consecutive_refusals[endpoint];
+  if (result) {
+    refusals = 0;
+    return;
+  }
+  if (!result.error().no_connection) {
+    return;
+  }
+  ++refusals;
+  if (m_engine.answers(endpoint) == 0 && !m_unreachable && refusals >= m_refusals_to_give_up) {
+    m_unreachable = Unreachable{endpoint, result.error().message};
+  }
+}
+
+}  // namespace promptbench

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// The request broker: every request of a run -- to a variant's provider or to a judge --
+// goes through here. It answers from the cache when it can (the cache is also the run's
+// journal), sends the rest through the engine, and hands each reply back with the typed
+// ticket it was sent with. It also notices an endpoint that refuses every connection.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "promptbench/cache.hpp"
+#include "promptbench/engine.hpp"
+#include "promptbench/provider.hpp"
+
+namespace promptbench {
+
+/// What a request is for: the result of variant x repeat `slot` of case `case_index`, or
+/// the judging of that result with metric `metric`.
+struct Ticket {
+  enum class Kind { model, judge };
+  Kind kind = Kind::model;
+  std::size_t case_index = 0;
+  std::size_t slot = 0;
+  std::size_t metric = 0;  ///< judge tickets only
+};
+
+struct Reply {
+  Ticket ticket;
+  std::size_t endpoint = 0;
+  TransferResult result;
+  int attempts = 0;  ///< 0 when cached
+  bool cached = false;
+  double estimated_tokens = 0;
+  std::string cache_key;  ///< empty without a cache
+};
+
+/// An endpoint that refused every connection before it ever answered.
+struct Unreachable {
+  std::size_t endpoint = 0;
+  std::string message;
+};
+
+class RequestBroker {
+ public:
+  struct Endpoint {
+    ProviderLimits limits;
+    TransferOptions transfer;
+  };
+  /// `transport`, `clock` and `cache` (null: no cache) must outlive the broker.
+  RequestBroker(Transport& transport, std::vector<Endpoint> endpoints, int global_limit,
+                Clock& clock, std::uint64_t seed, ResponseCache* cache);
+
+  /// Whether the broker wants more requests now (the engine has room, and not too many
+  /// cached replies wait to be taken).
+  [[nodiscard]] bool wants_more() const;
+  /// Sends `request` for `ticket` to `endpoint`, or queues the cache's answer to it (sample
+  /// `sample` of the same request has its own cache entry).
+  void submit(const Ticket& ticket, std::size_t endpoint, HttpRequest request,
+              double estimated_tokens, int sample);
+  /// Replies that came in: cached ones at once, the engine's within `max_wait`.
+  [[nodiscard]] std::vector<Reply> step(std::chrono::milliseconds max_wait);
+  /// Journals an answer the run could read (never one it could not parse).
+  void remember(const Reply& reply);
+  /// The tokens a request really used: corrects the endpoint's tpm bucket.
+  void record_usage(const Reply& reply, double actual_tokens);
+  /// Makes this turn's answers durable before the loop waits again.
+  void commit();
+
+  /// Drops requests not yet sent; cancels those in flight with cancel_in_flight().
+  void drop_queued();
+  void cancel_in_flight();
+  [[nodiscard]] bool idle() const;
+  [[nodiscard]] EngineStatus status() const { return m_engine.status(); }
+  /// Set once an endpoint refused `refusals_to_give_up` connections in a row without ever
+  /// answering: a wrong base_url or a server that is not running.
+  [[nodiscard]] const std::optional<Unreachable>& unreachable() const { return m_unreachable; }
+  void set_refusals_to_give_up(std::size_t refusals) { m_refusals_to_give_up = refusals; }
+
+ private:
+  struct InFlight {
+    Ticket ticket;
+    std::string cache_key;
+  };
+  void note_connectivity(std::size_t endpoint, const TransferResult& result);
+
+  Engine m_engine;
+  ResponseCache* m_cache;
+  std::vector<TransferOptions> m_transfer;
+  std::unordered_map<std::uint64_t, InFlight> m_in_flight;  ///< by engine tag
+  std::uint64_t m_next_tag = 0;
+  std::deque<Reply> m_cached;
+  std::vector<std::size_t> m_consecutive_refusals;  ///< per endpoint
+  std::size_t m_refusals_to_give_up = 8;
+  std::optional<Unreachable> m_unreachable;
+};
+
+}  // namespace promptbench

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "runner/case_buffer.hpp"
+
+#include <algorithm>
+
+namespace promptbench {
+
+PendingCase& CaseBuffer::open(std::size_t index, Case row, std::size_t slots) {
+  PendingCase& pending = m_pending[index];
+  pending.row = std::move(row);
+  pending.results.resize(slots);
+  pending.remaining = slots;
+  return pending;
+}
+
+void CaseBuffer::hand_on(std::size_t index, PendingCase& pending) {
+  CaseRecord record;
+  record.index = index;
+  record.id = std::move(pending.row.id);
+  record.vars = std::move(pending.row.vars);
+  record.reference = std::move(pending.row.reference);
+  record.results.reserve(pending.results.size());
+  for (std::optional<CaseResult>& result : pending.results) {
+    if (result) {
+      record.results.push_back(std::move(*result));
+    }
+  }
+  m_sink(std::move(record));
+}
+
+void CaseBuffer::flush_finished() {
+  while (true) {
+    auto it = m_pending.find(m_next);
+    if (it == m_pending.end() || it->second.remaining != 0) {
+      return;
+    }
+    hand_on(it->first, it->second);
+    m_pending.erase(it);
+    ++m_next;
+  }
+}
+
+void CaseBuffer::flush_all() {
+  for (auto& [index, pending] : m_pending) {
+    const bool any = std::any_of(pending.results.begin(), pending.results.end(),
+                                 [](const auto& result) { return result.has_value(); });
+    if (any) {
+      hand_on(index, pending);
+    }
+  }
+  m_pending.clear();
+}
+
+}  // namespace promptbench

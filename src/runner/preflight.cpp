@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// The pre-flight pass: before any request is sent, every prompt is rendered for every case
+// and every judge rubric too, case ids are checked for duplicates, and the dataset is
+// checksummed -- so a bad row stops the run at once, never in the middle.
+#include <algorithm>
+#include <unordered_set>
+
+#include <xxhash.h>
+
+#include <fmt/format.h>
+
+#include "promptbench/dataset.hpp"
+#include "promptbench/extract.hpp"
+#include "promptbench/metric.hpp"
+#include "promptbench/prompt.hpp"
+#include "promptbench/runner.hpp"
+#include "util/sha256.hpp"
+
+namespace promptbench {
+
+namespace {
+
+/// Finds a repeated case id with 8 bytes of memory per case: ids are hashed while the
+/// pre-flight pass streams the dataset; only if two hashes collide is the dataset read
+/// again, keeping just the colliding ids, to name the duplicate (or dismiss a collision).
+class DuplicateIdCheck {
+ public:
+  void add(const std::string& id) { m_hashes.push_back(XXH3_64bits(id.data(), id.size())); }
+
+  void check(const DatasetConfig& dataset, std::size_t cases) {
+    std::sort(m_hashes.begin(), m_hashes.end());
+    std::unordered_set<std::uint64_t> repeated;
+    for (std::size_t i = 1; i < m_hashes.size(); ++i) {
+      if (m_hashes[i] == m_hashes[i - 1]) {
+        repeated.insert(m_hashes[i]);
+      }
+    }
+    if (repeated.empty()) {
+      return;
+    }
+    std::unordered_set<std::string> seen;
+    CaseReader rows(dataset);
+    for (std::size_t i = 0; i < cases; ++i) {
+      const std::optional<Case> row = rows.next();
+      if (!row) {
+        return;
+      }
+      if (repeated.count(XXH3_64bits(row->id.data(), row->id.size())) != 0 &&
+          !seen.insert(row->id).second) {
+        throw UserError(row->where, "", fmt::format("duplicate case id '{}'", row->id));
+      }
+    }
+  }
+
+ private:
+  std::vector<std::uint64_t> m_hashes;
+};
+
+}  // namespace
+
+Preflight preflight(const Config& config, const std::vector<Variant>& variants,
+                    std::optional<std::size_t> limit) {
+  std::vector<PromptTemplate> prompts;
+  for (const auto& prompt : config.prompts) {
+    prompts.emplace_back(prompt);
+  }
+  for (const auto& prompt : config.prompts) {
+    (void)Extractor(prompt.extract ? *prompt.extract : config.extract);
+  }
+  // Judges' rubrics are templates too: a variable a case lacks is found before any request.
+  std::vector<std::unique_ptr<Metric>> judged;
+  for (const auto& metric : config.metrics) {
+    if (metric.name == "llm_judge") {
+      judged.push_back(make_metric(metric));
+    }
+  }
+  const Completion no_completion;
+  const std::string no_output;
+  CaseReader rows(config.dataset);
+  DuplicateIdCheck ids;
+  Preflight result;
+  while (!limit || result.cases < *limit) {
+    std::optional<Case> row = rows.next();
+    if (!row) {
+      break;
+    }
+    ids.add(row->id);
+    for (const Variant& variant : variants) {
+      (void)prompts[variant.prompt].render(*row);
+    }
+    for (const auto& metric : judged) {
+      const ScoreInput input{no_output,     no_output, row->reference, row->vars,
+                             no_completion, nullptr,   row->id};
+      (void)static_cast<const JudgedMetric&>(*metric).judge_prompt(input);
+    }
+    ++result.cases;
+  }
+  if (result.cases == 0) {
+    throw UserError(SourceLocation{config.dataset.display_path}, "", "the dataset has no rows");
+  }
+  ids.check(config.dataset, result.cases);
+  result.dataset_sha256 = util::sha256_file(config.dataset.path);
+  return result;
+}
+
+}  // namespace promptbench

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: Apache-2.0
+// The evaluation loop. Cases are read lazily and turned into requests only while the
+// broker wants more, so memory holds the requests in flight plus a few numbers per case.
+#include "runner/run.hpp"
+
+#include "runner/request_log.hpp"
+
+#include <fmt/format.h>
+
+namespace promptbench {
+
+namespace {
+
+std::size_t repeat_of(const Config& config, const RunOptions& options) {
+  return static_cast<std::size_t>(options.repeat > 0 ? options.repeat : config.repeat);
+}
+
+/// Tokens a request will cost, for the tpm bucket before the answer says: about four
+/// bytes of prompt per token, plus the completion budget when the params set one.
+double estimate_tokens(const HttpRequest& request, const ProviderConfig& provider) {
+  double tokens = static_cast<double>(request.body.size()) / 4.0;
+  for (const char* key : {"max_tokens", "max_completion_tokens"}) {
+    if (provider.params.contains(key) && provider.params[key].is_number()) {
+      tokens += provider.params[key].get<double>();
+    }
+  }
+  return tokens;
+}
+
+bool cancelled(const Reply& reply) {
+  return !reply.result && reply.result.error().kind == ErrorKind::cancelled;
+}
+
+}  // namespace
+
+const char* to_string(StopReason reason) {
+  switch (reason) {
+    case StopReason::interrupted:
+      return "interrupted";
+    case StopReason::max_errors:
+      return "max_errors";
+    case StopReason::unreachable:
+      return "unreachable";
+    case StopReason::none:
+      break;
+  }
+  return "";
+}
+
+Run::Run(const Config& config, const RunOptions& options, Transport& transport, Pipeline pipeline,
+         std::size_t total_cases)
+    : m_config(config),
+      m_options(options),
+      m_clock(options.clock != nullptr ? *options.clock : system_clock()),
+      m_pipeline(std::move(pipeline)),
+      m_total_cases(total_cases),
+      m_repeat(repeat_of(config, options)),
+      m_slots(m_pipeline.variants.size() * m_repeat),
+      m_report(options.output),
+      m_summary(summary_plan(config, m_pipeline, total_cases, m_repeat, options.seed)),
+      m_rows(config.dataset),
+      m_cache(options.cache_path.empty() ? nullptr
+                                         : std::make_unique<ResponseCache>(options.cache_path)),
+      m_broker(transport, broker_endpoints(m_pipeline, options.verify_tls),
+               options.concurrency > 0 ? options.concurrency : config.concurrency, m_clock,
+               options.seed, m_cache.get()),
+      m_cases([this](CaseRecord record) { hand_on(std::move(record)); }),
+      m_scorer(config, m_pipeline, m_errors) {
+  const std::optional<Allowance>& allowance =
+      options.max_errors ? options.max_errors : config.max_errors;
+  const std::size_t planned = total_cases * m_slots;
+  m_errors.allowed = allowance ? allowance->of(planned) : 0;
+  m_abort_on_errors = allowance.has_value();
+  m_broker.set_refusals_to_give_up(std::min<std::size_t>(8, total_cases));
+  // Judge requests count like every other: one per judged metric of each result, taken
+  // back from the total when a result cannot be judged.
+  m_progress.total = planned * (1 + m_pipeline.judged_metrics);
+}
+
+ReportSummary Run::execute(const std::function<void(const Progress&)>& on_progress) {
+  const std::string started_at = utc_timestamp(m_clock.wall_now());
+  m_on_progress = on_progress;
+  while (true) {
+    check_interrupts();
+    if (m_stop != StopReason::none && !m_cancelled && m_clock.now() >= m_grace_deadline) {
+      m_broker.cancel_in_flight();
+      m_cancelled = true;
+    }
+    if (m_stop == StopReason::none) {
+      feed();
+    }
+    if (m_broker.idle() && (m_exhausted || m_stop != StopReason::none)) {
+      break;
+    }
+    for (Reply& reply : m_broker.step(std::chrono::milliseconds(100))) {
+      handle(reply);
+    }
+    if (m_broker.unreachable()) {
+      stop(StopReason::unreachable, true);
+    }
+    m_broker.commit();  // this turn's answers, journaled before the loop waits again
+    m_cases.flush_finished();
+    report_progress();  // also while nothing finishes: waiting, backoff, rate limits
+  }
+  if (m_stop != StopReason::none) {
+    m_cases.flush_all();
+  }
+  return summarize(started_at);
+}
+
+void Run::throw_if_unreachable() const {
+  if (const auto& unreachable = m_broker.unreachable()) {
+    const ProviderConfig& provider = *m_pipeline.endpoints[unreachable->endpoint];
+    throw UserError(provider.base_url_where, provider.field + ".base_url",
+                    fmt::format("cannot connect to {} (provider '{}'): {}", provider.base_url,
+                                provider.id, unreachable->message));
+  }
+}
+
+void Run::stop(StopReason reason, bool cancel_now) {
+  if (m_stop != StopReason::none) {
+    return;
+  }
+  m_stop = reason;
+  m_broker.drop_queued();
+  m_grace_deadline = m_clock.now() + (cancel_now ? std::chrono::milliseconds(0) : m_options.grace);
+}
+
+void Run::check_interrupts() {
+  if (m_options.interrupts != nullptr && m_options.interrupts->load() > 0) {
+    stop(StopReason::interrupted, false);
+  }
+}
+
+/// With `max_errors` set, the run stops once the failures exceed it (exit 3); without it
+/// the run goes on and the caller reports the failures at the end.
+void Run::check_error_allowance() {
+  if (m_abort_on_errors && m_errors.exceed_allowance()) {
+    stop(StopReason::max_errors, true);
+  }
+}
+
+void Run::report_progress() {
+  if (m_on_progress) {
+    m_progress.errors = m_errors.failed();
+    m_progress.engine = m_broker.status();
+    m_on_progress(m_progress);
+  }
+}
+
+void Run::feed() {
+  while (!m_exhausted && m_broker.wants_more() && m_stop == StopReason::none) {
+    std::optional<Case> row = m_next_index < m_total_cases ? m_rows.next() : std::nullopt;
+    if (!row) {
+      m_exhausted = true;
+      return;
+    }
+    const std::size_t index = m_next_index++;
+    submit_case(index, m_cases.open(index, std::move(*row), m_slots));
+  }
+}
+
+/// Each variant's request for one case, once per repeat (slot v * repeat + r); each repeat
+/// has its own cache entry.
+void Run::submit_case(std::size_t index, PendingCase& pending) {
+  for (std::size_t v = 0; v < m_pipeline.variants.size(); ++v) {
+    const Variant& variant = m_pipeline.variants[v];
+    const Provider& provider = *m_pipeline.providers[variant.provider];
+    const HttpRequest request =
+        provider.build_request(m_pipeline.prompts[variant.prompt].render(pending.row));
+    const double tokens = estimate_tokens(request, provider.config());
+    for (std::size_t r = 0; r < m_repeat; ++r) {
+      const Ticket ticket{Ticket::Kind::model, index, v * m_repeat + r, 0};
+      m_broker.submit(ticket, variant.provider, request, tokens, static_cast<int>(r));
+    }
+  }
+}
+
+void Run::handle(Reply& reply) {
+  if (cancelled(reply)) {
+    return;  // cut off by our own stop: unfinished, not failed; a re-run sends it again
+  }
+  if (reply.ticket.kind == Ticket::Kind::judge) {
+    handle_judge_reply(reply);
+  } else {
+    handle_model_reply(reply);
+  }
+  ++m_progress.done;
+  if (reply.cached) {
+    ++m_progress.cache_hits;
+  }
+  report_progress();
+  check_error_allowance();
+}
+
+void Run::note_attempts(CaseResult& result, const Reply& reply) {
+  const int retries = std::max(0, reply.attempts - 1);
+  result.attempts += reply.attempts;
+  result.retries += retries;
+  m_progress.retries += static_cast<std::size_t>(retries);
+}
+
+void Run::handle_model_reply(Reply& reply) {
+  const Ticket& ticket = reply.ticket;
+  PendingCase& pending = m_cases.at(ticket.case_index);
+  const Variant& variant = m_pipeline.variants[ticket.slot / m_repeat];
+  const ResultPlace place{ticket.case_index, pending.row, variant};
+  CaseResult& result = pending.results[ticket.slot].emplace();
+  result.variant = variant.id;
+  result.repeat = ticket.slot % m_repeat;
+  result.cached = reply.cached;
+  note_attempts(result, reply);
+  const Provider& provider = *m_pipeline.providers[variant.provider];
+  const tl::expected<Completion, RequestError> completion =
+      reply.result ? provider.parse_response(*reply.result) : tl::unexpected(reply.result.error());
+  log_request(m_options.log, place, "", reply, completion);
+  std::vector<JudgeRequest> judge_requests;
+  if (!completion) {
+    const RequestError& error = completion.error();
+    result.error = ResultError{to_string(error.kind), error.message, error.http_status};
+    m_errors.requests.add_failure(first_error(place, error));
+  } else {
+    m_errors.requests.add_success();
+    m_broker.remember(reply);
+    const Usage& usage = completion->usage;
+    if (usage.prompt_tokens || usage.completion_tokens) {
+      m_broker.record_usage(reply, static_cast<double>(usage.prompt_tokens.value_or(0) +
+                                                       usage.completion_tokens.value_or(0)));
+    }
+    judge_requests = m_scorer.score(*completion, place, result);
+  }
+  m_progress.total -= m_pipeline.judged_metrics - judge_requests.size();
+  --pending.remaining;
+  send_judge_requests(ticket.case_index, ticket.slot, std::move(judge_requests));
+}
+
+/// Sends a result's judge requests (or answers them from the cache, the journal for
+/// judges too).
+void Run::send_judge_requests(std::size_t index, std::size_t slot,
+                              std::vector<JudgeRequest> requests) {
+  m_cases.at(index).remaining += requests.size();
+  for (JudgeRequest& request : requests) {
+    const std::size_t endpoint = *m_pipeline.judge_endpoint[request.metric];
+    const Provider& judge = *m_pipeline.providers[endpoint];
+    HttpRequest http = judge.build_request(request.prompt);
+    const double tokens = estimate_tokens(http, judge.config());
+    m_broker.submit(Ticket{Ticket::Kind::judge, index, slot, request.metric}, endpoint,
+                    std::move(http), tokens, 0);
+  }
+}
+
+/// A judge's reply: its verdict becomes the metric's score on the result it judged.
+void Run::handle_judge_reply(Reply& reply) {
+  const Ticket& ticket = reply.ticket;
+  PendingCase& pending = m_cases.at(ticket.case_index);
+  CaseResult& result = *pending.results[ticket.slot];
+  const Variant& variant = m_pipeline.variants[ticket.slot / m_repeat];
+  const ResultPlace place{ticket.case_index, pending.row, variant};
+  note_attempts(result, reply);
+  const tl::expected<Completion, RequestError> completion =
+      reply.result ? m_pipeline.providers[reply.endpoint]->parse_response(*reply.result)
+                   : tl::unexpected(reply.result.error());
+  const auto& judged = static_cast<const JudgedMetric&>(*m_pipeline.metrics[ticket.metric]);
+  log_request(m_options.log, place, "judge " + judged.judge_id(), reply, completion);
+  if (completion) {
+    m_broker.remember(reply);
+  }
+  m_scorer.apply_verdict(ticket.metric, completion, reply.cached, place, result);
+  --pending.remaining;
+}
+
+void Run::hand_on(CaseRecord record) {
+  m_report.add_case(to_json(record));
+  m_summary.add(record);
+}
+
+ReportSummary Run::summarize(const std::string& started_at) const {
+  ReportSummary summary;
+  RunInfo& run = summary.run;
+  run.name = m_config.name;
+  run.started_at = started_at;
+  run.finished_at = utc_timestamp(m_clock.wall_now());
+  run.complete = m_stop == StopReason::none;
+  run.stop_reason = to_string(m_stop);
+  run.config_sha256 = m_config.sha256;
+  run.dataset_path = m_config.dataset.display_path;
+  run.dataset_cases = m_total_cases;
+  run.cases_evaluated = m_summary.cases_evaluated();
+  run.errors = m_errors;
+  run.repeat = static_cast<int>(m_repeat);
+  run.seed = m_options.seed;
+  const SummaryPlan& plan = m_summary.plan();
+  run.baseline = plan.variants.empty() ? "" : plan.variants[plan.baseline].id;
+  run.alpha = plan.alpha;
+  run.min_effect = plan.min_effect;
+  summary.variants = m_summary.variants();
+  for (const Comparison& comparison : m_summary.comparisons()) {
+    summary.comparisons.push_back(to_json(comparison));
+  }
+  summary.gates = m_summary.gates(summary.variants);
+  return summary;
+}
+
+}  // namespace promptbench

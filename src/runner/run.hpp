@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// The run lifecycle: feed cases to the broker while it wants more, hand each reply to
+// scoring, pass finished cases to the report and the summary, stop on an interrupt, on too
+// many errors or on an unreachable endpoint, and summarise at the end.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "promptbench/cache.hpp"
+#include "promptbench/dataset.hpp"
+#include "promptbench/report.hpp"
+#include "promptbench/runner.hpp"
+#include "promptbench/summary.hpp"
+#include "runner/broker.hpp"
+#include "runner/case_buffer.hpp"
+#include "runner/plan.hpp"
+#include "runner/scoring.hpp"
+
+namespace promptbench {
+
+enum class StopReason { none, interrupted, max_errors, unreachable };
+/// The report's spelling: "interrupted", "max_errors", "unreachable"; "" for none.
+[[nodiscard]] const char* to_string(StopReason reason);
+
+class Run {
+ public:
+  Run(const Config& config, const RunOptions& options, Transport& transport, Pipeline pipeline,
+      std::size_t total_cases);
+
+  /// Runs to the end (or to a stop) and returns the summary; the report is not written yet.
+  [[nodiscard]] ReportSummary execute(const std::function<void(const Progress&)>& on_progress);
+  void write_report(const ReportSummary& summary) { m_report.finish(summary); }
+  /// After the report is written: an endpoint that refused every connection is the
+  /// config's problem, reported at its base_url.
+  void throw_if_unreachable() const;
+
+ private:
+  void stop(StopReason reason, bool cancel_now);
+  void check_interrupts();
+  void feed();
+  void submit_case(std::size_t index, PendingCase& pending);
+  void handle(Reply& reply);
+  void handle_model_reply(Reply& reply);
+  void handle_judge_reply(Reply& reply);
+  void send_judge_requests(std::size_t index, std::size_t slot, std::vector<JudgeRequest> requests);
+  void note_attempts(CaseResult& result, const Reply& reply);
+  void report_progress();
+  void check_error_allowance();
+  void hand_on(CaseRecord record);
+  [[nodiscard]] ReportSummary summarize(const std::string& started_at) const;
+
+  const Config& m_config;
+  const RunOptions& m_options;
+  Clock& m_clock;
+  Pipeline m_pipeline;
+  std::size_t m_total_cases;
+  std::size_t m_repeat;
+  std::size_t m_slots;  ///< results per case: variants x repeat
+  ReportWriter m_report;
+  SummaryAccumulator m_summary;
+  CaseReader m_rows;
+  std::unique_ptr<ResponseCache> m_cache;
+  RequestBroker m_broker;
+  CaseBuffer m_cases;
+  RunErrors m_errors;
+  Scorer m_scorer;
+  bool m_abort_on_errors = false;  ///< max_errors was set: stop as soon as it is exceeded
+  std::size_t m_next_index = 0;
+  bool m_exhausted = false;
+  Progress m_progress;
+  std::function<void(const Progress&)> m_on_progress;
+  StopReason m_stop = StopReason::none;
+  Clock::time_point m_grace_deadline{};
+  bool m_cancelled = false;
+};
+
+}  // namespace promptbench

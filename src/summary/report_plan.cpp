@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+// A report's own summary plan, read from its head, and the summary recomputed from its
+// cases: what lets `compare` (and merging shards) work from reports alone.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "promptbench/report_formats.hpp"
+#include "promptbench/summary.hpp"
+#include "report/json_checks.hpp"
+
+namespace promptbench {
+
+namespace {
+
+using report_checks::expect;
+using report_checks::Json;
+
+const Json& member(const Json& object, const char* key) {
+  static const Json null;
+  const auto it = object.find(key);
+  return it == object.end() ? null : *it;
+}
+
+std::string text(const Json& object, const char* key) {
+  const Json& value = member(object, key);
+  return value.is_string() ? value.get<std::string>() : std::string();
+}
+
+template <typename T>
+T number(const Json& object, const char* key, T fallback, const std::string& report,
+         const std::string& field) {
+  const Json& value = member(object, key);
+  if (value.is_null()) {
+    return fallback;
+  }
+  expect(value.is_number(), value, report, field.empty() ? key : field + "." + key, "a number");
+  return value.get<T>();
+}
+
+void add_metrics(const Json& variant, SummaryPlan& plan) {
+  const Json& metrics = member(variant, "metrics");
+  if (!metrics.is_object()) {
+    return;
+  }
+  for (const auto& [name, summary] : metrics.items()) {
+    const bool known = std::any_of(plan.metrics.begin(), plan.metrics.end(),
+                                   [&](const auto& m) { return m.name == name; });
+    if (!known) {
+      const Json& higher = member(summary, "higher_is_better");
+      plan.metrics.push_back(
+          {name, higher.is_boolean() ? higher.get<bool>() : true, text(summary, "corpus_kind")});
+    }
+  }
+}
+
+GateConfig gate_from(const Json& gate, std::size_t index, const std::string& report) {
+  const std::string field = fmt::format("gates[{}]", index);
+  GateConfig config;
+  config.metric = text(gate, "metric");
+  config.variant = text(gate, "variant");
+  if (!member(gate, "min").is_null()) {
+    config.min = number<double>(gate, "min", 0, report, field);
+  }
+  if (!member(gate, "max").is_null()) {
+    config.max = number<double>(gate, "max", 0, report, field);
+  }
+  config.on = text(gate, "on") == "ci_low" ? GateOn::ci_low : GateOn::mean;
+  if (!member(gate, "max_unscored_percent").is_null()) {
+    config.max_unscored.percent = number<double>(gate, "max_unscored_percent", 0, report, field);
+  } else {
+    config.max_unscored.count = number<std::size_t>(gate, "max_unscored", 0, report, field);
+  }
+  config.field = field;
+  return config;
+}
+
+}  // namespace
+
+SummaryPlan plan_from_report(const nlohmann::ordered_json& head, const std::string& report) {
+  SummaryPlan plan;
+  const Json& run = member(head, "run");
+  plan.cases = number<std::size_t>(member(run, "dataset"), "cases", 0, report, "run.dataset");
+  plan.repeat = number<std::size_t>(run, "repeat", 1, report, "run");
+  plan.seed = number<std::uint64_t>(run, "seed", 0, report, "run");
+  plan.alpha = number<double>(run, "alpha", 0.05, report, "run");
+  plan.min_effect = number<double>(run, "min_effect", 0, report, "run");
+  const std::string baseline = text(run, "baseline");
+  for (const Json& variant : member(head, "variants")) {
+    SummaryPlan::VariantInfo info{text(variant, "id"), text(variant, "prompt"),
+                                  text(variant, "provider"), text(variant, "model"),
+                                  member(variant, "cost_usd").is_number()};
+    if (info.id == baseline) {
+      plan.baseline = plan.variants.size();
+    }
+    plan.variants.push_back(std::move(info));
+    add_metrics(variant, plan);
+  }
+  const Json& gates = member(head, "gates");
+  for (std::size_t g = 0; g < gates.size() && gates.is_array(); ++g) {
+    plan.gates.push_back(gate_from(gates[g], g, report));
+  }
+  return plan;
+}
+
+RecomputedSummary summarize_report(const ReportSource& report) {
+  SummaryAccumulator accumulator(plan_from_report(report.head(), report.name()));
+  std::size_t position = 0;
+  report.for_each_case([&](const nlohmann::ordered_json& report_case) {
+    accumulator.add(case_from_json(report_case, position++, report.name()), report.name());
+  });
+  RecomputedSummary summary;
+  summary.variants = accumulator.variants();
+  for (const Comparison& comparison : accumulator.comparisons()) {
+    summary.comparisons.push_back(to_json(comparison));
+  }
+  summary.gates = accumulator.gates(summary.variants);
+  return summary;
+}
+
+}  // namespace promptbench
