@@ -97,26 +97,8 @@ void render_csv(const ReportSource& report, std::ostream& out);
 /// One RFC 4180 field: quoted (inner quotes doubled) when it holds a comma, quote, CR or LF.
 [[nodiscard]] std::string csv_field(std::string_view text);
 
-/// A file written under a temporary name beside `path` and renamed into place by commit(),
-/// so that readers never see half of it. Not committed, the temporary file is removed.
-class AtomicFile {
- public:
-  /// Throws UserError("cannot write <path>: <reason>") when the file cannot be created.
-  explicit AtomicFile(std::filesystem::path path);
-  ~AtomicFile();
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-
-  [[nodiscard]] std::ostream& stream();
-  /// Flushes, syncs and renames; throws UserError when any of it fails.
-  void commit();
-
- private:
-  struct State;
-  std::unique_ptr<State> m_state;
-};
-
-/// Renders `format` of `report` to `path` through an AtomicFile.
+/// Renders `format` of `report` to `path`, atomically (the old file or the whole new one,
+/// never half). Throws UserError("cannot write <path>: <reason>").
 void write_report_format(const ReportFormat& format, const ReportSource& report,
                          const std::filesystem::path& path);
 

@@ -22,6 +22,7 @@
 #include "promptbench/config.hpp"
 #include "promptbench/redact.hpp"
 #include "promptbench/runner.hpp"
+#include "util/atomic_file.hpp"
 
 namespace promptbench::cli {
 
@@ -55,7 +56,7 @@ std::atomic<int> g_interrupts{0};
 /// there.
 struct HardStop {
   std::array<char, 4096> spool{};    ///< REPORT.cases.tmp
-  std::array<char, 4096> partial{};  ///< REPORT.tmp, if the report was being written
+  std::array<char, 4096> partial{};  ///< util::atomic_temp_path(REPORT), if being written
   std::array<char, 1024> message{};
 };
 HardStop g_hard_stop;
@@ -89,7 +90,7 @@ class InterruptGuard {
  public:
   InterruptGuard(const std::filesystem::path& report, const std::string& cache) {
     copy_to(g_hard_stop.spool, report.string() + ".cases.tmp");
-    copy_to(g_hard_stop.partial, report.string() + ".tmp");
+    copy_to(g_hard_stop.partial, util::atomic_temp_path(report).string());
     const std::string kept =
         cache.empty() ? "nothing was kept (--no-cache): a re-run starts over"
                       : fmt::format(

@@ -75,8 +75,10 @@ class CreatedDirectories {
   std::vector<fs::path> m_missing;
 };
 
-/// Creates and removes a file named like the writers' temporary files (PATH.PID.tmp), which
-/// is what the real write needs: permission, a writable file system, a free inode.
+/// Creates and removes a file beside the output, which is what the real write needs:
+/// permission, a writable file system, a free inode. The probe's name carries this process
+/// id (PATH.PID.tmp), not the writers' PATH.tmp: removing it must never remove the temporary
+/// file of another process writing the same output.
 void probe_file(const Output& output, const fs::path& directory) {
   const std::string probe = fmt::format("{}.{}.tmp", output.path, getpid());
   const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

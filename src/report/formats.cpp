@@ -2,6 +2,8 @@
 // The report formats: one line each. `eval` and `report` add a --NAME PATH flag per line.
 #include "promptbench/report_formats.hpp"
 
+#include "util/atomic_file.hpp"
+
 namespace promptbench {
 
 std::span<const ReportFormat> report_formats() {
@@ -13,6 +15,13 @@ std::span<const ReportFormat> report_formats() {
       {"csv", "CSV: a row per case and variant with outputs, scores, latency, errors", &render_csv},
   };
   return formats;
+}
+
+void write_report_format(const ReportFormat& format, const ReportSource& report,
+                         const std::filesystem::path& path) {
+  util::AtomicFile file(path);
+  format.render(report, file.stream());
+  file.commit();
 }
 
 }  // namespace promptbench

@@ -148,39 +148,5 @@ TEST(ReportFile, ACaseThatIsNotAnObjectIsNamed) {
   EXPECT_EQ(error_of(path), path.string() + ": cases[1]: expected an object, got a string");
 }
 
-TEST(AtomicFile, ReplacesTheFileOnlyOnCommit) {
-  ScratchDir dir;
-  const auto path = dir.write("out.txt", "old");
-  {
-    AtomicFile file(path);
-    file.stream() << "new";
-  }
-  EXPECT_EQ(std::filesystem::file_size(path), 3u);
-  std::size_t entries = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) {
-    ++entries;
-  }
-  EXPECT_EQ(entries, 1u) << "the temporary file is removed";
-  {
-    AtomicFile file(path);
-    file.stream() << "newer";
-    file.commit();
-  }
-  EXPECT_EQ(std::filesystem::file_size(path), 5u);
-}
-
-TEST(AtomicFile, UnwritablePathIsAUserError) {
-  ScratchDir dir;
-  dir.write("file", "x");
-  try {
-    AtomicFile file(dir.path() / "file" / "under-a-file.xml");
-    FAIL() << "no error";
-  } catch (const UserError& e) {
-    EXPECT_EQ(std::string(e.what()), "cannot write " +
-                                         (dir.path() / "file" / "under-a-file.xml").string() +
-                                         ": Not a directory");
-  }
-}
-
 }  // namespace
 }  // namespace promptbench
