@@ -13,7 +13,8 @@
 #include <vector>
 
 #include "promptbench/config.hpp"
-#include "promptbench/engine.hpp"
+#include "promptbench/clock.hpp"
+#include "promptbench/progress.hpp"
 #include "promptbench/report.hpp"
 #include "promptbench/transport.hpp"
 
@@ -57,17 +58,6 @@ struct RunOptions {
   /// Time for backoff, rate limits, the grace period and the report's timestamps; null =
   /// the real clock. Tests pass a fake one, so nothing sleeps.
   Clock* clock = nullptr;
-};
-
-/// Handed to the progress callback after every finished request and at least every 100 ms
-/// while the run waits (for answers, for a retry's backoff, for a rate limit).
-struct Progress {
-  std::size_t done = 0;  ///< requests finished (scored or failed)
-  std::size_t total = 0;
-  std::size_t errors = 0;  ///< request, judge and scorer errors so far
-  std::size_t cache_hits = 0;
-  std::size_t retries = 0;
-  EngineStatus engine;  ///< in flight, waiting for a retry, rate-limited
 };
 
 /// What a pre-flight pass over the dataset found: the number of cases to run and the

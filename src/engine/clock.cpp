@@ -2,7 +2,7 @@
 // The real clock.
 #include <thread>
 
-#include "promptbench/engine.hpp"
+#include "engine/engine.hpp"
 
 namespace promptbench {
 

@@ -211,13 +211,10 @@ class CurlTransport final : public Transport {
     }
     long status = 0;
     curl_off_t total_us = 0;
-    curl_off_t first_byte_us = 0;
     curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(transfer.easy, CURLINFO_TOTAL_TIME_T, &total_us);
-    curl_easy_getinfo(transfer.easy, CURLINFO_STARTTRANSFER_TIME_T, &first_byte_us);
     transfer.response.status = static_cast<int>(status);
     transfer.response.latency_ms = static_cast<double>(total_us) / 1000.0;
-    transfer.response.ttft_ms = static_cast<double>(first_byte_us) / 1000.0;
     return std::move(transfer.response);
   }
 

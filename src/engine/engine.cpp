@@ -2,7 +2,7 @@
 // The request engine: per-provider lanes drained round-robin into the transport within the
 // concurrency window and the rate limits; transient failures wait in a timer queue and go
 // back to the front of their lane.
-#include "promptbench/engine.hpp"
+#include "engine/engine.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "promptbench/engine.hpp"
+#include "engine/engine.hpp"
 
 namespace promptbench {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <ctime>
 
-#include "promptbench/engine.hpp"
+#include "engine/engine.hpp"
 
 namespace promptbench {
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "promptbench/cache.hpp"
-#include "promptbench/engine.hpp"
+#include "engine/engine.hpp"
 #include "promptbench/provider.hpp"
 
 namespace promptbench {

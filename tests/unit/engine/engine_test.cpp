@@ -2,7 +2,7 @@
 // The engine's scheduling: limits per provider and overall, fairness, and bounded queues.
 #include <gtest/gtest.h>
 
-#include "promptbench/engine.hpp"
+#include "engine/engine.hpp"
 #include "unit/engine/fake_clock.hpp"
 #include "unit/engine/fake_transport.hpp"
 

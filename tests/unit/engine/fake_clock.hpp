@@ -3,7 +3,7 @@
 // limits are tested without sleeping.
 #pragma once
 
-#include "promptbench/engine.hpp"
+#include "promptbench/clock.hpp"
 
 namespace promptbench::testing {
 

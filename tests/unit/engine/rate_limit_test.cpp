@@ -2,7 +2,7 @@
 // Token buckets: burst of one second's worth, steady refill, debt for large requests.
 #include <gtest/gtest.h>
 
-#include "promptbench/engine.hpp"
+#include "engine/engine.hpp"
 
 namespace promptbench {
 namespace {

@@ -2,7 +2,7 @@
 // Retry decisions, server-requested delays and full-jitter backoff.
 #include <gtest/gtest.h>
 
-#include "promptbench/engine.hpp"
+#include "engine/engine.hpp"
 
 namespace promptbench {
 namespace {

@@ -15,22 +15,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "promptbench/clock.hpp"
+#include "promptbench/progress.hpp"
 #include "promptbench/transport.hpp"
 
 namespace promptbench {
-
-class Clock {
- public:
-  using time_point = std::chrono::steady_clock::time_point;
-  virtual ~Clock() = default;
-  [[nodiscard]] virtual time_point now() const = 0;
-  /// Wall-clock time, for HTTP-date Retry-After values.
-  [[nodiscard]] virtual std::chrono::system_clock::time_point wall_now() const = 0;
-  virtual void sleep_for(std::chrono::milliseconds duration) = 0;
-};
-
-/// The real clock.
-[[nodiscard]] Clock& system_clock();
 
 struct RetryPolicy {
   int max_retries = 5;      ///< for failures; 429s have their own, larger budget
@@ -94,14 +83,6 @@ struct EngineResult {
   TransferResult result;
   int attempts = 1;
   double estimated_tokens = 0;
-};
-
-/// What the engine is doing right now, for a progress display.
-struct EngineStatus {
-  std::size_t in_flight = 0;      ///< transfers on the wire
-  std::size_t waiting_retry = 0;  ///< failed attempts waiting out their backoff
-  std::size_t queued = 0;         ///< ready to start, held by a concurrency limit
-  bool rate_limited = false;      ///< a rate limit holds back a queued request now
 };
 
 class Engine {
