@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+// The case schema: what eval writes reads back to the same record, and a case of the wrong
+// shape is refused naming the field.
+#include "promptbench/case_result.hpp"
+
+#include <gtest/gtest.h>
+
+#include "promptbench/error.hpp"
+
+namespace promptbench {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+CaseRecord sample_record() {
+  CaseRecord record;
+  record.index = 7;
+  record.id = "c7";
+  record.vars = {{"text", "hello"}};
+  record.reference = "hi";
+  CaseResult answered;
+  answered.variant = "p/s";
+  answered.repeat = 1;
+  answered.output = "hi there";
+  answered.extracted = "hi";
+  answered.latency_ms = 12.25;
+  answered.has_usage = true;
+  answered.prompt_tokens = 5;
+  answered.cost_usd = 0.001;
+  answered.attempts = 3;
+  answered.retries = 2;
+  MetricOutcome& exact = answered.metric("exact_match");
+  exact.score = 1;
+  exact.pass = true;
+  MetricOutcome& bleu = answered.metric("bleu");
+  bleu.score = 59.46;
+  bleu.corpus = {2, 2, 2, 1, 0, 0, 2, 1, 0, 0};
+  MetricOutcome& judge = answered.metric("llm_judge");
+  judge.error = "the judge's reply holds no score";
+  judge.detail = {{"judge", "grader"}, {"reply", "hmm"}};
+  CaseResult failed;
+  failed.variant = "q/s";
+  failed.error = ResultError{"http_status", "HTTP 500: boom", 500};
+  failed.attempts = 1;
+  record.results = {answered, failed};
+  return record;
+}
+
+TEST(CaseResult, ReadsBackWhatItWrites) {
+  const Json written = to_json(sample_record());
+  EXPECT_EQ(written["index"], 7);
+  EXPECT_EQ(written["results"][0]["scores"]["bleu"], 59.46);
+  EXPECT_EQ(written["results"][0]["pass"]["exact_match"], true);
+  EXPECT_EQ(written["results"][0]["score_errors"]["llm_judge"], "the judge's reply holds no score");
+  EXPECT_EQ(written["results"][0]["corpus"]["bleu"].size(), 10u);
+  EXPECT_EQ(written["results"][0]["usage"]["completion_tokens"], nullptr);
+  EXPECT_EQ(written["results"][1]["usage"], nullptr);
+  EXPECT_EQ(written["results"][1]["error"]["status"], 500);
+  EXPECT_FALSE(written["results"][1].contains("pass"));
+
+  const CaseRecord read = case_from_json(Json::parse(written.dump()), 0, "r.json");
+  EXPECT_EQ(read.index, 7u);
+  EXPECT_EQ(read.results[0].retries, 2);
+  EXPECT_EQ(read.results[0].metrics.size(), 3u);
+  EXPECT_EQ(to_json(read).dump(), written.dump());
+}
+
+TEST(CaseResult, ReadsReportsOfOlderVersions) {
+  // No index, no retries, attempts only above 1, an integer id.
+  const Json old = Json::parse(R"({"id": 12, "results": [
+      {"variant": "p/s", "output": "x", "scores": {"f1": 0.5, "em": null}, "cached": false},
+      {"variant": "p/s", "output": "x", "cached": true},
+      {"variant": "p/s", "output": null, "attempts": 4, "error": {"kind": "timeout"}}]})");
+  const CaseRecord record = case_from_json(old, 3, "r.json");
+  EXPECT_EQ(record.index, 3u);
+  EXPECT_EQ(record.id, "12");
+  EXPECT_EQ(record.results[0].attempts, 1);
+  EXPECT_EQ(record.results[1].attempts, 0);
+  EXPECT_EQ(record.results[2].attempts, 4);
+  EXPECT_EQ(record.results[2].retries, 3);
+  EXPECT_EQ(record.results[0].metrics.size(), 2u);
+  EXPECT_FALSE(record.results[0].metrics[1].score);
+}
+
+std::string error_of(const std::string& json) {
+  try {
+    (void)case_from_json(Json::parse(json), 2, "r.json");
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(CaseResult, NamesTheFieldOfTheWrongShape) {
+  EXPECT_EQ(
+      error_of(R"({"id": "a", "results": [{"variant": "v", "usage": {"prompt_tokens": "3"}}]})"),
+      "r.json: cases[2].results[0].usage.prompt_tokens: expected an integer or null, got a "
+      "string");
+  EXPECT_EQ(error_of(R"({"id": "a", "results": [{"variant": "v", "corpus": {"bleu": [1, "x"]}}]})"),
+            "r.json: cases[2].results[0].corpus.bleu: expected an array of numbers, got a string");
+  EXPECT_EQ(error_of(R"({"id": "a", "index": -1, "results": []})"),
+            "r.json: cases[2].index: expected a non-negative integer, got a number");
+  EXPECT_EQ(error_of(R"({"id": "a", "results": [{"variant": "v", "attempts": 1.5}]})"),
+            "r.json: cases[2].results[0].attempts: expected a non-negative integer, got a number");
+}
+
+}  // namespace
+}  // namespace promptbench
