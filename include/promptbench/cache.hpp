@@ -13,6 +13,11 @@
 
 namespace promptbench {
 
+/// The layout of the cache file this build reads and writes, kept in the file's
+/// `PRAGMA user_version` (with `PRAGMA application_id` marking the file as promptbench's).
+/// Raise it when the tables change; a build refuses a cache of a higher version.
+inline constexpr int kCacheSchemaVersion = 1;
+
 /// The key of a request: SHA-256 of its canonical form -- method, URL, the non-secret
 /// headers and the body -- plus the repeat index. Credentials never enter it.
 [[nodiscard]] std::string cache_key(const HttpRequest& request, int repeat);
@@ -20,7 +25,10 @@ namespace promptbench {
 class ResponseCache {
  public:
   /// Opens (creating it and its folder if needed) the cache at `path`. Throws UserError
-  /// naming the path when it cannot be opened or is not a promptbench cache.
+  /// naming the path when it cannot be opened, is not an SQLite database, is another
+  /// application's database, or was written by a newer promptbench (a higher
+  /// kCacheSchemaVersion); none of these is changed. A cache from before schema versions
+  /// (user_version 0, our one table) is adopted: marked with the current version.
   explicit ResponseCache(const std::filesystem::path& path);
   /// Commits what is still staged (best effort: a failure here is dropped, not thrown).
   ~ResponseCache();

@@ -8,7 +8,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -23,6 +25,10 @@ namespace promptbench {
 namespace {
 
 constexpr int kBusyTimeoutMs = 30'000;
+
+/// `PRAGMA application_id` of every cache this build creates or adopts ("PBch"): how a
+/// promptbench cache is told apart from another program's SQLite file.
+constexpr int kApplicationId = 0x50426368;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS responses (
@@ -54,6 +60,50 @@ class Statement {
   sqlite3_stmt* m_statement = nullptr;
 };
 
+/// What a file opened as the cache holds, read before anything is written to it.
+struct Identity {
+  int application_id = 0;
+  int user_version = 0;
+  std::vector<std::string> objects;  ///< tables, views, indexes, triggers (not SQLite's own)
+  bool has_our_table = false;        ///< `responses` with the columns this build reads
+
+  [[nodiscard]] bool empty() const { return objects.empty(); }
+  [[nodiscard]] bool current() const {
+    return application_id == kApplicationId && user_version == kCacheSchemaVersion &&
+           has_our_table && objects.size() == 1;
+  }
+};
+
+[[noreturn]] void refuse(const std::string& path, const std::string& message) {
+  throw UserError(SourceLocation{path}, "", message);
+}
+
+/// Refuses a file this build must not write to: another application's database, or a cache
+/// of a newer schema (an older build would corrupt what it does not know about).
+void check_identity(const Identity& id, const std::string& path) {
+  if (id.application_id != 0 && id.application_id != kApplicationId) {
+    refuse(path, fmt::format("not a promptbench cache (an SQLite database of another "
+                             "application, application_id {:#010x}); use another --cache path",
+                             static_cast<std::uint32_t>(id.application_id)));
+  }
+  if (id.application_id == kApplicationId && id.user_version > kCacheSchemaVersion) {
+    refuse(path, fmt::format("was written by a newer promptbench (cache schema {}, this build "
+                             "reads {}); use another --cache path or delete it",
+                             id.user_version, kCacheSchemaVersion));
+  }
+  // A cache written before schema versions existed has neither mark but our one table; an
+  // empty file is new. Anything else belongs to someone else.
+  const bool ours =
+      id.application_id == kApplicationId ||
+      (id.user_version == 0 && (id.empty() || (id.has_our_table && id.objects.size() == 1)));
+  if (!ours) {
+    refuse(path, fmt::format("not a promptbench cache (an SQLite database {}); use "
+                             "another --cache path",
+                             id.empty() ? fmt::format("with user_version {}", id.user_version)
+                                        : fmt::format("holding {}", fmt::join(id.objects, ", "))));
+  }
+}
+
 }  // namespace
 
 std::string cache_key(const HttpRequest& request, int repeat) {
@@ -77,6 +127,8 @@ std::string cache_key(const HttpRequest& request, int repeat) {
 }
 
 struct ResponseCache::Impl {
+  using Rows = std::vector<std::vector<std::string>>;
+
   sqlite3* db = nullptr;
   std::unique_ptr<Statement> select;
   std::unique_ptr<Statement> insert;
@@ -89,10 +141,19 @@ struct ResponseCache::Impl {
     sqlite3_close(db);
   }
 
-  /// Runs `sql`: SQLite's message if it failed.
-  std::optional<std::string> try_exec(const char* sql) const {
+  /// Runs `sql`, adding the rows it produces to `rows` if given: SQLite's message if it
+  /// failed.
+  std::optional<std::string> try_exec(const char* sql, Rows* rows = nullptr) const {
+    const auto collect = [](void* out, int count, char** values, char**) {
+      auto& table = *static_cast<Rows*>(out);
+      table.emplace_back();
+      for (int i = 0; i < count; ++i) {
+        table.back().emplace_back(values[i] == nullptr ? "" : values[i]);
+      }
+      return 0;
+    };
     char* error = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &error) == SQLITE_OK) {
+    if (sqlite3_exec(db, sql, rows == nullptr ? nullptr : +collect, rows, &error) == SQLITE_OK) {
       return std::nullopt;
     }
     std::string message = error != nullptr ? error : sqlite3_errmsg(db);
@@ -126,20 +187,67 @@ struct ResponseCache::Impl {
   /// exclusive lock; SQLite then answers SQLITE_BUSY at once instead of calling the busy
   /// handler (waiting could deadlock), so a busy database is retried here, as long as the
   /// busy timeout allows.
-  void exec(const char* sql, const std::string& path) const {
+  void exec(const char* sql, const std::string& path) const { (void)query(sql, path); }
+
+  /// exec() that returns the rows `sql` produced, each column as text ("" for NULL).
+  Rows query(const char* sql, const std::string& path) const {
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
     for (;;) {
-      const auto error = try_exec(sql);
+      Rows rows;
+      const auto error = try_exec(sql, &rows);
       if (!error) {
-        return;
+        return rows;
       }
-      if ((sqlite3_errcode(db) & 0xff) != SQLITE_BUSY ||
-          std::chrono::steady_clock::now() >= deadline) {
-        throw UserError(SourceLocation{path}, "", fmt::format("cannot use the cache: {}", *error));
+      const int code = sqlite3_errcode(db) & 0xff;
+      if (code == SQLITE_NOTADB) {
+        refuse(path, "not a promptbench cache (not an SQLite database); use another --cache path");
+      }
+      if (code != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
+        refuse(path, fmt::format("cannot use the cache: {}", *error));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+  }
+
+  /// Creates the table of a new file, or marks a cache written before schema versions, in
+  /// one write transaction. Another process may be opening the same new file at this moment,
+  /// so the file is identified again under the lock.
+  void create_or_adopt(const std::string& path) const {
+    exec("BEGIN IMMEDIATE", path);
+    try {
+      check_identity(identify(path), path);
+      exec(kSchema, path);
+      const std::string marks = fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {};",
+                                            kApplicationId, kCacheSchemaVersion);
+      exec(marks.c_str(), path);
+      exec("COMMIT", path);
+    } catch (...) {
+      (void)try_exec("ROLLBACK");
+      throw;
+    }
+  }
+
+  /// Reads the marks and the schema of the file: queries only, nothing is written.
+  Identity identify(const std::string& path) const {
+    Identity id;
+    id.application_id = std::stoi(query("PRAGMA application_id", path).at(0).at(0));
+    id.user_version = std::stoi(query("PRAGMA user_version", path).at(0).at(0));
+    for (const auto& row : query("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite%' "
+                                 "ORDER BY name",
+                                 path)) {
+      id.objects.push_back(row.at(0));
+    }
+    std::vector<std::string> columns;
+    for (const auto& row : query("SELECT name FROM pragma_table_info('responses')", path)) {
+      columns.push_back(row.at(0));
+    }
+    id.has_our_table = true;
+    for (const char* needed : {"key", "status", "body", "latency_ms"}) {
+      id.has_our_table =
+          id.has_our_table && std::find(columns.begin(), columns.end(), needed) != columns.end();
+    }
+    return id;
   }
 };
 
@@ -156,12 +264,18 @@ ResponseCache::ResponseCache(const std::filesystem::path& path) : m_impl(std::ma
                     fmt::format("cannot open the cache: {}", sqlite3_errmsg(m_impl->db)));
   }
   sqlite3_busy_timeout(m_impl->db, kBusyTimeoutMs);
+  // Whose file is it? Asked before anything is written: switching a foreign database to WAL
+  // would already change its header.
+  const Identity found = m_impl->identify(display);
+  check_identity(found, display);
   // Checkpointing every 10,000 pages instead of SQLite's 1,000 copies a page rewritten by
   // many answers once rather than ten times: 3% of a run's CPU instead of 10% (BENCHMARKS.md).
   m_impl->exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=10000;",
       display);
-  m_impl->exec(kSchema, display);
+  if (!found.current()) {
+    m_impl->create_or_adopt(display);
+  }
   m_impl->select = std::make_unique<Statement>(
       m_impl->db, "SELECT status, body, latency_ms FROM responses WHERE key = ?1");
   m_impl->insert = std::make_unique<Statement>(

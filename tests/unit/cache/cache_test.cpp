@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// The response cache: keys without credentials, round trips, sharing, bad files.
+// The response cache: keys without credentials, round trips, sharing, bad files, and the
+// schema version (a newer cache or another application's database is refused untouched).
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+#include <iterator>
 
 #include "promptbench/cache.hpp"
+#include "promptbench/error.hpp"
 #include "unit/temp_dir.hpp"
 
 namespace promptbench {
@@ -93,17 +99,156 @@ TEST(ResponseCache, ClosingAHandleCommitsWhatIsStaged) {
   EXPECT_EQ(reader.get("k")->body, "kept");
 }
 
+/// Runs `sql` on the SQLite file at `path` directly, as another program (or another
+/// promptbench build) would.
+void sqlite_exec(const std::filesystem::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  const std::string message = error == nullptr ? "" : error;
+  sqlite3_free(error);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
+/// `PRAGMA <name>` of the file at `path`.
+int pragma_value(const std::filesystem::path& path, const std::string& name) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(db, ("PRAGMA " + name).c_str(), -1, &statement, nullptr);
+  const int value = sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int(statement, 0) : -1;
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return value;
+}
+
+std::string error_opening(const std::filesystem::path& path) {
+  try {
+    ResponseCache cache(path);
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+std::string bytes_of(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+constexpr const char* kTableOfSchema1 =
+    "CREATE TABLE responses (key TEXT PRIMARY KEY, status INTEGER NOT NULL, body BLOB NOT "
+    "NULL, latency_ms REAL NOT NULL, created_at INTEGER NOT NULL DEFAULT (strftime('%s', "
+    "'now'))) WITHOUT ROWID;";
+
+TEST(ResponseCache, ANewCacheCarriesTheSchemaVersionAndTheApplicationId) {
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "cache.db";
+  { ResponseCache cache(path); }
+  EXPECT_EQ(kCacheSchemaVersion, 1);
+  EXPECT_EQ(pragma_value(path, "user_version"), kCacheSchemaVersion);
+  EXPECT_EQ(pragma_value(path, "application_id"), 0x50426368);  // "PBch"
+}
+
+TEST(ResponseCache, AnEmptyFileBecomesACache) {
+  testing::ScratchDir dir;
+  const auto path = dir.write("cache.db", "");  // `touch cache.db`: an empty database
+  HttpResponse answer;
+  answer.status = 200;
+  answer.body = "ok";
+  {
+    ResponseCache cache(path);
+    cache.put("k", answer);
+  }
+  ResponseCache reader(path);
+  ASSERT_TRUE(reader.get("k").has_value());
+  EXPECT_EQ(pragma_value(path, "user_version"), kCacheSchemaVersion);
+}
+
+TEST(ResponseCache, ACacheWrittenBeforeSchemaVersionsIsAdoptedWithItsAnswers) {
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "cache.db";
+  sqlite_exec(path, std::string(kTableOfSchema1) +
+                        "INSERT INTO responses (key, status, body, latency_ms) VALUES "
+                        "('k', 200, 'kept', 3.5);");
+  ASSERT_EQ(pragma_value(path, "user_version"), 0);
+  {
+    ResponseCache cache(path);
+    ASSERT_TRUE(cache.get("k").has_value());
+    EXPECT_EQ(cache.get("k")->body, "kept");
+  }
+  EXPECT_EQ(pragma_value(path, "user_version"), kCacheSchemaVersion);
+  EXPECT_EQ(pragma_value(path, "application_id"), 0x50426368);
+}
+
+TEST(ResponseCache, RefusesACacheOfANewerSchemaAndLeavesItAsItWas) {
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "cache.db";
+  { ResponseCache cache(path); }
+  sqlite_exec(path, "PRAGMA user_version = 3;");
+  const std::string before = bytes_of(path);
+  EXPECT_EQ(error_opening(path),
+            path.string() +
+                ": was written by a newer promptbench (cache schema 3, this build reads 1); use "
+                "another --cache path or delete it");
+  EXPECT_EQ(bytes_of(path), before);
+  EXPECT_EQ(pragma_value(path, "user_version"), 3);
+}
+
+TEST(ResponseCache, RefusesAnotherApplicationsDatabaseWithoutChangingIt) {
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "notes.db";
+  sqlite_exec(path,
+              "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); "
+              "CREATE INDEX notes_text ON notes(text);");
+  const std::string before = bytes_of(path);
+  EXPECT_EQ(error_opening(path), path.string() +
+                                     ": not a promptbench cache (an SQLite database holding notes, "
+                                     "notes_text); use another --cache path");
+  EXPECT_EQ(bytes_of(path), before);  // not even switched to WAL (a header byte)
+  EXPECT_FALSE(std::filesystem::exists(path.string() + "-wal"));
+}
+
+TEST(ResponseCache, RefusesADatabaseWithOurTableBesideOthers) {
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "mixed.db";
+  sqlite_exec(path, std::string(kTableOfSchema1) + "CREATE TABLE users (name TEXT);");
+  EXPECT_EQ(error_opening(path),
+            path.string() +
+                ": not a promptbench cache (an SQLite database holding responses, "
+                "users); use another --cache path");
+}
+
+TEST(ResponseCache, RefusesADatabaseMarkedByAnotherApplication) {
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "other.db";
+  sqlite_exec(path, "PRAGMA application_id = 1234;");
+  EXPECT_EQ(error_opening(path),
+            path.string() +
+                ": not a promptbench cache (an SQLite database of another "
+                "application, application_id 0x000004d2); use another --cache path");
+}
+
+TEST(ResponseCache, RefusesAnUnmarkedDatabaseWithAUserVersion) {
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "versioned.db";
+  sqlite_exec(path, "PRAGMA user_version = 7;");
+  EXPECT_EQ(error_opening(path),
+            path.string() +
+                ": not a promptbench cache (an SQLite database with user_version "
+                "7); use another --cache path");
+}
+
 TEST(ResponseCache, RefusesAFileThatIsNotADatabase) {
   testing::ScratchDir dir;
   const auto path =
       dir.write("notes.db", "these are not the bytes of a SQLite database, at all....");
-  try {
-    ResponseCache cache(path);
-    FAIL() << "expected an error";
-  } catch (const UserError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              path.string() + ": cannot use the cache: file is not a database");
-  }
+  EXPECT_EQ(error_opening(path),
+            path.string() +
+                ": not a promptbench cache (not an SQLite database); use another --cache path");
+  EXPECT_EQ(bytes_of(path), "these are not the bytes of a SQLite database, at all....");
 }
 
 }  // namespace
