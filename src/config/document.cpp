@@ -16,6 +16,7 @@
 
 #include "util/input_limits.hpp"
 #include "util/json_depth.hpp"
+#include "util/json_pointer.hpp"
 #include "util/text.hpp"
 #include "util/utf8.hpp"
 
@@ -28,20 +29,6 @@ SourceLocation location_of(const std::string& file, const YAML::Mark& mark) {
     return {file, 0, 0};
   }
   return {file, static_cast<std::size_t>(mark.line) + 1, static_cast<std::size_t>(mark.column) + 1};
-}
-
-std::string escape_pointer_token(const std::string& token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 bool is_decimal_int(const std::string& s) {
@@ -272,7 +259,7 @@ class YamlConverter {
                             "mapping keys must be plain strings");
           }
           const std::string key = entry.first.Scalar();
-          const std::string child = pointer + "/" + escape_pointer_token(key);
+          const std::string child = util::pointer_append(pointer, key);
           if (object.contains(key)) {
             throw UserError(location_of(m_doc.file, entry.first.Mark()), "",
                             fmt::format("duplicate key '{}'", key));

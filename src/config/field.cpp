@@ -3,6 +3,7 @@
 #include "config/field.hpp"
 
 #include "promptbench/config.hpp"
+#include "util/json_pointer.hpp"
 #include "util/json_type.hpp"
 #include "util/text.hpp"
 
@@ -11,24 +12,6 @@
 #include <fmt/format.h>
 
 namespace promptbench::config {
-
-namespace {
-
-std::string escape_pointer_token(const std::string& token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string type_name(const nlohmann::json& value) {
   return util::json_type_name(value);
@@ -48,7 +31,7 @@ void Field::fail(const std::string& message) const {
 
 void Field::fail_at_key(const std::string& member, const std::string& message) const {
   const std::string path = m_path.empty() ? member : m_path + "." + member;
-  throw UserError(m_doc->where_key(m_pointer + "/" + escape_pointer_token(member)), path, message);
+  throw UserError(m_doc->where_key(util::pointer_append(m_pointer, member)), path, message);
 }
 
 std::string Field::as_string() const {
@@ -187,7 +170,7 @@ bool Field::has(const std::string& key) const {
 }
 
 Field Field::child(const std::string& key) const {
-  return Field(*m_doc, (*m_value)[key], m_pointer + "/" + escape_pointer_token(key),
+  return Field(*m_doc, (*m_value)[key], util::pointer_append(m_pointer, key),
                m_path.empty() ? key : m_path + "." + key);
 }
 

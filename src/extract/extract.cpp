@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "metric/normalize.hpp"
+#include "util/json_pointer.hpp"
 
 namespace promptbench {
 
@@ -42,12 +43,12 @@ std::unique_ptr<RE2> compile_regex(const ExtractStep& step) {
 }
 
 nlohmann::json::json_pointer compile_pointer(const ExtractStep& step) {
-  try {
-    return nlohmann::json::json_pointer(step.pattern);
-  } catch (const nlohmann::json::exception&) {
+  std::optional<nlohmann::json::json_pointer> pointer = util::parse_pointer(step.pattern);
+  if (!pointer) {
     throw UserError(step.where, "extract.json_pointer",
                     fmt::format("invalid JSON pointer '{}'", step.pattern));
   }
+  return std::move(*pointer);
 }
 
 CompiledStep compile(const ExtractStep& step) {
@@ -147,10 +148,8 @@ tl::expected<std::string, std::string> apply_pointer(const nlohmann::json::json_
   if (!document) {
     return tl::unexpected(std::string("output is not JSON"));
   }
-  const nlohmann::json* value = nullptr;
-  try {
-    value = &document->at(pointer);
-  } catch (const nlohmann::json::exception&) {
+  const nlohmann::json* value = util::find_pointer(*document, pointer);
+  if (value == nullptr) {
     return std::string();  // absent: scored as an empty output
   }
   if (value->is_string()) {
