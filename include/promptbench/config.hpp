@@ -4,6 +4,7 @@
 // stages (templates, metrics, gates) can report errors at the right file:line:col.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "promptbench/error.hpp"
+#include "promptbench/http.hpp"
 
 namespace promptbench {
 
@@ -28,6 +30,13 @@ struct Pricing {
   double prompt = 0;
   double completion = 0;
 };
+
+/// The keys every provider (and judge) entry accepts, checked by the config loader; any
+/// other key is the provider type's own option, checked by its ProviderInfo::validate.
+inline constexpr std::array<const char*, 14> kCommonProviderKeys = {
+    "id",          "type",    "base_url",        "model",   "api_key_env", "params",
+    "concurrency", "timeout", "connect_timeout", "retries", "rate_limit",  "max_response_bytes",
+    "pricing",     "headers"};
 
 struct ProviderConfig {
   std::string id;
@@ -43,9 +52,15 @@ struct ProviderConfig {
   RateLimit rate_limit;
   std::size_t max_response_bytes = 16u << 20;  ///< larger responses are a recorded error
   std::optional<Pricing> pricing;              ///< for the cost metric and cost_usd
-  SourceLocation where;                        ///< of the provider's entry
-  std::string field;                           ///< "providers[0]", for messages
-  SourceLocation base_url_where;               ///< of base_url, else of the entry
+  /// `headers:`, added to every request, values ${VAR:-default} expanded; a value that took
+  /// anything from the environment is secret (redacted, never part of a cache key).
+  std::vector<HttpHeader> headers;
+  /// The type's own keys (all but kCommonProviderKeys), as written; checked when the config
+  /// loads by the type's ProviderInfo::validate.
+  nlohmann::json options = nlohmann::json::object();
+  SourceLocation where;           ///< of the provider's entry
+  std::string field;              ///< "providers[0]", for messages
+  SourceLocation base_url_where;  ///< of base_url, else of the entry
 };
 
 struct MessageTemplate {

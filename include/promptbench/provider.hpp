@@ -4,52 +4,21 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
 #include "promptbench/config.hpp"
+#include "promptbench/http.hpp"
 #include "promptbench/prompt.hpp"
 
 namespace promptbench {
-
-struct HttpHeader {
-  std::string name;
-  std::string value;
-  bool secret = false;  ///< carries a credential: never logged, never part of a cache key
-};
-
-struct HttpRequest {
-  std::string method = "POST";
-  std::string url;
-  std::vector<HttpHeader> headers;
-  std::string body;
-};
-
-struct HttpResponse {
-  int status = 0;
-  std::vector<HttpHeader> headers;  ///< names lower-cased
-  std::string body;
-  double latency_ms = 0;          ///< request start to last byte
-  std::optional<double> ttft_ms;  ///< request start to first body byte
-
-  /// The first header with this (lower-case) name, if any.
-  [[nodiscard]] const std::string* header(const std::string& name) const;
-};
-
-/// Why a request produced no completion. Recorded on the case; never fatal to the run.
-enum class ErrorKind { network, timeout, http_status, bad_response, too_large, cancelled };
-[[nodiscard]] const char* to_string(ErrorKind kind);
-
-struct RequestError {
-  ErrorKind kind = ErrorKind::network;
-  int http_status = 0;         ///< for http_status
-  std::string message;         ///< the server's own error message where it gave one
-  bool no_connection = false;  ///< network: no connection could be made (refused, no host)
-};
 
 struct Usage {
   std::optional<std::int64_t> prompt_tokens;
@@ -65,38 +34,103 @@ struct Completion {
   Usage usage;
   std::string finish_reason;
   double latency_ms = 0;
-  std::optional<double> ttft_ms;
 };
 
-/// Builds requests for one configured endpoint and parses its answers.
+/// Builds requests for one configured endpoint and parses its answers. The base class does
+/// what every provider type needs: it reads the API key, adds the configured `headers:`,
+/// turns a non-2xx answer into an http_status error with the server's own message and
+/// estimates a request's tokens for the rate limiter.
 class Provider {
  public:
-  explicit Provider(ProviderConfig config) : m_config(std::move(config)) {}
+  /// Reads the API key from the environment variable `config.api_key_env` (when named),
+  /// once. Throws UserError, located at the provider's entry, when that variable is unset
+  /// or empty.
+  explicit Provider(ProviderConfig config);
   virtual ~Provider() = default;
 
   [[nodiscard]] const ProviderConfig& config() const { return m_config; }
 
-  [[nodiscard]] virtual HttpRequest build_request(const RenderedPrompt& prompt) const = 0;
-  /// Any status: a non-2xx answer becomes an http_status error carrying the server's
-  /// message; a 2xx body that does not parse becomes a bad_response error.
-  [[nodiscard]] virtual tl::expected<Completion, RequestError> parse_response(
+  /// The request for one prompt rendered for one case; `vars` is that case's row (an
+  /// object). Implementations end with add_configured_headers().
+  [[nodiscard]] virtual HttpRequest build_request(const RenderedPrompt& prompt,
+                                                  const nlohmann::json& vars) const = 0;
+  // Transitional: the runner switches to the two-argument form.
+  [[nodiscard]] HttpRequest build_request(const RenderedPrompt& prompt) const;
+
+  /// Any status: a non-2xx answer becomes an http_status error "HTTP <status>: <the
+  /// server's message>"; a 2xx answer goes to parse_success().
+  [[nodiscard]] tl::expected<Completion, RequestError> parse_response(
+      const HttpResponse& response) const;
+
+  /// The tokens `request` will cost, for the tokens-per-minute limit before any answer
+  /// reports usage: a quarter of the body's bytes plus the `max_tokens` (and
+  /// `max_completion_tokens`) of the provider's params.
+  [[nodiscard]] virtual double estimate_tokens(const HttpRequest& request) const;
+
+ protected:
+  /// The completion in a 2xx answer; a body that does not parse becomes a bad_response
+  /// error.
+  [[nodiscard]] virtual tl::expected<Completion, RequestError> parse_success(
       const HttpResponse& response) const = 0;
+  /// The server's own error text in a non-2xx body: `error.message` (OpenAI, Anthropic),
+  /// `error` as a string, or `message`; else the start of the body.
+  [[nodiscard]] virtual std::string server_error_message(const std::string& body) const;
+  /// The key read from `api_key_env`; empty when the config names no variable.
+  [[nodiscard]] const std::string& api_key() const { return m_api_key; }
+  /// Appends the configured `headers:`; one replaces a header of the same name (in any
+  /// case) that the provider set itself, so a gateway's own Authorization wins.
+  void add_configured_headers(HttpRequest& request) const;
 
  private:
   ProviderConfig m_config;
+  std::string m_api_key;
+};
+
+/// A bad type-specific provider option; the config loader turns it into a UserError
+/// located at the option's key (`providers[0].foo`).
+class OptionError : public std::runtime_error {
+ public:
+  OptionError(std::string key, const std::string& message)
+      : std::runtime_error(message), m_key(std::move(key)) {}
+  /// The offending option's name; empty for the options as a whole.
+  [[nodiscard]] const std::string& key() const { return m_key; }
+
+ private:
+  std::string m_key;
+};
+
+/// The type-specific keys of a provider's entry: every key but kCommonProviderKeys, which
+/// the config loader checks itself.
+class ProviderOptions {
+ public:
+  explicit ProviderOptions(const nlohmann::json& options) : m_options(options) {}
+
+  /// Throws OptionError "unknown key 'x' (did you mean 'y'?)" for a key outside `known`;
+  /// the suggestion is drawn from `known` and the common keys.
+  void allow_only(std::initializer_list<const char*> known) const;
+  [[nodiscard]] const nlohmann::json& raw() const { return m_options; }
+
+ private:
+  const nlohmann::json& m_options;
 };
 
 struct ProviderInfo {
   const char* type;
   const char* description;
   std::unique_ptr<Provider> (*make)(const ProviderConfig& config);
+  /// Checks the type's own options (ProviderConfig::options) when the config loads.
+  /// Throws OptionError.
+  void (*validate)(const ProviderOptions& options);
 };
 
 /// Every provider type, one line each in src/provider/registry.cpp.
 [[nodiscard]] const std::vector<ProviderInfo>& provider_registry();
 
-/// Creates the provider `config.type` names. The API key is read from the environment
-/// variable `config.api_key_env` here, once. Throws UserError for an unknown type or a
+/// The registry entry for `type`: the one place that decides which types exist. Throws
+/// OptionError (key "type") "unknown provider type 'x' (did you mean 'y'?)" otherwise.
+[[nodiscard]] const ProviderInfo& provider_type(const std::string& type);
+
+/// Creates the provider `config.type` names. Throws UserError for an unknown type or a
 /// missing key variable.
 [[nodiscard]] std::unique_ptr<Provider> make_provider(const ProviderConfig& config);
 

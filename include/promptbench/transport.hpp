@@ -13,7 +13,7 @@
 
 #include <tl/expected.hpp>
 
-#include "promptbench/provider.hpp"
+#include "promptbench/http.hpp"
 
 namespace promptbench {
 

@@ -8,13 +8,13 @@
 
 #include <fmt/format.h>
 
-#include "config/base_url.hpp"
 #include "config/document.hpp"
 #include "config/field.hpp"
+#include "config/provider_entry.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/metric.hpp"
-#include "promptbench/provider.hpp"
 #include "promptbench/redact.hpp"
+#include "util/json_pointer.hpp"
 #include "util/sha256.hpp"
 
 namespace promptbench {
@@ -22,37 +22,7 @@ namespace promptbench {
 namespace {
 
 using config::Field;
-
-/// Expands ${VAR} and ${VAR:-default} from the environment, so a base URL can point at a
-/// port chosen at run time. Only for non-secret settings: keys come from api_key_env.
-std::string expand_environment(const Field& field, const std::string& text) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text.compare(i, 2, "${") != 0) {
-      out += text[i++];
-      continue;
-    }
-    const std::size_t close = text.find('}', i);
-    if (close == std::string::npos) {
-      field.fail("unterminated '${' in value");
-    }
-    const std::string inner = text.substr(i + 2, close - i - 2);
-    const std::size_t dash = inner.find(":-");
-    const std::string name = inner.substr(0, dash);
-    const char* value = std::getenv(name.c_str());
-    if (value != nullptr && *value != '\0') {
-      add_secret(value);  // a ${VAR} may carry a token in a URL or header: never written
-      out += value;
-    } else if (dash != std::string::npos) {
-      out += inner.substr(dash + 2);
-    } else {
-      field.fail(fmt::format("environment variable '{}' is not set", name));
-    }
-    i = close + 1;
-  }
-  return out;
-}
+using config::read_provider;
 
 /// How to name a file the config refers to in messages: as seen from where the user is,
 /// i.e. through the config's folder as the user gave it ("examples/data.jsonl").
@@ -62,106 +32,6 @@ std::string shown_path(const std::filesystem::path& config_path, const std::stri
     return written;
   }
   return (config_path.parent_path() / path).lexically_normal().string();
-}
-
-std::vector<std::string> provider_types() {
-  std::vector<std::string> names;
-  for (const auto& info : provider_registry()) {
-    names.emplace_back(info.type);
-  }
-  return names;
-}
-
-/// A rate of 0 would never let a request through; no limit is written by leaving it out.
-double read_rate(const Field& field) {
-  const double rate = field.as_number();
-  if (!(rate > 0)) {
-    field.fail(
-        fmt::format("must be greater than 0, got {} (omit it for no limit)", field.written()));
-  }
-  return rate;
-}
-
-RateLimit read_rate_limit(const Field& field) {
-  field.expect_object({"rpm", "tpm"});
-  RateLimit limit;
-  if (auto rpm = field.find("rpm")) {
-    limit.rpm = read_rate(*rpm);
-  }
-  if (auto tpm = field.find("tpm")) {
-    limit.tpm = read_rate(*tpm);
-  }
-  return limit;
-}
-
-Pricing read_pricing(const Field& field) {
-  field.expect_object({"prompt", "completion"});
-  Pricing pricing;
-  for (const auto& [key, price] :
-       {std::pair{"prompt", &pricing.prompt}, std::pair{"completion", &pricing.completion}}) {
-    const Field value = field.require(key);
-    *price = value.as_number();
-    if (*price < 0) {
-      value.fail("must not be negative");
-    }
-  }
-  return pricing;
-}
-
-ProviderConfig read_provider(const Field& field) {
-  field.expect_object({"id", "type", "base_url", "model", "api_key_env", "params", "concurrency",
-                       "timeout", "connect_timeout", "retries", "rate_limit", "max_response_bytes",
-                       "pricing"});
-  ProviderConfig provider;
-  provider.where = field.where();
-  provider.field = field.path();
-  provider.base_url_where = provider.where;
-  provider.id = field.require("id").as_nonempty_string();
-  if (auto type = field.find("type")) {
-    provider.type = type->as_nonempty_string();
-    const auto types = provider_types();
-    if (std::find(types.begin(), types.end(), provider.type) == types.end()) {
-      const std::string suggestion = closest_match(provider.type, types);
-      type->fail(suggestion.empty() ? fmt::format("unknown provider type '{}'", provider.type)
-                                    : fmt::format("unknown provider type '{}' (did you mean '{}'?)",
-                                                  provider.type, suggestion));
-    }
-  }
-  if (auto url = field.find("base_url")) {
-    provider.base_url = expand_environment(*url, url->as_nonempty_string());
-    provider.base_url_where = url->where();
-    config::check_base_url(*url, provider.base_url);
-  }
-  provider.model = field.require("model").as_nonempty_string();
-  if (auto key = field.find("api_key_env")) {
-    provider.api_key_env = key->as_nonempty_string();
-  }
-  if (auto params = field.find("params")) {
-    params->expect_mapping();
-    provider.params = params->value();
-  }
-  if (auto concurrency = field.find("concurrency")) {
-    provider.concurrency = concurrency->as_int(1, 4096);
-  }
-  if (auto timeout = field.find("timeout")) {
-    provider.timeout = timeout->as_positive_duration();
-  }
-  if (auto timeout = field.find("connect_timeout")) {
-    provider.connect_timeout = timeout->as_positive_duration();
-  }
-  if (auto retries = field.find("retries")) {
-    provider.retries = retries->as_int(0, 100);
-  }
-  if (auto limit = field.find("rate_limit")) {
-    provider.rate_limit = read_rate_limit(*limit);
-  }
-  if (auto pricing = field.find("pricing")) {
-    provider.pricing = read_pricing(*pricing);
-  }
-  if (auto size = field.find("max_response_bytes")) {
-    provider.max_response_bytes = size->as_byte_size();
-  }
-  return provider;
 }
 
 ExtractStep read_extract_step_kind(const Field& field, ExtractStep::Kind kind) {
@@ -336,7 +206,7 @@ void check_metric(const Field& field, const MetricConfig& metric) {
   } catch (const ParamError& e) {
     const Field params = field.is_object() ? field.members().front().second : field;
     if (!e.key().empty() && params.has(e.key())) {
-      throw UserError(params.document().where_key(params.pointer() + "/" + e.key()),
+      throw UserError(params.document().where_key(util::pointer_append(params.pointer(), e.key())),
                       params.path() + "." + e.key(), e.what());
     }
     throw UserError(metric.where, metric.field, e.what());
@@ -482,7 +352,8 @@ void check_judge_references(const Field& metrics, const Config& config) {
     const Field params = fields[i].members().front().second;
     const std::string suggestion = closest_match(judge, ids);
     throw UserError(
-        params.document().where_key(params.pointer() + "/judge"), params.path() + ".judge",
+        params.document().where_key(util::pointer_append(params.pointer(), "judge")),
+        params.path() + ".judge",
         fmt::format(
             "'{}' names no entry of judges or providers{}", judge,
             suggestion.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", suggestion)));

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Small helpers of the provider-level HTTP types.
-#include "promptbench/provider.hpp"
+// Small helpers of the HTTP types (include/promptbench/http.hpp).
+#include "promptbench/http.hpp"
 
 namespace promptbench {
 

@@ -2,7 +2,6 @@
 // Provider `openai`: the chat completions API, spoken by OpenAI, vLLM, llama.cpp server,
 // Ollama and LM Studio alike.
 #include <algorithm>
-#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -14,19 +13,6 @@ namespace promptbench::providers {
 namespace {
 
 constexpr const char* kDefaultBaseUrl = "https://api.openai.com/v1";
-
-std::string read_api_key(const ProviderConfig& config) {
-  if (config.api_key_env.empty()) {
-    return {};
-  }
-  const char* key = std::getenv(config.api_key_env.c_str());
-  if (key == nullptr || *key == '\0') {
-    throw UserError(config.where, config.field.empty() ? "" : config.field + ".api_key_env",
-                    fmt::format("provider '{}': environment variable '{}' (api_key_env) is not set",
-                                config.id, config.api_key_env));
-  }
-  return key;
-}
 
 /// `content` is a string, null (e.g. a tool call) or a list of parts with `text`.
 std::optional<std::string> content_text(const nlohmann::json& content) {
@@ -57,8 +43,7 @@ std::optional<std::int64_t> optional_count(const nlohmann::json& object, const c
 
 class OpenAiProvider final : public Provider {
  public:
-  explicit OpenAiProvider(const ProviderConfig& config)
-      : Provider(config), m_api_key(read_api_key(config)) {
+  explicit OpenAiProvider(const ProviderConfig& config) : Provider(config) {
     std::string base = config.base_url.empty() ? kDefaultBaseUrl : config.base_url;
     while (!base.empty() && base.back() == '/') {
       base.pop_back();
@@ -66,7 +51,9 @@ class OpenAiProvider final : public Provider {
     m_url = base + "/chat/completions";
   }
 
-  HttpRequest build_request(const RenderedPrompt& prompt) const override {
+  /// The chat API has no use for the case's other fields: `vars` is not sent.
+  HttpRequest build_request(const RenderedPrompt& prompt,
+                            const nlohmann::json& /*vars*/) const override {
     nlohmann::json body = config().params;
     body["model"] = config().model;
     nlohmann::json messages = nlohmann::json::array();
@@ -78,20 +65,16 @@ class OpenAiProvider final : public Provider {
     HttpRequest request;
     request.url = m_url;
     request.headers.push_back({"Content-Type", "application/json", false});
-    if (!m_api_key.empty()) {
-      request.headers.push_back({"Authorization", "Bearer " + m_api_key, true});
+    if (!api_key().empty()) {
+      request.headers.push_back({"Authorization", "Bearer " + api_key(), true});
     }
     request.body = body.dump();
+    add_configured_headers(request);
     return request;
   }
 
-  tl::expected<Completion, RequestError> parse_response(
+  tl::expected<Completion, RequestError> parse_success(
       const HttpResponse& response) const override {
-    if (response.status < 200 || response.status >= 300) {
-      return tl::unexpected(RequestError{
-          ErrorKind::http_status, response.status,
-          fmt::format("HTTP {}: {}", response.status, server_error_message(response.body))});
-    }
     const auto parsed = nlohmann::json::parse(response.body, nullptr, false);
     if (parsed.is_discarded()) {
       // Quote the start of the body: an HTML page or a proxy's notice says what went wrong.
@@ -121,7 +104,6 @@ class OpenAiProvider final : public Provider {
       completion.usage.completion_tokens = optional_count(*usage, "completion_tokens");
     }
     completion.latency_ms = response.latency_ms;
-    completion.ttft_ms = response.ttft_ms;
     return completion;
   }
 
@@ -143,7 +125,6 @@ class OpenAiProvider final : public Provider {
     return tl::unexpected(RequestError{ErrorKind::bad_response, 0, std::move(message)});
   }
 
-  std::string m_api_key;
   std::string m_url;
 };
 
@@ -151,6 +132,10 @@ class OpenAiProvider final : public Provider {
 
 std::unique_ptr<Provider> make_openai(const ProviderConfig& config) {
   return std::make_unique<OpenAiProvider>(config);
+}
+
+void validate_openai(const ProviderOptions& options) {
+  options.allow_only({});
 }
 
 }  // namespace promptbench::providers

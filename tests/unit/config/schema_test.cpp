@@ -190,6 +190,13 @@ std::vector<Case> agreement_cases() {
       {"a zero rate limit", with_provider("rate_limit: {tpm: 0}"), false},
       {"an unknown rate limit key", with_provider("rate_limit: {rps: 1}"), false},
       {"params that are not a mapping", with_provider("params: [1]"), false},
+      {"headers",
+       with_provider("headers: {X-Org: acme, X-Token: \"${PROMPTBENCH_SCHEMA_TEST_UNSET:-t}\"}"),
+       true},
+      {"headers that are not a mapping", with_provider("headers: [X-Org]"), false},
+      {"a header name with a space", with_provider("headers: {\"X Org\": acme}"), false},
+      {"a header value that is a list", with_provider("headers: {X-Org: [a]}"), false},
+      {"an unknown provider option", with_provider("deployment: d1"), false},
       {"a prompt from a file", with_prompt("{id: p, file: prompt.mustache}"), true},
       {"a chat prompt",
        with_prompt("{id: p, messages: [{role: system, content: Be brief.}, "

@@ -19,6 +19,9 @@ ProviderConfig config_for(std::string key_env = "") {
   return config;
 }
 
+/// The case's row; the chat API sends only the rendered messages.
+const nlohmann::json kVars = {{"text", "Hi"}, {"label", "positive"}};
+
 HttpResponse response(int status, std::string body) {
   HttpResponse r;
   r.status = status;
@@ -30,7 +33,7 @@ HttpResponse response(int status, std::string body) {
 TEST(OpenAiProvider, BuildsChatCompletionsRequestWithParamsMerged) {
   const auto provider = make_provider(config_for());
   const HttpRequest request =
-      provider->build_request({{{"system", "Be brief."}, {"user", "Hi \"there\""}}});
+      provider->build_request({{{"system", "Be brief."}, {"user", "Hi \"there\""}}}, kVars);
   EXPECT_EQ(request.method, "POST");
   EXPECT_EQ(request.url, "http://127.0.0.1:8080/v1/chat/completions");
   const auto body = nlohmann::json::parse(request.body);
@@ -39,6 +42,7 @@ TEST(OpenAiProvider, BuildsChatCompletionsRequestWithParamsMerged) {
   EXPECT_EQ(body["max_tokens"], 16);
   EXPECT_EQ(body["messages"][1]["content"], "Hi \"there\"");
   EXPECT_EQ(body["messages"][0]["role"], "system");
+  EXPECT_FALSE(body.contains("label")) << "the case's fields are not sent";
   ASSERT_EQ(request.headers.size(), 1u);
   EXPECT_EQ(request.headers[0].name, "Content-Type");
 }
@@ -46,13 +50,57 @@ TEST(OpenAiProvider, BuildsChatCompletionsRequestWithParamsMerged) {
 TEST(OpenAiProvider, SendsTheKeyFromTheEnvironmentAsASecretHeader) {
   ::setenv("PB_UNIT_KEY", "sk-test-123", 1);
   const auto provider = make_provider(config_for("PB_UNIT_KEY"));
-  const HttpRequest request = provider->build_request({{{"user", "x"}}});
+  const HttpRequest request = provider->build_request({{{"user", "x"}}}, kVars);
   ASSERT_EQ(request.headers.size(), 2u);
   EXPECT_EQ(request.headers[1].name, "Authorization");
   EXPECT_EQ(request.headers[1].value, "Bearer sk-test-123");
   EXPECT_TRUE(request.headers[1].secret);
   EXPECT_EQ(request.body.find("sk-test"), std::string::npos);
   ::unsetenv("PB_UNIT_KEY");
+}
+
+TEST(OpenAiProvider, AddsTheConfiguredHeadersToEveryRequest) {
+  ::setenv("PB_UNIT_KEY", "sk-test-123", 1);
+  ProviderConfig config = config_for("PB_UNIT_KEY");
+  config.headers = {{"X-Org", "org-42", true}, {"X-Trace", "on", false}};
+  const auto provider = make_provider(config);
+  const HttpRequest request = provider->build_request({{{"user", "x"}}}, kVars);
+  ASSERT_EQ(request.headers.size(), 4u);
+  EXPECT_EQ(request.headers[2].name, "X-Org");
+  EXPECT_EQ(request.headers[2].value, "org-42");
+  EXPECT_TRUE(request.headers[2].secret);
+  EXPECT_EQ(request.headers[3].name, "X-Trace");
+  EXPECT_FALSE(request.headers[3].secret);
+  ::unsetenv("PB_UNIT_KEY");
+}
+
+TEST(OpenAiProvider, AConfiguredAuthorizationHeaderReplacesTheBearerKey) {
+  // A gateway that wants its own scheme: the configured header wins, whatever its case.
+  ::setenv("PB_UNIT_KEY", "sk-test-123", 1);
+  ProviderConfig config = config_for("PB_UNIT_KEY");
+  config.headers = {{"authorization", "Token gw-1", true}};
+  const HttpRequest request = make_provider(config)->build_request({{{"user", "x"}}}, kVars);
+  ASSERT_EQ(request.headers.size(), 2u);
+  EXPECT_EQ(request.headers[0].name, "Content-Type");
+  EXPECT_EQ(request.headers[1].name, "authorization");
+  EXPECT_EQ(request.headers[1].value, "Token gw-1");
+  ::unsetenv("PB_UNIT_KEY");
+}
+
+TEST(OpenAiProvider, RejectsEveryOptionOfItsOwn) {
+  const ProviderInfo& info = provider_type("openai");
+  const nlohmann::json none = nlohmann::json::object();
+  EXPECT_NO_THROW(info.validate(ProviderOptions(none)));
+  const nlohmann::json typo = {{"timeuot", "5s"}};
+  try {
+    info.validate(ProviderOptions(typo));
+    FAIL() << "expected an error";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(e.key(), "timeuot");
+    EXPECT_EQ(std::string(e.what()), "unknown key 'timeuot' (did you mean 'timeout'?)");
+  }
+  const nlohmann::json foo = {{"foo", 1}};
+  EXPECT_THROW(info.validate(ProviderOptions(foo)), OptionError);
 }
 
 TEST(OpenAiProvider, RefusesToStartWhenTheKeyVariableIsUnset) {
