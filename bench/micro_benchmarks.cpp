@@ -11,12 +11,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "promptbench/case_result.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/dataset.hpp"
 #include "promptbench/metric.hpp"
 #include "promptbench/prompt.hpp"
 #include "promptbench/provider.hpp"
 #include "promptbench/report.hpp"
+#include "report/report_writer.hpp"
 #include "scratch_dir.hpp"
 
 namespace {
@@ -159,22 +161,20 @@ BENCHMARK(BM_ReadJsonlCases)->Arg(1000);
 void BM_ReportCaseSerialization(benchmark::State& state) {
   const ScratchDir dir;
   const Case row = few_shot_case();
-  using Json = nlohmann::ordered_json;
   promptbench::ReportWriter writer(dir.path() / "report.json");
   for (auto _ : state) {
-    Json result = {{"variant", "fewshot/local"},
-                   {"output", "Negative."},
-                   {"extracted", "negative"},
-                   {"scores", {{"exact_match", 1.0}}},
-                   {"latency_ms", 12.5},
-                   {"cached", false},
-                   {"usage", {{"prompt_tokens", 95}, {"completion_tokens", 1}}},
-                   {"error", nullptr}};
-    Json out = {{"id", row.id},
-                {"vars", row.vars},
-                {"reference", row.reference},
-                {"results", Json::array({std::move(result)})}};
-    writer.add_case(out);
+    promptbench::CaseResult result;
+    result.variant = "fewshot/local";
+    result.output = "Negative.";
+    result.extracted = "negative";
+    result.latency_ms = 12.5;
+    result.has_usage = true;
+    result.prompt_tokens = 95;
+    result.completion_tokens = 1;
+    result.attempts = 1;
+    result.metric("exact_match").score = 1.0;
+    promptbench::CaseRecord record{0, row.id, row.vars, row.reference, {std::move(result)}};
+    writer.add_case(promptbench::to_json(record));
   }
 }
 BENCHMARK(BM_ReportCaseSerialization);

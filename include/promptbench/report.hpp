@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Reports (README "Report"): the JSON report is the source of truth; it is written by streaming
-// cases to a spool file as they finish and assembling the report atomically at the end.
+// Reports (README "Report"): the summary types of the JSON report, the source of truth.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <iosfwd>
 #include <map>
 #include <optional>
@@ -160,26 +158,6 @@ struct ReportSummary {
 };
 
 [[nodiscard]] nlohmann::ordered_json to_json(const ReportSummary& summary);
-
-/// Streams cases to `<output>.cases.tmp`, then writes the whole report to a temporary file
-/// beside `output` and renames it into place, so a reader never sees a half-written report.
-class ReportWriter {
- public:
-  explicit ReportWriter(std::filesystem::path output);
-  ~ReportWriter();
-  ReportWriter(const ReportWriter&) = delete;
-  ReportWriter& operator=(const ReportWriter&) = delete;
-
-  void add_case(const nlohmann::ordered_json& case_json);
-  /// Writes the report. Throws std::runtime_error when the file cannot be written.
-  void finish(const ReportSummary& summary);
-
- private:
-  std::filesystem::path m_output;
-  std::filesystem::path m_spool_path;
-  std::ofstream m_spool;
-  bool m_first_case = true;
-};
 
 /// The compact table shown at the end of `eval`: variants x metrics, errors, latency p50.
 void print_summary_table(std::ostream& out, const ReportSummary& summary, bool color);

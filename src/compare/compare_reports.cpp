@@ -12,6 +12,7 @@
 #include "promptbench/error.hpp"
 #include "promptbench/summary.hpp"
 #include "report/render_support.hpp"
+#include "util/text.hpp"
 
 namespace promptbench {
 
@@ -61,16 +62,11 @@ bool higher_is_better(const Json& variant, const std::string& metric) {
   return report::bool_at((*metrics)[metric], "higher_is_better", true);
 }
 
-std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
-  const std::string suggestion = closest_match(word, candidates);
-  return suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion);
-}
-
 void require_variant(const ReportSource& report, const std::string& id, const std::string& flag) {
   if (find_variant(report, id) == nullptr) {
     const auto ids = variant_ids(report);
     throw UserError(fmt::format("{}: {} has no variant '{}'{}; it has: {}", flag, report.name(), id,
-                                did_you_mean(id, ids), fmt::join(ids, ", ")));
+                                util::did_you_mean(id, ids), fmt::join(ids, ", ")));
   }
 }
 
@@ -122,8 +118,8 @@ std::vector<std::string> choose_metrics(const ReportSource& base, const ReportSo
           throw UserError(
               fmt::format("--metric {}: variant '{}' of {} has no metric '{}'{}; it "
                           "has: {}",
-                          metric, *variant, report->name(), metric, did_you_mean(metric, *list),
-                          fmt::join(*list, ", ")));
+                          metric, *variant, report->name(), metric,
+                          util::did_you_mean(metric, *list), fmt::join(*list, ", ")));
         }
       }
     }

@@ -1,15 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The JSON report (README "Report"): summary objects, and the streaming writer that assembles the
-// file atomically from a spool of cases.
-#include <unistd.h>
-
-#include <cerrno>
+// The JSON report (README "Report"): the summary as JSON.
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
 #include <ctime>
-#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -133,15 +126,11 @@ nlohmann::ordered_json errors_json(const RunErrors& errors) {
           {"extract_failures", errors.extract_failures}};
 }
 
-void write_or_throw(std::FILE* file, const std::string& text, const std::string& path) {
-  if (std::fwrite(text.data(), 1, text.size(), file) != text.size()) {
-    throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-  }
-}
-
 }  // namespace
 
-std::string utc_timestamp() { return utc_timestamp(std::chrono::system_clock::now()); }
+std::string utc_timestamp() {
+  return utc_timestamp(std::chrono::system_clock::now());
+}
 
 std::string utc_timestamp(std::chrono::system_clock::time_point time) {
   const std::time_t now = std::chrono::system_clock::to_time_t(time);
@@ -187,81 +176,6 @@ nlohmann::ordered_json to_json(const ReportSummary& summary) {
           {"variants", std::move(variants)},
           {"comparisons", summary.comparisons},
           {"gates", std::move(gates)}};
-}
-
-ReportWriter::ReportWriter(std::filesystem::path output)
-    : m_output(std::move(output)), m_spool_path(m_output.string() + ".cases.tmp") {
-  if (m_output.has_parent_path()) {
-    std::error_code error;
-    std::filesystem::create_directories(m_output.parent_path(), error);
-  }
-  m_spool.open(m_spool_path, std::ios::binary | std::ios::trunc);
-  if (!m_spool) {
-    throw std::runtime_error(
-        fmt::format("cannot write {}: {}", m_spool_path.string(), std::strerror(errno)));
-  }
-}
-
-ReportWriter::~ReportWriter() {
-  m_spool.close();
-  std::error_code error;
-  std::filesystem::remove(m_spool_path, error);
-}
-
-void ReportWriter::add_case(const nlohmann::ordered_json& case_json) {
-  // One case per line keeps the report greppable and the spool append-only.
-  m_spool << (m_first_case ? "\n    " : ",\n    ")
-          << redact(case_json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  m_first_case = false;
-}
-
-void ReportWriter::finish(const ReportSummary& summary) {
-  m_spool.flush();
-  if (!m_spool) {
-    throw std::runtime_error(fmt::format("cannot write {}", m_spool_path.string()));
-  }
-  // Everything but "cases" is small: write it, then splice the spooled cases in before the
-  // closing brace. The text goes to a temporary file that is renamed over the report.
-  nlohmann::ordered_json head = to_json(summary);
-  std::string text = redact(head.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-  text.pop_back();  // the final '}'
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
-    text.pop_back();
-  }
-
-  const std::string temp_path = m_output.string() + ".tmp";
-  std::FILE* file = std::fopen(temp_path.c_str(), "wb");
-  if (file == nullptr) {
-    throw std::runtime_error(fmt::format("cannot write {}: {}", temp_path, std::strerror(errno)));
-  }
-  try {
-    write_or_throw(file, text + ",\n  \"cases\": [", temp_path);
-    std::FILE* spool = std::fopen(m_spool_path.c_str(), "rb");
-    if (spool == nullptr) {
-      throw std::runtime_error(fmt::format("cannot read {}", m_spool_path.string()));
-    }
-    char buffer[1 << 16];
-    std::size_t got = 0;
-    while ((got = std::fread(buffer, 1, sizeof buffer, spool)) > 0) {
-      write_or_throw(file, std::string(buffer, got), temp_path);
-    }
-    std::fclose(spool);
-    write_or_throw(file, m_first_case ? "]\n}\n" : "\n  ]\n}\n", temp_path);
-    if (std::fflush(file) != 0 || fsync(fileno(file)) != 0) {
-      throw std::runtime_error(fmt::format("cannot write {}: {}", temp_path, std::strerror(errno)));
-    }
-  } catch (...) {
-    std::fclose(file);
-    std::remove(temp_path.c_str());
-    throw;
-  }
-  std::fclose(file);
-  std::error_code error;
-  std::filesystem::rename(temp_path, m_output, error);
-  if (error) {
-    throw std::runtime_error(
-        fmt::format("cannot write {}: {}", m_output.string(), error.message()));
-  }
 }
 
 }  // namespace promptbench

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "util/text.hpp"
+
 namespace promptbench {
 
 namespace {
@@ -30,10 +32,8 @@ void check_filter(const std::vector<std::string>& wanted, const std::vector<std:
                   const char* flag, const char* noun) {
   for (const auto& id : wanted) {
     if (std::find(known.begin(), known.end(), id) == known.end()) {
-      const std::string suggestion = closest_match(id, known);
-      throw UserError(
-          fmt::format("{} '{}' matches no {} in the config{}", flag, id, noun,
-                      suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
+      throw UserError(fmt::format("{} '{}' matches no {} in the config{}", flag, id, noun,
+                                  util::did_you_mean(id, known)));
     }
   }
 }
@@ -61,7 +61,7 @@ std::vector<Variant> plan_variants(const Config& config, const std::vector<std::
     for (std::size_t q = 0; q < config.providers.size(); ++q) {
       if (selected(prompt_ids, config.prompts[p].id) &&
           selected(provider_ids, config.providers[q].id)) {
-        variants.push_back({config.prompts[p].id + "/" + config.providers[q].id, p, q});
+        variants.push_back({variant_id(config.prompts[p].id, config.providers[q].id), p, q});
       }
     }
   }

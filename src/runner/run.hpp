@@ -10,7 +10,7 @@
 
 #include "promptbench/cache.hpp"
 #include "promptbench/dataset.hpp"
-#include "promptbench/report.hpp"
+#include "report/report_writer.hpp"
 #include "promptbench/runner.hpp"
 #include "promptbench/summary.hpp"
 #include "runner/broker.hpp"
