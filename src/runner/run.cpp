@@ -56,7 +56,6 @@ Run::Run(const Config& config, const RunOptions& options, Transport& transport, 
       m_total_cases(total_cases),
       m_repeat(repeat_of(config, options)),
       m_slots(m_pipeline.variants.size() * m_repeat),
-      m_report(options.output),
       m_summary(summary_plan(config, m_pipeline, total_cases, m_repeat, options.seed)),
       m_rows(config.dataset),
       m_cache(options.cache_path.empty() ? nullptr
@@ -64,6 +63,7 @@ Run::Run(const Config& config, const RunOptions& options, Transport& transport, 
       m_broker(transport, broker_endpoints(m_pipeline, options.verify_tls),
                options.concurrency > 0 ? options.concurrency : config.concurrency, m_clock,
                options.seed, m_cache.get()),
+      m_report(options.output),
       m_cases([this](CaseRecord record) { hand_on(std::move(record)); }),
       m_scorer(config, m_pipeline, m_errors) {
   const std::optional<Allowance>& allowance =

@@ -58,11 +58,12 @@ class Run {
   std::size_t m_total_cases;
   std::size_t m_repeat;
   std::size_t m_slots;  ///< results per case: variants x repeat
-  ReportWriter m_report;
   SummaryAccumulator m_summary;
   CaseReader m_rows;
   std::unique_ptr<ResponseCache> m_cache;
   RequestBroker m_broker;
+  /// Created last: its spool file appearing means the run is about to send requests.
+  ReportWriter m_report;
   CaseBuffer m_cases;
   RunErrors m_errors;
   Scorer m_scorer;
