@@ -82,21 +82,6 @@ void render_markdown(const ReportSource& report, std::ostream& out);
 /// cached, error.
 void render_csv(const ReportSource& report, std::ostream& out);
 
-/// The Markdown table of comparison entries (the report's `comparisons` shape),
-/// shared by render_markdown and `compare --format md`. Empty input gives an empty string.
-[[nodiscard]] std::string markdown_comparison_table(const nlohmann::ordered_json& comparisons);
-
-/// A Markdown table cell: `\`, `|`, `<`, `>` and `&` escaped, line breaks as <br>.
-[[nodiscard]] std::string markdown_cell(std::string_view text);
-
-/// `text` with every sequence XML 1.0 cannot hold (invalid UTF-8, control characters other
-/// than tab, LF and CR, U+FFFE, U+FFFF) replaced by U+FFFD, then escaped for XML: `&`, `<`,
-/// `>` always; in an attribute also `"`, `'`, tab, LF and CR as character references.
-[[nodiscard]] std::string xml_escape(std::string_view text, bool attribute);
-
-/// One RFC 4180 field: quoted (inner quotes doubled) when it holds a comma, quote, CR or LF.
-[[nodiscard]] std::string csv_field(std::string_view text);
-
 /// Renders `format` of `report` to `path`, atomically (the old file or the whole new one,
 /// never half). Throws UserError("cannot write <path>: <reason>").
 void write_report_format(const ReportFormat& format, const ReportSource& report,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -50,3 +51,24 @@ using Json = nlohmann::ordered_json;
 [[nodiscard]] std::string run_name(const Json& head);
 
 }  // namespace promptbench::report
+
+namespace promptbench {
+
+// Escaping for the formats, shared by the renderers and `compare`.
+
+/// The Markdown table of comparison entries (the report's `comparisons` shape),
+/// shared by render_markdown and `compare --format md`. Empty input gives an empty string.
+[[nodiscard]] std::string markdown_comparison_table(const nlohmann::ordered_json& comparisons);
+
+/// A Markdown table cell: `\`, `|`, `<`, `>` and `&` escaped, line breaks as <br>.
+[[nodiscard]] std::string markdown_cell(std::string_view text);
+
+/// `text` with every sequence XML 1.0 cannot hold (invalid UTF-8, control characters other
+/// than tab, LF and CR, U+FFFE, U+FFFF) replaced by U+FFFD, then escaped for XML: `&`, `<`,
+/// `>` always; in an attribute also `"`, `'`, tab, LF and CR as character references.
+[[nodiscard]] std::string xml_escape(std::string_view text, bool attribute);
+
+/// One RFC 4180 field: quoted (inner quotes doubled) when it holds a comma, quote, CR or LF.
+[[nodiscard]] std::string csv_field(std::string_view text);
+
+}  // namespace promptbench

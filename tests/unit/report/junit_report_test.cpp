@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "promptbench/report_formats.hpp"
+#include "report/render_support.hpp"
 #include "unit/report/sample_report.hpp"
 #include "unit/report/xml_check.hpp"
 #include "unit/temp_dir.hpp"

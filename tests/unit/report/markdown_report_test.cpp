@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "promptbench/report_formats.hpp"
+#include "report/render_support.hpp"
 #include "unit/report/sample_report.hpp"
 
 namespace promptbench {
