@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "promptbench/dataset.hpp"
+#include "util/text.hpp"
 
 namespace promptbench {
 
@@ -31,9 +32,8 @@ constexpr Format formats[] = {
     {"csv", make_csv_reader},
 };
 
-const Format* find_format(std::string name) {
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+const Format* find_format(std::string_view format) {
+  const std::string name = util::lower(format);
   const auto* found = std::find_if(std::begin(formats), std::end(formats),
                                    [&](const Format& format) { return name == format.name; });
   return found == std::end(formats) ? nullptr : found;

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "promptbench/transport.hpp"
+#include "util/text.hpp"
 
 namespace promptbench {
 
@@ -48,13 +49,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   }
   const std::size_t colon = line.find(':');
   if (colon != std::string::npos) {
-    std::string name = line.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    std::string value = line.substr(colon + 1);
-    const auto first = value.find_first_not_of(" \t");
-    const auto last = value.find_last_not_of(" \t\r\n");
-    value = first == std::string::npos ? std::string() : value.substr(first, last - first + 1);
+    std::string name = util::lower(std::string_view(line).substr(0, colon));
+    std::string value = util::trim(std::string_view(line).substr(colon + 1));
     transfer->response.headers.push_back({std::move(name), std::move(value), false});
   }
   return bytes;

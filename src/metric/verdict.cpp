@@ -10,6 +10,7 @@
 
 #include "metric/json_output.hpp"
 #include "metric/normalize.hpp"
+#include "util/text.hpp"
 
 namespace promptbench {
 
@@ -108,10 +109,8 @@ std::optional<Found> find_score(std::string_view reply) {
 }
 
 /// pass/passed/yes/correct -> true, fail/failed/no/incorrect -> false.
-std::optional<bool> polarity(std::string word) {
-  for (char& c : word) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
+std::optional<bool> polarity(std::string_view text) {
+  const std::string word = util::lower(text);
   for (const char* yes : {"pass", "passed", "passes", "yes", "correct", "true"}) {
     if (word == yes) {
       return true;
