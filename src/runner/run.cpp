@@ -15,18 +15,6 @@ std::size_t repeat_of(const Config& config, const RunOptions& options) {
   return static_cast<std::size_t>(options.repeat > 0 ? options.repeat : config.repeat);
 }
 
-/// Tokens a request will cost, for the tpm bucket before the answer says: about four
-/// bytes of prompt per token, plus the completion budget when the params set one.
-double estimate_tokens(const HttpRequest& request, const ProviderConfig& provider) {
-  double tokens = static_cast<double>(request.body.size()) / 4.0;
-  for (const char* key : {"max_tokens", "max_completion_tokens"}) {
-    if (provider.params.contains(key) && provider.params[key].is_number()) {
-      tokens += provider.params[key].get<double>();
-    }
-  }
-  return tokens;
-}
-
 bool cancelled(const Reply& reply) {
   return !reply.result && reply.result.error().kind == ErrorKind::cancelled;
 }
@@ -166,9 +154,9 @@ void Run::submit_case(std::size_t index, PendingCase& pending) {
   for (std::size_t v = 0; v < m_pipeline.variants.size(); ++v) {
     const Variant& variant = m_pipeline.variants[v];
     const Provider& provider = *m_pipeline.providers[variant.provider];
-    const HttpRequest request =
-        provider.build_request(m_pipeline.prompts[variant.prompt].render(pending.row));
-    const double tokens = estimate_tokens(request, provider.config());
+    const HttpRequest request = provider.build_request(
+        m_pipeline.prompts[variant.prompt].render(pending.row), pending.row.vars);
+    const double tokens = provider.estimate_tokens(request);
     for (std::size_t r = 0; r < m_repeat; ++r) {
       const Ticket ticket{Ticket::Kind::model, index, v * m_repeat + r, 0};
       m_broker.submit(ticket, variant.provider, request, tokens, static_cast<int>(r));
@@ -242,8 +230,8 @@ void Run::send_judge_requests(std::size_t index, std::size_t slot,
   for (JudgeRequest& request : requests) {
     const std::size_t endpoint = *m_pipeline.judge_endpoint[request.metric];
     const Provider& judge = *m_pipeline.providers[endpoint];
-    HttpRequest http = judge.build_request(request.prompt);
-    const double tokens = estimate_tokens(http, judge.config());
+    HttpRequest http = judge.build_request(request.prompt, m_cases.at(index).row.vars);
+    const double tokens = judge.estimate_tokens(http);
     m_broker.submit(Ticket{Ticket::Kind::judge, index, slot, request.metric}, endpoint,
                     std::move(http), tokens, 0);
   }
