@@ -79,10 +79,11 @@ BENCHMARK(BM_RenderFewShotTemplate);
 
 void BM_OpenAiBuildRequest(benchmark::State& state) {
   const auto provider = promptbench::make_provider(openai_provider());
+  const Case row = few_shot_case();
   const promptbench::RenderedPrompt prompt =
-      promptbench::PromptTemplate(few_shot_prompt()).render(few_shot_case());
+      promptbench::PromptTemplate(few_shot_prompt()).render(row);
   for (auto _ : state) {
-    promptbench::HttpRequest request = provider->build_request(prompt);
+    promptbench::HttpRequest request = provider->build_request(prompt, row.vars);
     benchmark::DoNotOptimize(request);
   }
 }

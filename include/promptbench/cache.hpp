@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "promptbench/provider.hpp"
+#include "promptbench/http.hpp"
 
 namespace promptbench {
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Error types. Two tiers (see docs/ARCHITECTURE.md): a failure of one request is a value
-// (`RequestError`, in provider.hpp) that goes into the report; a mistake of the user's
+// (`RequestError`, in http.hpp) that goes into the report; a mistake of the user's
 // (config, template, dataset, flag) throws `UserError`, caught once in run_cli -> exit 2.
 #pragma once
 

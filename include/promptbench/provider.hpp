@@ -54,8 +54,6 @@ class Provider {
   /// object). Implementations end with add_configured_headers().
   [[nodiscard]] virtual HttpRequest build_request(const RenderedPrompt& prompt,
                                                   const nlohmann::json& vars) const = 0;
-  // Transitional: the runner switches to the two-argument form.
-  [[nodiscard]] HttpRequest build_request(const RenderedPrompt& prompt) const;
 
   /// Any status: a non-2xx answer becomes an http_status error "HTTP <status>: <the
   /// server's message>"; a 2xx answer goes to parse_success().

@@ -79,7 +79,7 @@ int run_render(const RenderOptions& options) {
     }
     return kExitOk;
   }
-  std::cout << redact(make_provider(provider)->build_request(rendered).body) << "\n";
+  std::cout << redact(make_provider(provider)->build_request(rendered, row.vars).body) << "\n";
   return kExitOk;
 }
 

@@ -38,10 +38,6 @@ bool same_header_name(const std::string& a, const std::string& b) {
 Provider::Provider(ProviderConfig config)
     : m_config(std::move(config)), m_api_key(read_api_key(m_config)) {}
 
-HttpRequest Provider::build_request(const RenderedPrompt& prompt) const {
-  return build_request(prompt, nlohmann::json::object());
-}
-
 tl::expected<Completion, RequestError> Provider::parse_response(
     const HttpResponse& response) const {
   if (response.status < 200 || response.status >= 300) {

@@ -62,13 +62,6 @@ TEST(Provider, BuildRequestSeesTheCasesVariables) {
   EXPECT_EQ(nlohmann::json::parse(request.body)["vars"], vars);
 }
 
-TEST(Provider, TheOneArgumentFormPassesAnEmptyObject) {
-  const EchoVarsProvider echo(config_with_params(nlohmann::json::object()));
-  const Provider& provider = echo;
-  const HttpRequest request = provider.build_request(RenderedPrompt{{{"user", "x"}}});
-  EXPECT_EQ(nlohmann::json::parse(request.body)["vars"], nlohmann::json::object());
-}
-
 TEST(Provider, EstimatesTokensFromTheBodyAndTheAnswerCap) {
   const HttpRequest request{"POST", "http://h/", {}, std::string(400, 'x')};
   EXPECT_DOUBLE_EQ(
