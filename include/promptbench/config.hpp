@@ -198,4 +198,9 @@ struct Config {
 /// its registry name (`exact_match`). Two metrics of a config never share one.
 [[nodiscard]] std::string metric_report_name(const MetricConfig& metric);
 
+/// Every variant id the config can run: each prompt with each provider, prompt-major.
+[[nodiscard]] std::vector<std::string> variant_ids(const Config& config);
+/// The report names of the config's metrics, in order.
+[[nodiscard]] std::vector<std::string> metric_report_names(const Config& config);
+
 }  // namespace promptbench

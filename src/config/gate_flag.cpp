@@ -22,24 +22,6 @@ constexpr const char* kGateSyntax =
   throw UserError(fmt::format("--gate '{}': {}", text, message));
 }
 
-std::vector<std::string> metric_names(const Config& config) {
-  std::vector<std::string> names;
-  for (const MetricConfig& metric : config.metrics) {
-    names.push_back(metric_report_name(metric));
-  }
-  return names;
-}
-
-std::vector<std::string> variant_ids(const Config& config) {
-  std::vector<std::string> ids;
-  for (const auto& prompt : config.prompts) {
-    for (const auto& provider : config.providers) {
-      ids.push_back(variant_id(prompt.id, provider.id));
-    }
-  }
-  return ids;
-}
-
 }  // namespace
 
 GateConfig parse_gate_flag(const Config& config, const std::string& text) {
@@ -86,7 +68,7 @@ GateConfig parse_gate_flag(const Config& config, const std::string& text) {
   }
   (op == at_least ? gate.min : gate.max) = value;
 
-  const std::vector<std::string> metrics = metric_names(config);
+  const std::vector<std::string> metrics = metric_report_names(config);
   if (std::find(metrics.begin(), metrics.end(), gate.metric) == metrics.end()) {
     fail(text, fmt::format("no metric '{}' in the config{}", gate.metric,
                            util::did_you_mean(gate.metric, metrics)));

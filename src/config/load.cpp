@@ -16,6 +16,7 @@
 #include "promptbench/redact.hpp"
 #include "util/json_pointer.hpp"
 #include "util/sha256.hpp"
+#include "util/text.hpp"
 
 namespace promptbench {
 
@@ -268,10 +269,8 @@ GateConfig read_gate(const Field& field) {
   if (auto on = field.find("on")) {
     const std::string basis = on->as_string();
     if (basis != "mean" && basis != "ci_low") {
-      const std::string suggestion = closest_match(basis, {"mean", "ci_low"});
-      on->fail(
-          fmt::format("expected mean or ci_low, got '{}'{}", basis,
-                      suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
+      on->fail(fmt::format("expected mean or ci_low, got '{}'{}", basis,
+                           util::did_you_mean(basis, {"mean", "ci_low"})));
     }
     gate.on = basis == "ci_low" ? GateOn::ci_low : GateOn::mean;
   }
@@ -279,17 +278,6 @@ GateConfig read_gate(const Field& field) {
     gate.max_unscored = read_allowance(*unscored);
   }
   return gate;
-}
-
-/// Every "prompt/provider" id the config can run.
-std::vector<std::string> variant_ids(const Config& config) {
-  std::vector<std::string> ids;
-  for (const auto& prompt : config.prompts) {
-    for (const auto& provider : config.providers) {
-      ids.push_back(prompt.id + "/" + provider.id);
-    }
-  }
-  return ids;
 }
 
 /// A reference to a variant (`baseline:`, a gate's `variant:`) must name one; `baseline`
@@ -350,13 +338,10 @@ void check_judge_references(const Field& metrics, const Config& config) {
       continue;
     }
     const Field params = fields[i].members().front().second;
-    const std::string suggestion = closest_match(judge, ids);
-    throw UserError(
-        params.document().where_key(util::pointer_append(params.pointer(), "judge")),
-        params.path() + ".judge",
-        fmt::format(
-            "'{}' names no entry of judges or providers{}", judge,
-            suggestion.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", suggestion)));
+    throw UserError(params.document().where_key(util::pointer_append(params.pointer(), "judge")),
+                    params.path() + ".judge",
+                    fmt::format("'{}' names no entry of judges or providers{}", judge,
+                                util::did_you_mean(judge, ids)));
   }
 }
 
@@ -435,17 +420,9 @@ void read_sections(const Field& root, Config& config) {
           std::any_of(config.metrics.begin(), config.metrics.end(),
                       [&](const auto& m) { return metric_report_name(m) == gate.metric; });
       if (!known) {
-        std::vector<std::string> names;
-        for (const auto& m : config.metrics) {
-          names.push_back(metric_report_name(m));
-        }
-        const std::string suggestion = closest_match(gate.metric, names);
         item.require("metric").fail(
-            suggestion.empty()
-                ? fmt::format("gate names metric '{}', which is not in 'metrics'", gate.metric)
-                : fmt::format(
-                      "gate names metric '{}', which is not in 'metrics' (did you mean '{}'?)",
-                      gate.metric, suggestion));
+            fmt::format("gate names metric '{}', which is not in 'metrics'{}", gate.metric,
+                        util::did_you_mean(gate.metric, metric_report_names(config))));
       }
       if (!gate.variant.empty()) {
         check_variant_reference(item.require("variant"), config, false);

@@ -21,4 +21,22 @@ std::string metric_report_name(const MetricConfig& metric) {
   return metric.name;
 }
 
+std::vector<std::string> variant_ids(const Config& config) {
+  std::vector<std::string> ids;
+  for (const auto& prompt : config.prompts) {
+    for (const auto& provider : config.providers) {
+      ids.push_back(variant_id(prompt.id, provider.id));
+    }
+  }
+  return ids;
+}
+
+std::vector<std::string> metric_report_names(const Config& config) {
+  std::vector<std::string> names;
+  for (const MetricConfig& metric : config.metrics) {
+    names.push_back(metric_report_name(metric));
+  }
+  return names;
+}
+
 }  // namespace promptbench
