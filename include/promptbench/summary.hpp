@@ -2,7 +2,7 @@
 // From case results to the report's summary: one accumulator, filled from CaseRecords, that
 // gives the report's `variants`, `comparisons` and `gates`. `eval` fills it as cases reach
 // the report; `compare` fills it from reports. Accumulators of disjoint cases (shards of
-// one run) merge: every state is a sum, so the order of merging does not matter.
+// one run) merge: every state is a count, a sum or a list of values.
 #pragma once
 
 #include <cstddef>
@@ -51,6 +51,13 @@ struct SummaryPlan {
 [[nodiscard]] SummaryPlan plan_from_report(const nlohmann::ordered_json& head,
                                            const std::string& report);
 
+/// The report's summary sections, as an accumulator gives them.
+struct SummaryFigures {
+  std::vector<VariantSummary> variants;
+  nlohmann::ordered_json comparisons = nlohmann::ordered_json::array();
+  std::vector<GateResult> gates;
+};
+
 class SummaryAccumulator {
  public:
   /// With `keep_case_ids`, the id of every case is kept too, for pairing cases of two
@@ -73,6 +80,8 @@ class SummaryAccumulator {
   [[nodiscard]] std::vector<Comparison> comparisons() const;
   /// The plan's gates held against `variants` (as variants() returned them).
   [[nodiscard]] std::vector<GateResult> gates(const std::vector<VariantSummary>& variants) const;
+  /// variants(), comparisons() (as the report's JSON) and gates() together.
+  [[nodiscard]] SummaryFigures figures() const;
 
   /// [case]: the mean of the case's samples of `metric` in `variant`; NaN without a score.
   [[nodiscard]] std::vector<double> case_means(std::size_t variant, std::size_t metric) const;
@@ -100,7 +109,7 @@ class SummaryAccumulator {
 
   void ensure_case(std::size_t index);
   void add_result(VariantState& state, std::size_t index, const CaseResult& result);
-  [[nodiscard]] MetricSummary summarize_metric(const VariantState& state, std::size_t metric) const;
+  [[nodiscard]] MetricSummary summarize_metric(std::size_t variant, std::size_t metric) const;
   [[nodiscard]] std::size_t variant_index(const std::string& id) const;
 
   SummaryPlan m_plan;
@@ -117,14 +126,9 @@ class SummaryAccumulator {
                                                      const std::vector<VariantSummary>& variants,
                                                      std::size_t planned_results);
 
-/// The summary of a whole report, recomputed from its cases: what `eval` wrote in its
-/// `variants`, `comparisons` and `gates`, byte for byte.
-struct RecomputedSummary {
-  std::vector<VariantSummary> variants;
-  nlohmann::ordered_json comparisons = nlohmann::ordered_json::array();
-  std::vector<GateResult> gates;
-};
 class ReportSource;
-[[nodiscard]] RecomputedSummary summarize_report(const ReportSource& report);
+/// The summary of a whole report, recomputed from its cases under the plan its head
+/// records: what `eval` wrote in its `variants`, `comparisons` and `gates`, byte for byte.
+[[nodiscard]] SummaryFigures summarize_report(const ReportSource& report);
 
 }  // namespace promptbench

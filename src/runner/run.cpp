@@ -281,11 +281,10 @@ ReportSummary Run::summarize(const std::string& started_at) const {
   run.baseline = plan.variants.empty() ? "" : plan.variants[plan.baseline].id;
   run.alpha = plan.alpha;
   run.min_effect = plan.min_effect;
-  summary.variants = m_summary.variants();
-  for (const Comparison& comparison : m_summary.comparisons()) {
-    summary.comparisons.push_back(to_json(comparison));
-  }
-  summary.gates = m_summary.gates(summary.variants);
+  SummaryFigures figures = m_summary.figures();
+  summary.variants = std::move(figures.variants);
+  summary.comparisons = std::move(figures.comparisons);
+  summary.gates = std::move(figures.gates);
   return summary;
 }
 

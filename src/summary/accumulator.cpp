@@ -201,16 +201,15 @@ std::vector<double> SummaryAccumulator::case_means(std::size_t variant, std::siz
   return means;
 }
 
-MetricSummary SummaryAccumulator::summarize_metric(const VariantState& state,
-                                                   std::size_t metric) const {
+MetricSummary SummaryAccumulator::summarize_metric(std::size_t variant, std::size_t metric) const {
+  const VariantState& state = m_variants[variant];
   const SummaryPlan::MetricInfo& info = m_plan.metrics[metric];
   std::size_t scored = 0;
   for (const std::uint16_t samples : state.samples[metric]) {
     scored += samples;
   }
   const std::size_t planned = m_plan.cases * m_plan.repeat;
-  std::vector<double> values =
-      case_means(static_cast<std::size_t>(&state - m_variants.data()), metric);
+  std::vector<double> values = case_means(variant, metric);
   std::erase_if(values, [](double v) { return std::isnan(v); });
   const Summary stats = summarize(values);
   MetricSummary summary;
@@ -264,7 +263,7 @@ std::vector<VariantSummary> SummaryAccumulator::variants() const {
     summary.retries = state.retries;
     summary.errors_by_kind = state.errors_by_kind;
     for (std::size_t m = 0; m < m_plan.metrics.size(); ++m) {
-      summary.metrics.push_back(summarize_metric(state, m));
+      summary.metrics.push_back(summarize_metric(v, m));
     }
     if (!state.latencies.empty()) {
       summary.latency_p50 = quantile(state.latencies, 0.5);
@@ -310,6 +309,16 @@ std::vector<Comparison> SummaryAccumulator::comparisons() const {
 std::vector<GateResult> SummaryAccumulator::gates(
     const std::vector<VariantSummary>& variants) const {
   return evaluate_gates(m_plan.gates, variants, m_plan.cases * m_plan.repeat);
+}
+
+SummaryFigures SummaryAccumulator::figures() const {
+  SummaryFigures figures;
+  figures.variants = variants();
+  for (const Comparison& comparison : comparisons()) {
+    figures.comparisons.push_back(to_json(comparison));
+  }
+  figures.gates = gates(figures.variants);
+  return figures;
 }
 
 }  // namespace promptbench

@@ -103,19 +103,13 @@ SummaryPlan plan_from_report(const nlohmann::ordered_json& head, const std::stri
   return plan;
 }
 
-RecomputedSummary summarize_report(const ReportSource& report) {
+SummaryFigures summarize_report(const ReportSource& report) {
   SummaryAccumulator accumulator(plan_from_report(report.head(), report.name()));
   std::size_t position = 0;
   report.for_each_case([&](const nlohmann::ordered_json& report_case) {
     accumulator.add(case_from_json(report_case, position++, report.name()), report.name());
   });
-  RecomputedSummary summary;
-  summary.variants = accumulator.variants();
-  for (const Comparison& comparison : accumulator.comparisons()) {
-    summary.comparisons.push_back(to_json(comparison));
-  }
-  summary.gates = accumulator.gates(summary.variants);
-  return summary;
+  return accumulator.figures();
 }
 
 }  // namespace promptbench

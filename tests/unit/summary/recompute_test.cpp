@@ -96,7 +96,7 @@ gates:
 
   const auto report = open_report_file(options.output);
   ReportSummary recomputed;
-  const RecomputedSummary summary = summarize_report(*report);
+  const SummaryFigures summary = summarize_report(*report);
   recomputed.variants = summary.variants;
   recomputed.comparisons = summary.comparisons;
   recomputed.gates = summary.gates;
