@@ -89,9 +89,14 @@ gates:
   options.output = dir.path() / "report.json";
   options.clock = &clock;
   options.seed = 11;
-  const ReportSummary written = run_eval(config, options, transport);
+  Progress last;
+  const ReportSummary written =
+      run_eval(config, options, transport, [&](const Progress& progress) { last = progress; });
   ASSERT_GT(written.run.errors.requests.failed, 0u);  // FAIL's requests
-  ASSERT_GT(written.run.errors.judges.failed, 0u);    // the unratable verdicts
+  // Judge requests count in the progress like the others, and the count comes out even.
+  EXPECT_EQ(last.done, transport.started.size());
+  EXPECT_EQ(last.total, last.done);
+  ASSERT_GT(written.run.errors.judges.failed, 0u);  // the unratable verdicts
   ASSERT_FALSE(written.gates.front().passed);
 
   const auto report = open_report_file(options.output);
@@ -110,6 +115,17 @@ gates:
   EXPECT_TRUE(theirs["variants"][0]["cost_usd"].is_number());
   EXPECT_EQ(theirs["comparisons"].size(), 4u);
   EXPECT_GT(theirs["variants"][0]["errors"].get<int>(), 0);
+  // Every HTTP request sent, judges' included, is in some variant's attempts.
+  std::size_t attempts = 0;
+  for (const VariantSummary& variant : written.variants) {
+    attempts += variant.attempts;
+  }
+  std::size_t judge_requests = 0;
+  for (const HttpRequest& request : transport.started) {
+    judge_requests += nlohmann::json::parse(request.body)["model"] == "judge-model" ? 1 : 0;
+  }
+  EXPECT_GT(judge_requests, 0u);
+  EXPECT_EQ(attempts, transport.started.size());
 }
 
 TEST(RecomputedSummary, EachCaseCarriesItsDatasetIndex) {
