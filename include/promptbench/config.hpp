@@ -120,6 +120,8 @@ struct Allowance {
 /// Parses "10" or "5%" (a whole number, or a percentage from 0 to 100); nullopt if
 /// malformed.
 [[nodiscard]] std::optional<Allowance> parse_allowance(const std::string& text);
+/// What parse_allowance accepts, for messages: "expected <this>, got ...".
+inline constexpr const char* kAllowanceForms = "a count like 10 or a percentage like 5%";
 
 /// The largest `repeat:` / --repeat.
 inline constexpr int kMaxRepeat = 1000;

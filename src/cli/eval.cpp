@@ -217,9 +217,7 @@ int run_eval_command(const EvalOptions& options) {
     run.max_errors = parse_allowance(options.max_errors);
     if (!run.max_errors) {
       throw UserError(
-          fmt::format("--max-errors: expected a count like 10 or a percentage like "
-                      "5%, got '{}'",
-                      options.max_errors));
+          fmt::format("--max-errors: expected {}, got '{}'", kAllowanceForms, options.max_errors));
     }
   }
   run.interrupts = &g_interrupts;

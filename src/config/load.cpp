@@ -238,7 +238,7 @@ Allowance read_allowance(const Field& field) {
   const std::optional<Allowance> allowance =
       value.is_string() || value.is_number() ? parse_allowance(text) : std::nullopt;
   if (!allowance) {
-    field.fail(fmt::format("expected a count like 10 or a percentage like 5%, got {}",
+    field.fail(fmt::format("expected {}, got {}", kAllowanceForms,
                            value.is_string() ? "'" + text + "'" : text));
   }
   return *allowance;
