@@ -37,6 +37,10 @@ struct Score {
   double value = 0;
   std::optional<bool> pass;  ///< set when a threshold applies
   nlohmann::json detail;     ///< kept in the report for audit (a scorer's reason); null = none
+  /// The output's share of the metric's corpus figure (Metric::corpus_kind): additive
+  /// statistics that, summed over a variant's scored outputs, give corpus_figure(). Empty
+  /// for metrics without one.
+  std::vector<double> corpus;
 };
 
 /// A bad metric parameter; the config loader turns it into a located UserError.
@@ -84,14 +88,8 @@ class Metric {
   [[nodiscard]] bool higher_is_better() const { return m_higher_is_better; }
   [[nodiscard]] std::optional<double> threshold() const { return m_threshold; }
   /// The corpus-level figure the metric reports beside its mean, for metrics that have one
-  /// ("bleu": corpus BLEU); empty otherwise. See corpus_figure().
+  /// ("bleu": corpus BLEU); empty otherwise. Its scores carry their share in Score::corpus.
   [[nodiscard]] virtual std::string_view corpus_kind() const { return {}; }
-  /// One output's share of the corpus figure: additive statistics that, summed over a
-  /// variant's scored outputs, give corpus_figure(corpus_kind(), sums). Empty without one.
-  [[nodiscard]] virtual std::vector<double> corpus_statistics(const ScoreInput& input) const {
-    (void)input;
-    return {};
-  }
   /// True for a metric scored by an external process (command): its failure to score is a
   /// failure of the run (counted against `max_errors`), not a property of the output.
   [[nodiscard]] virtual bool external() const { return false; }
@@ -160,7 +158,7 @@ struct MetricInfo {
 /// as strings; a number or bool -> its JSON text; null -> {}.
 [[nodiscard]] std::vector<std::string> reference_strings(const nlohmann::json& reference);
 
-/// The corpus figure of `kind` from summed corpus_statistics(); nullopt for an unknown kind
+/// The corpus figure of `kind` from summed Score::corpus statistics; nullopt for an unknown kind
 /// or statistics of the wrong size (a report from elsewhere).
 [[nodiscard]] std::optional<double> corpus_figure(std::string_view kind,
                                                   std::span<const double> sums);

@@ -6,6 +6,8 @@
 
 #include <utf8proc.h>
 
+#include "util/utf8.hpp"
+
 namespace promptbench {
 
 namespace {
@@ -19,17 +21,14 @@ std::u32string decode_utf8(std::string_view text) {
   out.reserve(text.size());
   std::size_t offset = 0;
   while (offset < text.size()) {
-    utf8proc_int32_t code_point = 0;
-    const utf8proc_ssize_t length =
-        utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + offset),
-                         static_cast<utf8proc_ssize_t>(text.size() - offset), &code_point);
-    if (length <= 0) {
+    const std::optional<util::DecodedCodePoint> decoded = util::decode_at(text, offset);
+    if (!decoded) {
       out.push_back(kEscapedByteBase + static_cast<unsigned char>(text[offset]));
       ++offset;
       continue;
     }
-    out.push_back(static_cast<char32_t>(code_point));
-    offset += static_cast<std::size_t>(length);
+    out.push_back(decoded->value);
+    offset += decoded->length;
   }
   return out;
 }

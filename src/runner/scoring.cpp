@@ -66,7 +66,7 @@ std::vector<JudgeRequest> Scorer::score(const Completion& completion, const Resu
 
 void Scorer::score_locally(const Metric& metric, const ScoreInput& input, const ResultPlace& place,
                            CaseResult& out) const {
-  const auto result = metric.score(input);
+  auto result = metric.score(input);
   if (metric.external()) {
     if (result) {
       m_errors.scorers.add_success();
@@ -84,7 +84,7 @@ void Scorer::score_locally(const Metric& metric, const ScoreInput& input, const 
   outcome.score = result->value;
   outcome.pass = result->pass;
   outcome.detail = result->detail;
-  outcome.corpus = metric.corpus_statistics(input);
+  outcome.corpus = std::move(result->corpus);
 }
 
 void Scorer::apply_verdict(std::size_t metric, const tl::expected<Completion, RequestError>& reply,

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "promptbench/error.hpp"
+#include "util/utf8.hpp"
 
 namespace promptbench {
 
@@ -108,17 +109,15 @@ std::size_t display_width(std::string_view utf8) {
   std::size_t width = 0;
   std::size_t offset = 0;
   while (offset < utf8.size()) {
-    utf8proc_int32_t code_point = 0;
-    const utf8proc_ssize_t length =
-        utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(utf8.data() + offset),
-                         static_cast<utf8proc_ssize_t>(utf8.size() - offset), &code_point);
-    if (length <= 0) {
+    const std::optional<DecodedCodePoint> decoded = decode_at(utf8, offset);
+    if (!decoded) {
       width += 1;  // an invalid byte: one replacement character
       offset += 1;
       continue;
     }
-    width += static_cast<std::size_t>(utf8proc_charwidth(code_point));
-    offset += static_cast<std::size_t>(length);
+    width +=
+        static_cast<std::size_t>(utf8proc_charwidth(static_cast<utf8proc_int32_t>(decoded->value)));
+    offset += decoded->length;
   }
   return width;
 }

@@ -9,6 +9,17 @@
 
 namespace promptbench::util {
 
+/// A code point read from UTF-8: its value and the bytes it took.
+struct DecodedCodePoint {
+  char32_t value = 0;
+  std::size_t length = 0;
+};
+
+/// The code point that starts at `text[offset]` (offset < text.size()); nullopt when the
+/// bytes there are not valid UTF-8 (overlong forms, surrogates, code points beyond
+/// U+10FFFF and truncated sequences are not).
+[[nodiscard]] std::optional<DecodedCodePoint> decode_at(std::string_view text, std::size_t offset);
+
 /// Offset of the first byte of `text` that does not start a valid UTF-8 sequence, or
 /// nullopt when all of `text` is valid UTF-8.
 [[nodiscard]] std::optional<std::size_t> find_invalid_utf8(std::string_view text);

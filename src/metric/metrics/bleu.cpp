@@ -13,18 +13,21 @@ class Bleu : public Metric {
 
   std::string_view corpus_kind() const override { return "bleu"; }
 
-  /// Corpus BLEU sums the segments' statistics, as sacrebleu.corpus_bleu does.
-  std::vector<double> corpus_statistics(const ScoreInput& input) const override {
-    return to_numbers(bleu_statistics(input.output, reference_strings(input.reference)));
+  /// The sentence BLEU and, from the same statistics, the output's share of corpus BLEU
+  /// (sacrebleu.corpus_bleu sums the segments' statistics).
+  tl::expected<Score, std::string> score(const ScoreInput& input) const override {
+    const std::vector<std::string> references = reference_strings(input.reference);
+    const BleuStatistics statistics = bleu_statistics(input.output, references);
+    Score score;
+    score.value = references.empty() ? 0.0 : sentence_bleu(statistics);
+    score.pass = pass(score.value);
+    score.corpus = to_numbers(statistics);
+    return score;
   }
 
  protected:
   tl::expected<double, std::string> compute(const ScoreInput& input) const override {
-    const std::vector<std::string> references = reference_strings(input.reference);
-    if (references.empty()) {
-      return 0.0;
-    }
-    return sentence_bleu(bleu_statistics(input.output, references));
+    return score(input)->value;
   }
 };
 
