@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "promptbench/case_result.hpp"
+
 namespace promptbench {
 
 /// A report as the renderers read it: everything but the cases is held in memory (`head`),
@@ -32,6 +34,8 @@ class ReportSource {
   /// Throws UserError (naming the source and the case) for a case of the wrong shape.
   virtual void for_each_case(
       const std::function<void(const nlohmann::ordered_json&)>& visit) const = 0;
+  /// The same cases as typed records (the check reads them anyway: no second conversion).
+  virtual void for_each_record(const std::function<void(CaseRecord&&)>& visit) const = 0;
 };
 
 /// A report file read in one pass for its head and one more per for_each_case. Throws

@@ -141,9 +141,7 @@ std::vector<std::string> choose_metrics(const ReportSource& base, const ReportSo
 
 Side load_side(const ReportSource& report) {
   Side side{&report, SummaryAccumulator(plan_from_report(report.head(), report.name()), true), {}};
-  std::size_t position = 0;
-  report.for_each_case([&](const Json& report_case) {
-    CaseRecord record = case_from_json(report_case, position++, report.name());
+  report.for_each_record([&](CaseRecord&& record) {
     side.ids.insert(record.id);
     side.summary.add(record, report.name());
   });

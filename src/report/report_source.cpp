@@ -23,6 +23,9 @@ using report_checks::fail;
 using report_checks::Json;
 using report_checks::optional_field;
 using CaseVisitor = std::function<void(const Json&)>;
+using RecordVisitor = std::function<void(CaseRecord&&)>;
+/// A case as checked: its JSON and the record the check read from it.
+using CheckedVisitor = std::function<void(const Json&, CaseRecord&&)>;
 
 /// The report's own levels above a dataset row's values: root, cases, a case, results, a
 /// result, its details; the row itself may nest kMaxNestingDepth deep.
@@ -30,7 +33,7 @@ constexpr std::size_t kMaxReportDepth = util::kMaxNestingDepth + 6;
 
 /// Reads `path` with a parse callback: cases (the objects of the top-level "cases" array)
 /// go to `visit` (when given) and are dropped; the rest is returned.
-Json parse_streaming(const std::filesystem::path& path, const CaseVisitor* visit) {
+Json parse_streaming(const std::filesystem::path& path, const CheckedVisitor* visit) {
   const std::string name = path.string();
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -54,9 +57,10 @@ Json parse_streaming(const std::filesystem::path& path, const CaseVisitor* visit
       return true;
     }
     if (event == Json::parse_event_t::object_end) {
-      check_report_case(parsed, index++, name);
+      CaseRecord record = case_from_json(parsed, index, name);
+      ++index;
       if (visit != nullptr) {
-        (*visit)(parsed);
+        (*visit)(parsed, std::move(record));
       }
       return false;
     }
@@ -93,7 +97,17 @@ class FileReport : public ReportSource {
   const std::string& name() const override { return m_name; }
   const Json& head() const override { return m_head; }
 
-  void for_each_case(const CaseVisitor& visit) const override { parse_streaming(m_path, &visit); }
+  void for_each_case(const CaseVisitor& visit) const override {
+    const CheckedVisitor checked = [&](const Json& json, CaseRecord&&) { visit(json); };
+    parse_streaming(m_path, &checked);
+  }
+
+  void for_each_record(const RecordVisitor& visit) const override {
+    const CheckedVisitor checked = [&](const Json&, CaseRecord&& record) {
+      visit(std::move(record));
+    };
+    parse_streaming(m_path, &checked);
+  }
 
  private:
   std::filesystem::path m_path;
@@ -120,6 +134,12 @@ class MemoryReport : public ReportSource {
 
   const std::string& name() const override { return m_name; }
   const Json& head() const override { return m_head; }
+
+  void for_each_record(const RecordVisitor& visit) const override {
+    for (std::size_t i = 0; i < m_cases.size(); ++i) {
+      visit(case_from_json(m_cases[i], i, m_name));
+    }
+  }
 
   void for_each_case(const CaseVisitor& visit) const override {
     for (const Json& c : m_cases) {

@@ -105,10 +105,7 @@ SummaryPlan plan_from_report(const nlohmann::ordered_json& head, const std::stri
 
 SummaryFigures summarize_report(const ReportSource& report) {
   SummaryAccumulator accumulator(plan_from_report(report.head(), report.name()));
-  std::size_t position = 0;
-  report.for_each_case([&](const nlohmann::ordered_json& report_case) {
-    accumulator.add(case_from_json(report_case, position++, report.name()), report.name());
-  });
+  report.for_each_record([&](CaseRecord&& record) { accumulator.add(record, report.name()); });
   return accumulator.figures();
 }
 
