@@ -4,6 +4,8 @@
 // project header, so both can depend on it without depending on each other.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,17 @@ struct HttpRequest {
   std::string url;
   std::vector<HttpHeader> headers;
   std::string body;
+  /// The answer arrives as server-sent events: the transport records when each part of
+  /// the body arrived (HttpResponse::arrivals) and gives up on a stream that sends nothing
+  /// for `idle_timeout`.
+  bool stream = false;
+  std::chrono::milliseconds idle_timeout{0};  ///< 0 = no idle limit
+};
+
+/// Body bytes [0, end) had arrived `ms` milliseconds after the request started.
+struct BodyArrival {
+  std::size_t end = 0;
+  double ms = 0;
 };
 
 struct HttpResponse {
@@ -27,13 +40,26 @@ struct HttpResponse {
   std::vector<HttpHeader> headers;  ///< names lower-cased
   std::string body;
   double latency_ms = 0;  ///< request start to last byte
+  /// For a streamed request: when each part of the body arrived, in body order. Empty
+  /// otherwise.
+  std::vector<BodyArrival> arrivals;
 
   /// The first header with this (lower-case) name, if any.
   [[nodiscard]] const std::string* header(const std::string& name) const;
 };
 
 /// Why a request produced no completion. Recorded on the case; never fatal to the run.
-enum class ErrorKind { network, timeout, http_status, bad_response, too_large, cancelled };
+/// `stream_error`: a streamed answer that began with HTTP 200 reported an error part-way
+/// (an SSE `error` event), or ended before its last event.
+enum class ErrorKind {
+  network,
+  timeout,
+  http_status,
+  bad_response,
+  too_large,
+  cancelled,
+  stream_error
+};
 [[nodiscard]] const char* to_string(ErrorKind kind);
 
 struct RequestError {
@@ -42,5 +68,10 @@ struct RequestError {
   std::string message;         ///< the server's own error message where it gave one
   bool no_connection = false;  ///< network: no connection could be made (refused, no host)
 };
+
+/// What the engine does with an HTTP answer: hand it on (`final`), send the request again
+/// after a backoff (`retry`), or also halve the endpoint's concurrency and draw on the
+/// separate budget for "not now" answers (`back_off`: 429, Anthropic's 529 overloaded).
+enum class RetryAdvice { final, retry, back_off };
 
 }  // namespace promptbench

@@ -30,11 +30,25 @@ struct Usage {
 [[nodiscard]] std::optional<double> cost_usd(const Usage& usage, const Pricing& pricing);
 
 struct Completion {
+  /// The answer's text. When the answer carries tool calls, the JSON document
+  /// {"content": <the text, or null>, "tool_calls": <tool_calls>} (see tool_calls_output).
   std::string text;
   Usage usage;
-  std::string finish_reason;
+  std::string finish_reason;  ///< as the API says it: "stop", "end_turn", "tool_use", ...
   double latency_ms = 0;
+  /// Streamed answers: from the request's start to the arrival of the first content
+  /// (text or tool call), not the first byte.
+  std::optional<double> ttft_ms;
+  /// Null, or the tool calls in order: [{"id", "name", "arguments"}], arguments parsed
+  /// JSON (kept as the string the model wrote when it is not valid JSON).
+  nlohmann::json tool_calls;
 };
+
+/// The text of an answer with tool calls: {"content": <content or null>, "tool_calls": ...}
+/// dumped compactly, so extraction (`json_pointer: /tool_calls/0/arguments/city`) and the
+/// JSON metrics can score the calls.
+[[nodiscard]] std::string tool_calls_output(const std::optional<std::string>& content,
+                                            const nlohmann::json& tool_calls);
 
 /// Builds requests for one configured endpoint and parses its answers. The base class does
 /// what every provider type needs: it reads the API key, adds the configured `headers:`,
@@ -64,6 +78,11 @@ class Provider {
   /// reports usage: a quarter of the body's bytes plus the `max_tokens` (and
   /// `max_completion_tokens`) of the provider's params.
   [[nodiscard]] virtual double estimate_tokens(const HttpRequest& request) const;
+
+  /// Whether the engine retries an answer: 429 backs off; 408, 500, 502, 503 and 504 are
+  /// retried; anything else is final. Types add their own (Anthropic's 529, an SSE `error`
+  /// event in a 200 stream).
+  [[nodiscard]] virtual RetryAdvice advise(const HttpResponse& response) const;
 
  protected:
   /// The completion in a 2xx answer; a body that does not parse becomes a bad_response

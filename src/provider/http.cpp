@@ -27,6 +27,8 @@ const char* to_string(ErrorKind kind) {
       return "too_large";
     case ErrorKind::cancelled:
       return "cancelled";
+    case ErrorKind::stream_error:
+      return "stream_error";
   }
   return "unknown";
 }

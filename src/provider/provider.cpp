@@ -59,6 +59,29 @@ double Provider::estimate_tokens(const HttpRequest& request) const {
   return tokens;
 }
 
+RetryAdvice Provider::advise(const HttpResponse& response) const {
+  switch (response.status) {
+    case 429:
+      return RetryAdvice::back_off;
+    case 408:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+      return RetryAdvice::retry;
+    default:
+      return RetryAdvice::final;
+  }
+}
+
+std::string tool_calls_output(const std::optional<std::string>& content,
+                              const nlohmann::json& tool_calls) {
+  nlohmann::ordered_json document;
+  document["content"] = content ? nlohmann::ordered_json(*content) : nlohmann::ordered_json();
+  document["tool_calls"] = tool_calls;
+  return document.dump();
+}
+
 std::string Provider::server_error_message(const std::string& body) const {
   const auto parsed = nlohmann::json::parse(body, nullptr, false);
   if (parsed.is_object()) {
