@@ -138,6 +138,8 @@ struct ProviderInfo {
   /// Checks the type's own options (ProviderConfig::options) when the config loads.
   /// Throws OptionError.
   void (*validate)(const ProviderOptions& options);
+  /// Whether the entry must name a `model` (a custom JSON service may have none).
+  bool needs_model = true;
 };
 
 /// Every provider type, one line each in src/provider/registry.cpp.

@@ -184,7 +184,9 @@ ProviderConfig read_provider(const Field& field) {
     provider.base_url_where = url->where();
     check_base_url(*url, provider.base_url);
   }
-  provider.model = field.require("model").as_nonempty_string();
+  if (info.needs_model || field.has("model")) {
+    provider.model = field.require("model").as_nonempty_string();
+  }
   if (auto key = field.find("api_key_env")) {
     provider.api_key_env = key->as_nonempty_string();
   }
