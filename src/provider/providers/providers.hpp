@@ -12,5 +12,8 @@ namespace promptbench::providers {
 [[nodiscard]] std::unique_ptr<Provider> make_openai(const ProviderConfig& config);
 /// openai takes no options of its own: any key beyond the common ones is an error.
 void validate_openai(const ProviderOptions& options);
+[[nodiscard]] std::unique_ptr<Provider> make_http(const ProviderConfig& config);
+/// http: `url`, `method`, `body` and `response` (see http_service.cpp).
+void validate_http(const ProviderOptions& options);
 
 }  // namespace promptbench::providers
