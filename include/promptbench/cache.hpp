@@ -16,7 +16,8 @@ namespace promptbench {
 /// The layout of the cache file this build reads and writes, kept in the file's
 /// `PRAGMA user_version` (with `PRAGMA application_id` marking the file as promptbench's).
 /// Raise it when the tables change; a build refuses a cache of a higher version.
-inline constexpr int kCacheSchemaVersion = 1;
+/// Schema 2 added the arrivals of streamed answers; a schema-1 cache is upgraded in place.
+inline constexpr int kCacheSchemaVersion = 2;
 
 /// The key of a request: SHA-256 of its canonical form -- method, URL, the non-secret
 /// headers and the body -- plus the repeat index. Credentials never enter it.
@@ -35,7 +36,8 @@ class ResponseCache {
   ResponseCache(const ResponseCache&) = delete;
   ResponseCache& operator=(const ResponseCache&) = delete;
 
-  /// The stored answer (status, body, latency) for `key`, if any; staged answers included.
+  /// The stored answer (status, body, latency, a stream's arrivals) for `key`, if any;
+  /// staged answers included.
   [[nodiscard]] std::optional<HttpResponse> get(const std::string& key);
   /// Stages a successful answer; commit() writes it. Staging is what lets the answers one
   /// event-loop turn received share a transaction: one WAL append and one lock round for

@@ -44,8 +44,13 @@ struct CaseResult {
   std::optional<std::string> output;     ///< the model's text; absent when the request failed
   std::optional<std::string> extracted;  ///< after the extraction steps
   std::optional<double> latency_ms;      ///< of the answered request
-  bool cached = false;                   ///< answered from the cache
-  bool has_usage = false;                ///< a completion came back (its usage may be unknown)
+  /// Streamed answers: request start to the first content token.
+  std::optional<double> ttft_ms;
+  /// Reported output tokens per second: over latency_ms - ttft_ms when streamed (the
+  /// generation after the first token), else over latency_ms.
+  std::optional<double> output_tokens_per_second;
+  bool cached = false;     ///< answered from the cache
+  bool has_usage = false;  ///< a completion came back (its usage may be unknown)
   std::optional<std::int64_t> prompt_tokens;
   std::optional<std::int64_t> completion_tokens;
   std::optional<double> cost_usd;  ///< when the provider has pricing and usage was reported

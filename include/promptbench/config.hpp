@@ -33,15 +33,18 @@ struct Pricing {
 
 /// The keys every provider (and judge) entry accepts, checked by the config loader; any
 /// other key is the provider type's own option, checked by its ProviderInfo::validate.
-inline constexpr std::array<const char*, 14> kCommonProviderKeys = {
-    "id",          "type",    "base_url",        "model",   "api_key_env", "params",
-    "concurrency", "timeout", "connect_timeout", "retries", "rate_limit",  "max_response_bytes",
-    "pricing",     "headers"};
+inline constexpr std::array<const char*, 15> kCommonProviderKeys = {
+    "id",          "type",       "base_url",           "base_urls", "model",
+    "api_key_env", "params",     "concurrency",        "timeout",   "connect_timeout",
+    "retries",     "rate_limit", "max_response_bytes", "pricing",   "headers"};
 
 struct ProviderConfig {
   std::string id;
   std::string type = "openai";  ///< a name in the provider registry
   std::string base_url;         ///< e.g. http://127.0.0.1:8080/v1; ${VAR:-default} expanded
+  /// `base_urls:`, replicas of one model (vLLM pods): requests go to the least-loaded
+  /// healthy one. `base_url` is the first of them; empty when the entry gave `base_url`.
+  std::vector<std::string> base_urls;
   std::string model;
   std::string api_key_env;  ///< name of the environment variable holding the key
   nlohmann::json params = nlohmann::json::object();  ///< merged verbatim into the body

@@ -74,4 +74,8 @@ struct RequestError {
 /// separate budget for "not now" answers (`back_off`: 429, Anthropic's 529 overloaded).
 enum class RetryAdvice { final, retry, back_off };
 
+/// The advice by status alone: 429 backs off; 408, 500, 502, 503 and 504 are retried;
+/// anything else is final.
+[[nodiscard]] RetryAdvice advice_for_status(int status);
+
 }  // namespace promptbench

@@ -140,6 +140,10 @@ struct ProviderInfo {
   void (*validate)(const ProviderOptions& options);
   /// Whether the entry must name a `model` (a custom JSON service may have none).
   bool needs_model = true;
+  /// Whether build_request reads the case's variables beyond the rendered prompt (a
+  /// templated body): the pre-flight pass then builds every case's request, so a variable
+  /// a row lacks stops the run before anything is sent.
+  bool reads_case_variables = false;
 };
 
 /// Every provider type, one line each in src/provider/registry.cpp.

@@ -52,6 +52,10 @@ struct VariantSummary {
   std::optional<double> latency_p50;
   std::optional<double> latency_p90;
   std::optional<double> latency_p99;
+  /// Time to the first content token, of the streamed answers; absent when none was.
+  std::optional<double> ttft_p50;
+  std::optional<double> ttft_p90;
+  std::optional<double> ttft_p99;
   std::int64_t prompt_tokens = 0;
   std::int64_t completion_tokens = 0;
   std::optional<double> cost_usd;  ///< when the provider has pricing
@@ -67,7 +71,7 @@ struct GateResult {
   std::size_t unscored = 0;      ///< results without a score (MetricSummary::unscored)
   std::size_t max_unscored = 0;  ///< how many of them the gate tolerates
   std::optional<double> max_unscored_percent;  ///< when `max_unscored` was a percentage
-  std::optional<double> ci_low;  ///< the metric's 95% interval
+  std::optional<double> ci_low;                ///< the metric's 95% interval
   std::optional<double> ci_high;
   bool passed = false;
   /// How far the figure held against a bound lies on the wrong side of it; absent when the
@@ -130,6 +134,15 @@ struct RunErrors {
 /// variant p/s"), none when nothing failed.
 [[nodiscard]] std::vector<std::string> describe_errors(const RunErrors& errors);
 
+/// Requests sent to one replica of a provider with `base_urls:`, retries included, and how
+/// many of them could not connect or timed out.
+struct ReplicaCount {
+  std::string provider;
+  std::string base_url;
+  std::size_t requests = 0;
+  std::size_t failures = 0;
+};
+
 struct RunInfo {
   std::string name;
   std::string started_at;  ///< ISO 8601 UTC
@@ -148,6 +161,7 @@ struct RunInfo {
   double alpha = 0.05;     ///< the comparisons' significance level
   double min_effect = 0;   ///< the smallest |mean difference| called better or worse
   RunErrors errors;
+  std::vector<ReplicaCount> replicas;  ///< of the providers with several base URLs
 };
 
 struct ReportSummary {

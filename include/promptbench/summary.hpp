@@ -97,6 +97,7 @@ class SummaryAccumulator {
     std::vector<std::vector<double>> corpus;          ///< [metric]: summed statistics
     std::vector<std::uint16_t> results;               ///< [case]: results in the report
     std::vector<double> latencies;                    ///< ms, of answered requests
+    std::vector<double> ttfts;                        ///< ms, of streamed answers
     std::size_t errors = 0;
     std::size_t cache_hits = 0;
     std::size_t attempts = 0;

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <sstream>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -36,9 +38,36 @@ CREATE TABLE IF NOT EXISTS responses (
   status     INTEGER NOT NULL,
   body       BLOB NOT NULL,
   latency_ms REAL NOT NULL,
-  created_at INTEGER NOT NULL DEFAULT (strftime('%s', 'now'))
+  created_at INTEGER NOT NULL DEFAULT (strftime('%s', 'now')),
+  arrivals   TEXT
 ) WITHOUT ROWID;
 )sql";
+
+/// A streamed answer's arrivals as text, "end:ms" pairs joined by ';' (NULL when there are
+/// none): replayed from the cache, the answer has the same time to first token.
+std::string encode_arrivals(const std::vector<BodyArrival>& arrivals) {
+  std::string text;
+  for (const BodyArrival& arrival : arrivals) {
+    text += fmt::format("{}{}:{:.3f}", text.empty() ? "" : ";", arrival.end, arrival.ms);
+  }
+  return text;
+}
+
+std::vector<BodyArrival> decode_arrivals(std::string_view text) {
+  std::vector<BodyArrival> arrivals;
+  while (!text.empty()) {
+    const std::size_t end = std::min(text.find(';'), text.size());
+    const std::string pair(text.substr(0, end));
+    text.remove_prefix(std::min(end + 1, text.size()));
+    BodyArrival arrival;
+    char colon = 0;
+    std::istringstream in(pair);
+    if (in >> arrival.end >> colon >> arrival.ms && colon == ':') {
+      arrivals.push_back(arrival);
+    }
+  }
+  return arrivals;
+}
 
 class Statement {
  public:
@@ -66,11 +95,12 @@ struct Identity {
   int user_version = 0;
   std::vector<std::string> objects;  ///< tables, views, indexes, triggers (not SQLite's own)
   bool has_our_table = false;        ///< `responses` with the columns this build reads
+  bool has_arrivals = false;         ///< the column schema 2 added
 
   [[nodiscard]] bool empty() const { return objects.empty(); }
   [[nodiscard]] bool current() const {
     return application_id == kApplicationId && user_version == kCacheSchemaVersion &&
-           has_our_table && objects.size() == 1;
+           has_our_table && has_arrivals && objects.size() == 1;
   }
 };
 
@@ -175,6 +205,13 @@ struct ResponseCache::Impl {
     sqlite3_bind_blob(statement, 3, response.body.data(), static_cast<int>(response.body.size()),
                       SQLITE_STATIC);
     sqlite3_bind_double(statement, 4, response.latency_ms);
+    const std::string arrivals = encode_arrivals(response.arrivals);
+    if (arrivals.empty()) {
+      sqlite3_bind_null(statement, 5);
+    } else {
+      sqlite3_bind_text(statement, 5, arrivals.data(), static_cast<int>(arrivals.size()),
+                        SQLITE_STATIC);
+    }
     const int rc = sqlite3_step(statement);
     insert->reset();
     if (rc != SQLITE_DONE) {
@@ -210,14 +247,19 @@ struct ResponseCache::Impl {
     }
   }
 
-  /// Creates the table of a new file, or marks a cache written before schema versions, in
-  /// one write transaction. Another process may be opening the same new file at this moment,
-  /// so the file is identified again under the lock.
+  /// Creates the table of a new file, or brings an older cache to this schema (marks one
+  /// written before schema versions, adds the arrivals column of schema 2), in one write
+  /// transaction. Another process may be opening the same new file at this moment, so the
+  /// file is identified again under the lock.
   void create_or_adopt(const std::string& path) const {
     exec("BEGIN IMMEDIATE", path);
     try {
-      check_identity(identify(path), path);
+      const Identity found = identify(path);
+      check_identity(found, path);
       exec(kSchema, path);
+      if (found.has_our_table && !found.has_arrivals) {
+        exec("ALTER TABLE responses ADD COLUMN arrivals TEXT", path);
+      }
       const std::string marks = fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {};",
                                             kApplicationId, kCacheSchemaVersion);
       exec(marks.c_str(), path);
@@ -247,6 +289,7 @@ struct ResponseCache::Impl {
       id.has_our_table =
           id.has_our_table && std::find(columns.begin(), columns.end(), needed) != columns.end();
     }
+    id.has_arrivals = std::find(columns.begin(), columns.end(), "arrivals") != columns.end();
     return id;
   }
 };
@@ -277,10 +320,11 @@ ResponseCache::ResponseCache(const std::filesystem::path& path) : m_impl(std::ma
     m_impl->create_or_adopt(display);
   }
   m_impl->select = std::make_unique<Statement>(
-      m_impl->db, "SELECT status, body, latency_ms FROM responses WHERE key = ?1");
+      m_impl->db, "SELECT status, body, latency_ms, arrivals FROM responses WHERE key = ?1");
   m_impl->insert = std::make_unique<Statement>(
       m_impl->db,
-      "INSERT OR REPLACE INTO responses (key, status, body, latency_ms) VALUES (?1, ?2, ?3, ?4)");
+      "INSERT OR REPLACE INTO responses (key, status, body, latency_ms, arrivals) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
 }
 
 ResponseCache::~ResponseCache() {
@@ -308,6 +352,9 @@ std::optional<HttpResponse> ResponseCache::get(const std::string& key) {
     response.body.assign(body == nullptr ? "" : body,
                          static_cast<std::size_t>(sqlite3_column_bytes(select, 1)));
     response.latency_ms = sqlite3_column_double(select, 2);
+    if (const auto* arrivals = sqlite3_column_text(select, 3); arrivals != nullptr) {
+      response.arrivals = decode_arrivals(reinterpret_cast<const char*>(arrivals));
+    }
     found = std::move(response);
   } else if (rc != SQLITE_DONE) {
     const std::string message = sqlite3_errmsg(m_impl->db);

@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/commands.hpp"
 #include "cli/option_checks.hpp"
@@ -121,6 +122,22 @@ class InterruptGuard {
   struct sigaction m_previous_term {};
 };
 
+/// Where a provider's requests go, for the dry run: its replicas, its base URL, a custom
+/// service's `url`, or the type's public API.
+std::string destination(const ProviderConfig& provider) {
+  if (provider.base_urls.size() > 1) {
+    return fmt::format("{}", fmt::join(provider.base_urls, " | "));
+  }
+  if (!provider.base_url.empty()) {
+    return provider.base_url;
+  }
+  if (const auto url = provider.options.find("url");
+      url != provider.options.end() && url->is_string()) {
+    return url->get<std::string>();
+  }
+  return "(the " + provider.type + " API)";
+}
+
 int dry_run(const Config& config, const RunOptions& run, bool quiet) {
   const auto variants = plan_variants(config, run.prompt_ids, run.provider_ids);
   const Preflight checked = preflight(config, variants, run.limit);
@@ -133,8 +150,8 @@ int dry_run(const Config& config, const RunOptions& run, bool quiet) {
         repeat > 1 ? fmt::format(" x {} repeats", repeat) : "", requests, requests == 1 ? "" : "s");
     for (const auto& variant : variants) {
       const auto& provider = config.providers[variant.provider];
-      std::cout << redact(
-          fmt::format("  {}  -> {} ({})\n", variant.id, provider.base_url, provider.model));
+      std::cout << redact(fmt::format("  {}  -> {}{}\n", variant.id, destination(provider),
+                                      provider.model.empty() ? "" : " (" + provider.model + ")"));
     }
   }
   return kExitOk;

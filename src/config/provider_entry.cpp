@@ -168,6 +168,33 @@ void read_options(const Field& field, const ProviderInfo& info, ProviderConfig& 
   }
 }
 
+/// `base_urls:`, a list of at least one URL, each checked like `base_url`; not together
+/// with `base_url` (which one would win?), and no URL twice.
+void read_replicas(const Field& urls, ProviderConfig& provider) {
+  if (!provider.base_url.empty()) {
+    urls.fail("give either base_url or base_urls, not both");
+  }
+  urls.expect_array();
+  const std::vector<Field> items = urls.items();
+  if (items.empty()) {
+    urls.fail("base_urls needs at least one URL");
+  }
+  for (const Field& item : items) {
+    std::string url = expand_environment(item, item.as_nonempty_string()).text;
+    check_base_url(item, url);
+    while (!url.empty() && url.back() == '/') {
+      url.pop_back();
+    }
+    if (std::find(provider.base_urls.begin(), provider.base_urls.end(), url) !=
+        provider.base_urls.end()) {
+      item.fail(fmt::format("'{}' is listed twice", url));
+    }
+    provider.base_urls.push_back(std::move(url));
+  }
+  provider.base_url = provider.base_urls.front();
+  provider.base_url_where = items.front().where();
+}
+
 }  // namespace
 
 ProviderConfig read_provider(const Field& field) {
@@ -183,6 +210,9 @@ ProviderConfig read_provider(const Field& field) {
     provider.base_url = expand_environment(*url, url->as_nonempty_string()).text;
     provider.base_url_where = url->where();
     check_base_url(*url, provider.base_url);
+  }
+  if (auto urls = field.find("base_urls")) {
+    read_replicas(*urls, provider);
   }
   if (info.needs_model || field.has("model")) {
     provider.model = field.require("model").as_nonempty_string();

@@ -4,6 +4,7 @@
 // and the multi handle's connection cache gives keep-alive reuse across requests.
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -17,6 +18,8 @@ namespace promptbench {
 
 namespace {
 
+using SteadyClock = std::chrono::steady_clock;
+
 struct Transfer {
   TransferId id = 0;
   CURL* easy = nullptr;
@@ -25,8 +28,18 @@ struct Transfer {
   HttpResponse response;
   std::size_t max_bytes = 0;
   bool too_large = false;
+  /// Streamed requests: record when each part of the body arrives, and give up after
+  /// `idle_timeout` without a byte.
+  bool stream = false;
+  std::chrono::milliseconds idle_timeout{0};
+  SteadyClock::time_point started;
+  SteadyClock::time_point last_activity;
   char error_buffer[CURL_ERROR_SIZE] = {};
 };
+
+double ms_since(SteadyClock::time_point start, SteadyClock::time_point now) {
+  return std::chrono::duration<double, std::milli>(now - start).count();
+}
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
@@ -36,6 +49,12 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
   transfer->response.body.append(data, bytes);
+  if (transfer->stream) {
+    const auto now = SteadyClock::now();
+    transfer->last_activity = now;
+    transfer->response.arrivals.push_back(
+        {transfer->response.body.size(), ms_since(transfer->started, now)});
+  }
   return bytes;
 }
 
@@ -99,6 +118,9 @@ class CurlTransport final : public Transport {
     transfer->easy = acquire_easy();
     transfer->request_body = request.body;
     transfer->max_bytes = options.max_response_bytes;
+    transfer->stream = request.stream;
+    transfer->idle_timeout = request.idle_timeout;
+    transfer->started = transfer->last_activity = SteadyClock::now();
     configure(*transfer, request, options);
     CURL* easy = transfer->easy;
     m_running.emplace(easy, std::move(transfer));
@@ -112,10 +134,11 @@ class CurlTransport final : public Transport {
     curl_multi_perform(m_multi, &running);
     collect(finished);
     if (finished.empty() && !m_running.empty()) {
-      curl_multi_poll(m_multi, nullptr, 0, static_cast<int>(max_wait.count()), nullptr);
+      curl_multi_poll(m_multi, nullptr, 0, static_cast<int>(poll_wait(max_wait).count()), nullptr);
       curl_multi_perform(m_multi, &running);
       collect(finished);
     }
+    abort_idle_streams(finished);
     return finished;
   }
 
@@ -132,6 +155,42 @@ class CurlTransport final : public Transport {
   std::size_t in_flight() const override { return m_running.size(); }
 
  private:
+  /// `max_wait`, shortened so that a stream's idle limit is noticed on time.
+  std::chrono::milliseconds poll_wait(std::chrono::milliseconds max_wait) const {
+    const auto now = SteadyClock::now();
+    for (const auto& [easy, transfer] : m_running) {
+      if (transfer->stream && transfer->idle_timeout.count() > 0) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+            transfer->last_activity + transfer->idle_timeout - now);
+        max_wait = std::clamp(left, std::chrono::milliseconds(0), max_wait);
+      }
+    }
+    return max_wait;
+  }
+
+  /// Ends, as timeouts, the streams that sent nothing for their idle limit. libcurl's own
+  /// low-speed limit counts whole seconds; a stream's limit is usually shorter than a
+  /// request's total timeout and is worth measuring in milliseconds.
+  void abort_idle_streams(std::vector<FinishedTransfer>& finished) {
+    const auto now = SteadyClock::now();
+    for (auto it = m_running.begin(); it != m_running.end();) {
+      Transfer& transfer = *it->second;
+      if (!transfer.stream || transfer.idle_timeout.count() <= 0 ||
+          now - transfer.last_activity < transfer.idle_timeout) {
+        ++it;
+        continue;
+      }
+      curl_multi_remove_handle(m_multi, transfer.easy);
+      finished.push_back(
+          {transfer.id, tl::unexpected(RequestError{
+                            ErrorKind::timeout, 0,
+                            fmt::format("the stream sent nothing for {} ms (idle_timeout)",
+                                        transfer.idle_timeout.count())})});
+      release(transfer);
+      it = m_running.erase(it);
+    }
+  }
+
   CURL* acquire_easy() {
     if (m_idle.empty()) {
       CURL* easy = curl_easy_init();

@@ -13,6 +13,9 @@ namespace {
 
 /// After a 429 the window halves at most this often, so one burst of 429s counts once.
 constexpr auto kDecreaseInterval = std::chrono::seconds(1);
+/// Free moves of one request from a lost replica to another, before the loss counts as a
+/// failure: enough for every replica of a pool to go down once, and still bounded.
+constexpr int kMaxReroutes = 16;
 
 }  // namespace
 
@@ -30,6 +33,11 @@ Engine::Engine(Transport& transport, std::vector<ProviderLimits> providers, int 
     lane.window = lane.limits.concurrency;
     lane.requests = limits.rpm > 0 ? TokenBucket(limits.rpm, now) : TokenBucket();
     lane.tokens = limits.tpm > 0 ? TokenBucket(limits.tpm, now) : TokenBucket();
+    if (limits.replicas.size() > 1) {
+      for (const std::string& base_url : limits.replicas) {
+        lane.replicas.push_back(Replica{ReplicaTraffic{base_url, 0, 0}, 0, {}});
+      }
+    }
     m_lanes.push_back(std::move(lane));
   }
 }
@@ -87,8 +95,11 @@ void Engine::dispatch() {
         continue;
       }
       Pending& next = lane.queue.front();
-      const auto wait = std::max(lane.requests.wait_for(1, now),
-                                 lane.tokens.wait_for(next.job.estimated_tokens, now));
+      const auto paused =
+          std::max(std::chrono::ceil<std::chrono::milliseconds>(lane.paused_until - now),
+                   std::chrono::milliseconds(0));
+      const auto wait = std::max({paused, lane.requests.wait_for(1, now),
+                                  lane.tokens.wait_for(next.job.estimated_tokens, now)});
       if (wait.count() > 0) {
         const auto until = now + wait;
         if (m_blocked_until == Clock::time_point{} || until < m_blocked_until) {
@@ -102,6 +113,7 @@ void Engine::dispatch() {
       lane.queue.pop_front();
       --m_queued;
       ++pending.attempts;
+      route_to_replica(lane, pending, now);
       const TransferId id = m_next_id++;
       m_transport.start(id, pending.job.request, pending.job.options);
       m_in_flight.emplace(id, std::move(pending));
@@ -127,13 +139,96 @@ std::optional<std::chrono::milliseconds> Engine::next_wake() const {
   return std::max(delta, std::chrono::milliseconds(0));
 }
 
+void Engine::route_to_replica(Lane& lane, Pending& pending, Clock::time_point now) {
+  if (lane.replicas.empty()) {
+    return;
+  }
+  // Least loaded among the healthy; when every replica is cooling down, the one that
+  // recovers first (a run must go on, and a revived server is noticed this way).
+  std::size_t best = 0;
+  for (std::size_t r = 1; r < lane.replicas.size(); ++r) {
+    const Replica& candidate = lane.replicas[r];
+    const Replica& current = lane.replicas[best];
+    const bool candidate_healthy = candidate.cooling_until <= now;
+    const bool current_healthy = current.cooling_until <= now;
+    if (candidate_healthy != current_healthy) {
+      best = candidate_healthy ? r : best;
+    } else if (!candidate_healthy) {
+      best = candidate.cooling_until < current.cooling_until ? r : best;
+    } else if (candidate.running != current.running) {
+      best = candidate.running < current.running ? r : best;
+    } else if (candidate.traffic.requests < current.traffic.requests) {
+      best = r;
+    }
+  }
+  Replica& replica = lane.replicas[best];
+  // The provider built the URL on the first replica; a retry carries its last one's.
+  const std::string& previous = lane.replicas[pending.replica].traffic.base_url;
+  std::string& url = pending.job.request.url;
+  if (best != pending.replica && url.compare(0, previous.size(), previous) == 0) {
+    url = replica.traffic.base_url + url.substr(previous.size());
+  }
+  pending.replica = best;
+  ++replica.running;
+  ++replica.traffic.requests;
+}
+
+bool Engine::note_replica_result(Lane& lane, const Pending& pending, const TransferResult& result,
+                                 Clock::time_point now) {
+  if (lane.replicas.empty()) {
+    return false;
+  }
+  Replica& replica = lane.replicas[pending.replica];
+  --replica.running;
+  const bool lost = !result && (result.error().kind == ErrorKind::network ||
+                                result.error().kind == ErrorKind::timeout);
+  if (!lost) {
+    return false;
+  }
+  ++replica.traffic.failures;
+  replica.cooling_until = now + lane.limits.replica_cooldown;
+  return std::any_of(lane.replicas.begin(), lane.replicas.end(),
+                     [&](const Replica& other) { return other.cooling_until <= now; });
+}
+
+void Engine::pace(Lane& lane, const HttpResponse& response, Clock::time_point now) {
+  const RateLimitHint hint = read_rate_limit_headers(response, m_clock.wall_now());
+  if (hint.empty()) {
+    return;
+  }
+  // The requests already in flight will use what is left: hold the rest back until the
+  // allowance is restored rather than be answered 429.
+  const auto hold = [&](std::optional<std::chrono::milliseconds> reset) {
+    if (reset) {
+      lane.paused_until = std::max(lane.paused_until, now + *reset);
+    }
+  };
+  if (hint.requests_remaining && *hint.requests_remaining <= lane.running) {
+    hold(hint.requests_reset);
+  }
+  if (hint.tokens_remaining && !lane.queue.empty() &&
+      *hint.tokens_remaining < lane.queue.front().job.estimated_tokens) {
+    hold(hint.tokens_reset);
+  }
+}
+
+std::vector<ReplicaTraffic> Engine::replica_traffic(std::size_t provider) const {
+  std::vector<ReplicaTraffic> traffic;
+  for (const Replica& replica : m_lanes.at(provider).replicas) {
+    traffic.push_back(replica.traffic);
+  }
+  return traffic;
+}
+
 std::optional<EngineResult> Engine::settle(Pending pending, TransferResult result) {
   Lane& lane = m_lanes[pending.job.provider];
+  const auto now = m_clock.now();
   if (result) {
     ++lane.answers;
+    pace(lane, *result, now);
   }
-  const bool throttled = result && result->status == 429;
-  const auto now = m_clock.now();
+  const RetryAdvice advice = advice_for(result, lane.limits.advise);
+  const bool throttled = advice == RetryAdvice::back_off;
   if (throttled) {
     if (!lane.last_decrease || now - *lane.last_decrease >= kDecreaseInterval) {
       lane.window = std::max(1.0, lane.window / 2);
@@ -142,19 +237,31 @@ std::optional<EngineResult> Engine::settle(Pending pending, TransferResult resul
   } else if (result && result->status < 400) {
     lane.window = std::min<double>(lane.limits.concurrency, lane.window + 1.0 / lane.window);
   }
+  // A replica that could not be reached is left out for a while; when another can take
+  // the request, it goes there at once and the attempt costs nothing of the budget.
+  const bool reroute = note_replica_result(lane, pending, result, now);
 
   // A connection refused before the endpoint ever answered is most likely a wrong URL or
   // a server that is not running: report it at once so the run can stop early.
-  const bool never_answered = !result && result.error().no_connection && lane.answers == 0;
-  // A 429 says "not now", not "failed": it gets its own budget so that a run against a
-  // rate limit converges instead of losing cases to it.
+  const bool never_answered =
+      !result && result.error().no_connection && lane.answers == 0 && !reroute;
+  // "Not now" (429, overloaded) is not "failed": it gets its own budget so that a run
+  // against a rate limit or a busy server converges instead of losing cases to it.
   if (throttled) {
     ++pending.throttled;
   }
-  const int failures_retried = pending.attempts - 1 - pending.throttled;
+  if (reroute) {
+    ++pending.rerouted;
+  }
+  const int failures_retried = pending.attempts - 1 - pending.throttled - pending.rerouted;
   const bool budget_left = throttled ? pending.throttled <= lane.limits.retry.max_throttled
+                           : reroute ? pending.rerouted <= kMaxReroutes
                                      : failures_retried < lane.limits.retry.max_retries;
-  if (is_retryable(result) && !never_answered && budget_left) {
+  if (advice != RetryAdvice::final && !never_answered && budget_left) {
+    if (reroute) {
+      m_delayed.push(Delayed{now, m_delayed_order++, std::move(pending)});
+      return std::nullopt;
+    }
     const int retries_done = pending.attempts - 1;
     std::chrono::milliseconds delay = backoff_delay(lane.limits.retry, retries_done + 1, m_rng);
     if (result) {

@@ -9,9 +9,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <queue>
 #include <random>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -29,9 +31,31 @@ struct RetryPolicy {
   std::chrono::milliseconds max_server_delay{300'000};  ///< cap on Retry-After
 };
 
-/// Whether a failed attempt is worth repeating: connection errors, timeouts and HTTP 408,
-/// 429, 500, 502, 503, 504. Other statuses (and cancelled or oversized transfers) are final.
-[[nodiscard]] bool is_retryable(const TransferResult& result);
+/// What a provider makes of an HTTP answer (Provider::advise).
+using AdviseFn = std::function<RetryAdvice(const HttpResponse&)>;
+
+/// What to do with an attempt's result: connection errors and timeouts are retried;
+/// cancelled or oversized transfers are final; an HTTP answer gets `advise` (by status,
+/// advice_for_status, when unset).
+[[nodiscard]] RetryAdvice advice_for(const TransferResult& result, const AdviseFn& advise);
+
+/// What an answer's rate-limit headers say: how many requests and tokens the endpoint
+/// still allows, and when each allowance is restored. Read from Anthropic's
+/// `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{remaining,reset}`
+/// (reset: an RFC 3339 time) and OpenAI's `x-ratelimit-{remaining,reset}-{requests,tokens}`
+/// (reset: a duration such as "1s", "6m0s", "20ms").
+struct RateLimitHint {
+  std::optional<double> requests_remaining;
+  std::optional<std::chrono::milliseconds> requests_reset;  ///< from `now`
+  std::optional<double> tokens_remaining;
+  std::optional<std::chrono::milliseconds> tokens_reset;
+  [[nodiscard]] bool empty() const { return !requests_remaining && !tokens_remaining; }
+};
+[[nodiscard]] RateLimitHint read_rate_limit_headers(const HttpResponse& response,
+                                                    std::chrono::system_clock::time_point now);
+/// OpenAI's reset durations: "1s", "6m0s", "1h2m3.5s", "250ms"; nullopt when unreadable.
+[[nodiscard]] std::optional<std::chrono::milliseconds> parse_reset_duration(
+    const std::string& text);
 
 /// The wait a server asked for: `retry-after-ms`, else `Retry-After` in seconds or as an
 /// HTTP-date (relative to `now`). Nullopt when absent or unreadable.
@@ -67,6 +91,20 @@ struct ProviderLimits {
   double rpm = 0;  ///< 0 = unlimited
   double tpm = 0;
   RetryPolicy retry;
+  AdviseFn advise;  ///< unset: advice_for_status
+  /// Base URLs of servers that answer alike (`base_urls:`); requests built for the first
+  /// go to the least-loaded healthy one. Empty or one: no choice to make.
+  std::vector<std::string> replicas;
+  /// How long a replica that refused a connection or timed out is left out.
+  std::chrono::milliseconds replica_cooldown{10'000};
+};
+
+/// Requests sent to one replica of an endpoint, retries included, and how many of them
+/// failed to connect or timed out.
+struct ReplicaTraffic {
+  std::string base_url;
+  std::size_t requests = 0;
+  std::size_t failures = 0;
 };
 
 struct EngineJob {
@@ -117,12 +155,21 @@ class Engine {
   [[nodiscard]] std::size_t answers(std::size_t provider) const {
     return m_lanes.at(provider).answers;
   }
+  /// Traffic per replica of `provider`; empty when it has fewer than two.
+  [[nodiscard]] std::vector<ReplicaTraffic> replica_traffic(std::size_t provider) const;
 
  private:
   struct Pending {
     EngineJob job;
     int attempts = 0;
-    int throttled = 0;  ///< attempts answered 429: they do not use up the retry budget
+    int throttled = 0;        ///< attempts told to back off: they do not use up the retry budget
+    int rerouted = 0;         ///< attempts lost with a replica and sent to another: free as well
+    std::size_t replica = 0;  ///< of the attempt in flight
+  };
+  struct Replica {
+    ReplicaTraffic traffic;
+    int running = 0;
+    Clock::time_point cooling_until{};
   };
   struct Delayed {
     Clock::time_point due;
@@ -141,6 +188,9 @@ class Engine {
     TokenBucket requests;
     TokenBucket tokens;
     std::optional<Clock::time_point> last_decrease;  ///< of the window, after a 429
+    /// Set from the answers' rate-limit headers: no request starts before it.
+    Clock::time_point paused_until{};
+    std::vector<Replica> replicas;
   };
 
   void release_due_retries();
@@ -149,6 +199,14 @@ class Engine {
   [[nodiscard]] std::optional<std::chrono::milliseconds> next_wake() const;
   /// Handles one finished attempt: schedules a retry or returns the final result.
   std::optional<EngineResult> settle(Pending pending, TransferResult result);
+  /// Sends `pending` to the least-loaded healthy replica of `lane` (rewriting its URL).
+  void route_to_replica(Lane& lane, Pending& pending, Clock::time_point now);
+  /// After an attempt on a replica: leaves the replica out for a while when it could not be
+  /// reached; true when another replica can take the request at once.
+  bool note_replica_result(Lane& lane, const Pending& pending, const TransferResult& result,
+                           Clock::time_point now);
+  /// Holds `lane` back when the endpoint's rate-limit headers say its allowance is spent.
+  void pace(Lane& lane, const HttpResponse& response, Clock::time_point now);
 
   Transport& m_transport;
   Clock& m_clock;

@@ -9,22 +9,13 @@
 
 namespace promptbench {
 
-bool is_retryable(const TransferResult& result) {
+RetryAdvice advice_for(const TransferResult& result, const AdviseFn& advise) {
   if (!result) {
     const ErrorKind kind = result.error().kind;
-    return kind == ErrorKind::network || kind == ErrorKind::timeout;
+    return kind == ErrorKind::network || kind == ErrorKind::timeout ? RetryAdvice::retry
+                                                                    : RetryAdvice::final;
   }
-  switch (result->status) {
-    case 408:
-    case 429:
-    case 500:
-    case 502:
-    case 503:
-    case 504:
-      return true;
-    default:
-      return false;
-  }
+  return advise ? advise(*result) : advice_for_status(result->status);
 }
 
 namespace {

@@ -47,6 +47,8 @@ const std::vector<MetricInfo>& metric_registry() {
        &make_regex},
       {"latency", "request latency in milliseconds (lower is better)",
        "threshold: pass when latency <= threshold (no pass flag without one)", &make_latency},
+      {"ttft", "time to the first content token of a streamed answer, in ms (lower is better)",
+       "threshold: pass when ttft <= threshold (no pass flag without one)", &make_ttft},
       {"starts_with",
        "1 if the output starts with a non-empty reference after normalization, else 0",
        "normalize: trim|lower|collapse_whitespace|strip_punctuation|nfkc_casefold or a list "

@@ -13,6 +13,21 @@ const std::string* HttpResponse::header(const std::string& name) const {
   return nullptr;
 }
 
+RetryAdvice advice_for_status(int status) {
+  switch (status) {
+    case 429:
+      return RetryAdvice::back_off;
+    case 408:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+      return RetryAdvice::retry;
+    default:
+      return RetryAdvice::final;
+  }
+}
+
 const char* to_string(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::network:

@@ -60,18 +60,7 @@ double Provider::estimate_tokens(const HttpRequest& request) const {
 }
 
 RetryAdvice Provider::advise(const HttpResponse& response) const {
-  switch (response.status) {
-    case 429:
-      return RetryAdvice::back_off;
-    case 408:
-    case 500:
-    case 502:
-    case 503:
-    case 504:
-      return RetryAdvice::retry;
-    default:
-      return RetryAdvice::final;
-  }
+  return advice_for_status(response.status);
 }
 
 std::string tool_calls_output(const std::optional<std::string>& content,

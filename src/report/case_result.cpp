@@ -100,6 +100,12 @@ Json result_json(const CaseResult& result) {
   if (result.cost_usd) {
     out["cost_usd"] = *result.cost_usd;
   }
+  if (result.ttft_ms) {
+    out["ttft_ms"] = *result.ttft_ms;
+  }
+  if (result.output_tokens_per_second) {
+    out["output_tokens_per_second"] = *result.output_tokens_per_second;
+  }
   add_metric_maps(result, out);
   return out;
 }
@@ -207,6 +213,16 @@ void read_metric_maps(const Json& object, const Reader& r, CaseResult& result) {
   }
 }
 
+std::optional<double> read_optional_number(const Json& object, const char* key, const Reader& r) {
+  optional_field(object, key, r.report, r.field, "a number or null",
+                 [](const Json& v) { return v.is_number(); });
+  const auto value = object.find(key);
+  if (value == object.end() || !value->is_number()) {
+    return std::nullopt;
+  }
+  return value->get<double>();
+}
+
 CaseResult read_result(const Json& object, const Reader& r) {
   expect(object.is_object(), object, r.report, r.field, "an object");
   const auto variant = object.find("variant");
@@ -234,6 +250,8 @@ CaseResult read_result(const Json& object, const Reader& r) {
   const int sent = result.cached || (!result.output && !result.error) ? 0 : 1;
   result.attempts = read_small_count(object, "attempts", r, sent);
   result.retries = read_small_count(object, "retries", r, std::max(0, result.attempts - 1));
+  result.ttft_ms = read_optional_number(object, "ttft_ms", r);
+  result.output_tokens_per_second = read_optional_number(object, "output_tokens_per_second", r);
   optional_field(object, "cost_usd", r.report, r.field, "a number or null",
                  [](const Json& v) { return v.is_number(); });
   if (const auto cost = object.find("cost_usd"); cost != object.end() && cost->is_number()) {

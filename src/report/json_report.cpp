@@ -51,12 +51,18 @@ nlohmann::ordered_json metric_json(const MetricSummary& m) {
   return out;
 }
 
+nlohmann::ordered_json percentiles_json(std::optional<double> p50, std::optional<double> p90,
+                                        std::optional<double> p99) {
+  return {
+      {"p50", optional_number(p50)}, {"p90", optional_number(p90)}, {"p99", optional_number(p99)}};
+}
+
 nlohmann::ordered_json variant_json(const VariantSummary& v) {
   nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
   for (const auto& m : v.metrics) {
     metrics[m.name] = metric_json(m);
   }
-  return {
+  nlohmann::ordered_json out = {
       {"id", v.id},
       {"prompt", v.prompt},
       {"provider", v.provider},
@@ -68,12 +74,13 @@ nlohmann::ordered_json variant_json(const VariantSummary& v) {
       {"retries", v.retries},
       {"errors_by_kind", v.errors_by_kind},
       {"metrics", std::move(metrics)},
-      {"latency_ms",
-       {{"p50", optional_number(v.latency_p50)},
-        {"p90", optional_number(v.latency_p90)},
-        {"p99", optional_number(v.latency_p99)}}},
-      {"usage", {{"prompt_tokens", v.prompt_tokens}, {"completion_tokens", v.completion_tokens}}},
-      {"cost_usd", optional_number(v.cost_usd)}};
+      {"latency_ms", percentiles_json(v.latency_p50, v.latency_p90, v.latency_p99)}};
+  if (v.ttft_p50) {
+    out["ttft_ms"] = percentiles_json(v.ttft_p50, v.ttft_p90, v.ttft_p99);
+  }
+  out["usage"] = {{"prompt_tokens", v.prompt_tokens}, {"completion_tokens", v.completion_tokens}};
+  out["cost_usd"] = optional_number(v.cost_usd);
+  return out;
 }
 
 nlohmann::ordered_json gate_json(const GateResult& g) {
@@ -151,31 +158,43 @@ nlohmann::ordered_json to_json(const ReportSummary& summary) {
   for (const auto& g : summary.gates) {
     gates.push_back(gate_json(g));
   }
-  return {{"schema_version", kReportSchemaVersion},
-          {"tool", {{"name", "promptbench"}, {"version", PROMPTBENCH_VERSION}}},
-          {"run",
-           {{"name", run.name},
-            {"started_at", run.started_at},
-            {"finished_at", run.finished_at},
-            {"complete", run.complete},
-            {"stop_reason", run.stop_reason.empty() ? nlohmann::ordered_json(nullptr)
-                                                    : nlohmann::ordered_json(run.stop_reason)},
-            {"config_sha256", run.config_sha256},
-            {"dataset",
-             {{"path", run.dataset_path},
-              {"sha256", run.dataset_sha256},
-              {"cases", run.dataset_cases}}},
-            {"cases_evaluated", run.cases_evaluated},
-            {"shard", {{"index", 0}, {"count", 1}}},
-            {"repeat", run.repeat},
-            {"seed", run.seed},
-            {"baseline", run.baseline},
-            {"alpha", run.alpha},
-            {"min_effect", run.min_effect},
-            {"errors", errors_json(run.errors)}}},
-          {"variants", std::move(variants)},
-          {"comparisons", summary.comparisons},
-          {"gates", std::move(gates)}};
+  nlohmann::ordered_json out = {
+      {"schema_version", kReportSchemaVersion},
+      {"tool", {{"name", "promptbench"}, {"version", PROMPTBENCH_VERSION}}},
+      {"run",
+       {{"name", run.name},
+        {"started_at", run.started_at},
+        {"finished_at", run.finished_at},
+        {"complete", run.complete},
+        {"stop_reason", run.stop_reason.empty() ? nlohmann::ordered_json(nullptr)
+                                                : nlohmann::ordered_json(run.stop_reason)},
+        {"config_sha256", run.config_sha256},
+        {"dataset",
+         {{"path", run.dataset_path},
+          {"sha256", run.dataset_sha256},
+          {"cases", run.dataset_cases}}},
+        {"cases_evaluated", run.cases_evaluated},
+        {"shard", {{"index", 0}, {"count", 1}}},
+        {"repeat", run.repeat},
+        {"seed", run.seed},
+        {"baseline", run.baseline},
+        {"alpha", run.alpha},
+        {"min_effect", run.min_effect},
+        {"errors", errors_json(run.errors)}}},
+      {"variants", std::move(variants)},
+      {"comparisons", summary.comparisons},
+      {"gates", std::move(gates)}};
+  if (!run.replicas.empty()) {
+    nlohmann::ordered_json replicas = nlohmann::ordered_json::array();
+    for (const ReplicaCount& replica : run.replicas) {
+      replicas.push_back({{"provider", replica.provider},
+                          {"base_url", replica.base_url},
+                          {"requests", replica.requests},
+                          {"failures", replica.failures}});
+    }
+    out["run"]["replicas"] = std::move(replicas);
+  }
+  return out;
 }
 
 }  // namespace promptbench

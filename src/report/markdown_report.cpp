@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Markdown (GitHub-flavoured tables) for $GITHUB_STEP_SUMMARY and PR comments: the summary
 // table, the comparison table and the gates. It needs only the report's head.
+#include <algorithm>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -61,6 +62,17 @@ std::string summary_table(const Json& head) {
   names.insert(names.end(), metrics.begin(), metrics.end());
   names.push_back("errors");
   names.push_back("p50 ms");
+  const auto p50 = [](const Json& variant, const char* key) {
+    const auto figures = variant.find(key);
+    return report::format_number(figures == variant.end() ? std::nullopt
+                                                          : report::number_at(*figures, "p50"));
+  };
+  // Time to first token only when some variant streamed.
+  const bool streamed = std::any_of(head["variants"].begin(), head["variants"].end(),
+                                    [](const Json& v) { return v.contains("ttft_ms"); });
+  if (streamed) {
+    names.push_back("ttft p50 ms");
+  }
   std::string out = header(names, 1);
   for (const Json& variant : head["variants"]) {
     std::vector<std::string> cells = {markdown_cell(report::text_at(variant, "id"))};
@@ -68,9 +80,10 @@ std::string summary_table(const Json& head) {
       cells.push_back(metric_cell(variant, metric));
     }
     cells.push_back(report::format_count(report::number_at(variant, "errors")));
-    const auto latency = variant.find("latency_ms");
-    cells.push_back(report::format_number(
-        latency == variant.end() ? std::nullopt : report::number_at(*latency, "p50")));
+    cells.push_back(p50(variant, "latency_ms"));
+    if (streamed) {
+      cells.push_back(p50(variant, "ttft_ms"));
+    }
     out += row(cells);
   }
   return out;

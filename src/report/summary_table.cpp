@@ -141,6 +141,15 @@ void print_summary_table(std::ostream& out, const ReportSummary& summary, bool c
   header.insert(header.end(), metric_names.begin(), metric_names.end());
   header.push_back("errors");
   header.push_back("p50 ms");
+  // Time to first token only when some variant streamed: otherwise a column of dashes.
+  const bool streamed = std::any_of(summary.variants.begin(), summary.variants.end(),
+                                    [](const VariantSummary& v) { return v.ttft_p50.has_value(); });
+  if (streamed) {
+    header.push_back("ttft p50");
+  }
+  const auto milliseconds = [](std::optional<double> value) {
+    return value ? fmt::format("{:.1f}", *value) : std::string("-");
+  };
 
   std::vector<std::vector<std::string>> rows;
   for (const auto& variant : summary.variants) {
@@ -149,7 +158,10 @@ void print_summary_table(std::ostream& out, const ReportSummary& summary, bool c
       row.push_back(metric_cell(m));
     }
     row.push_back(std::to_string(variant.errors));
-    row.push_back(variant.latency_p50 ? fmt::format("{:.1f}", *variant.latency_p50) : "-");
+    row.push_back(milliseconds(variant.latency_p50));
+    if (streamed) {
+      row.push_back(milliseconds(variant.ttft_p50));
+    }
     rows.push_back(std::move(row));
   }
 

@@ -14,8 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "promptbench/cache.hpp"
 #include "engine/engine.hpp"
+#include "promptbench/cache.hpp"
 #include "promptbench/provider.hpp"
 
 namespace promptbench {
@@ -77,6 +77,10 @@ class RequestBroker {
   void cancel_in_flight();
   [[nodiscard]] bool idle() const;
   [[nodiscard]] EngineStatus status() const { return m_engine.status(); }
+  /// Requests per replica of `endpoint`; empty when it has a single base URL.
+  [[nodiscard]] std::vector<ReplicaTraffic> replica_traffic(std::size_t endpoint) const {
+    return m_engine.replica_traffic(endpoint);
+  }
   /// Set once an endpoint refused `refusals_to_give_up` connections in a row without ever
   /// answering: a wrong base_url or a server that is not running.
   [[nodiscard]] const std::optional<Unreachable>& unreachable() const { return m_unreachable; }

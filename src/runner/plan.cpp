@@ -104,8 +104,14 @@ std::size_t baseline_index(const Config& config, const std::vector<Variant>& var
 
 std::vector<RequestBroker::Endpoint> broker_endpoints(const Pipeline& pipeline, bool verify_tls) {
   std::vector<RequestBroker::Endpoint> endpoints;
-  for (const ProviderConfig* provider : pipeline.endpoints) {
+  for (std::size_t e = 0; e < pipeline.endpoints.size(); ++e) {
+    const ProviderConfig* provider = pipeline.endpoints[e];
+    const Provider* speaker = pipeline.providers[e].get();
     RequestBroker::Endpoint endpoint;
+    endpoint.limits.advise = [speaker](const HttpResponse& answer) {
+      return speaker->advise(answer);
+    };
+    endpoint.limits.replicas = provider->base_urls;
     endpoint.limits.concurrency = provider->concurrency;
     endpoint.limits.rpm = provider->rate_limit.rpm;
     endpoint.limits.tpm = provider->rate_limit.tpm;

@@ -13,6 +13,7 @@
 #include "promptbench/extract.hpp"
 #include "promptbench/metric.hpp"
 #include "promptbench/prompt.hpp"
+#include "promptbench/provider.hpp"
 #include "promptbench/runner.hpp"
 #include "util/sha256.hpp"
 
@@ -74,6 +75,15 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
       judged.push_back(make_metric(metric));
     }
   }
+  // Providers whose request bodies are templates over the case (type http) build every
+  // case's request here; the others' requests depend on the rendered prompt alone.
+  std::vector<std::unique_ptr<Provider>> templated(config.providers.size());
+  for (const Variant& variant : variants) {
+    const ProviderConfig& provider = config.providers[variant.provider];
+    if (!templated[variant.provider] && provider_type(provider.type).reads_case_variables) {
+      templated[variant.provider] = make_provider(provider);
+    }
+  }
   const Completion no_completion;
   const std::string no_output;
   CaseReader rows(config.dataset);
@@ -86,7 +96,10 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
     }
     ids.add(row->id);
     for (const Variant& variant : variants) {
-      (void)prompts[variant.prompt].render(*row);
+      const RenderedPrompt rendered = prompts[variant.prompt].render(*row);
+      if (const auto& provider = templated[variant.provider]) {
+        (void)provider->build_request(rendered, row->vars);
+      }
     }
     for (const auto& metric : judged) {
       const ScoreInput input{no_output,     no_output, row->reference, row->vars,

@@ -6,6 +6,7 @@
 #include "runner/request_log.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace promptbench {
 
@@ -99,6 +100,12 @@ ReportSummary Run::execute(const std::function<void(const Progress&)>& on_progre
 void Run::throw_if_unreachable() const {
   if (const auto& unreachable = m_broker.unreachable()) {
     const ProviderConfig& provider = *m_pipeline.endpoints[unreachable->endpoint];
+    if (provider.base_urls.size() > 1) {
+      throw UserError(
+          provider.base_url_where, provider.field + ".base_urls",
+          fmt::format("cannot connect to any of {} (provider '{}'): {}",
+                      fmt::join(provider.base_urls, ", "), provider.id, unreachable->message));
+    }
     throw UserError(provider.base_url_where, provider.field + ".base_url",
                     fmt::format("cannot connect to {} (provider '{}'): {}", provider.base_url,
                                 provider.id, unreachable->message));
@@ -281,6 +288,12 @@ ReportSummary Run::summarize(const std::string& started_at) const {
   run.baseline = plan.variants.empty() ? "" : plan.variants[plan.baseline].id;
   run.alpha = plan.alpha;
   run.min_effect = plan.min_effect;
+  for (std::size_t e = 0; e < m_pipeline.endpoints.size(); ++e) {
+    for (const ReplicaTraffic& replica : m_broker.replica_traffic(e)) {
+      run.replicas.push_back(
+          {m_pipeline.endpoints[e]->id, replica.base_url, replica.requests, replica.failures});
+    }
+  }
   SummaryFigures figures = m_summary.figures();
   summary.variants = std::move(figures.variants);
   summary.comparisons = std::move(figures.comparisons);

@@ -17,6 +17,17 @@ nlohmann::ordered_json messages_json(const RenderedPrompt& prompt) {
 
 }  // namespace
 
+std::optional<double> output_tokens_per_second(const Completion& completion) {
+  if (!completion.usage.completion_tokens) {
+    return std::nullopt;
+  }
+  const double generating_ms = completion.latency_ms - completion.ttft_ms.value_or(0);
+  if (generating_ms <= 0) {
+    return std::nullopt;
+  }
+  return static_cast<double>(*completion.usage.completion_tokens) * 1000.0 / generating_ms;
+}
+
 FirstError first_error(const ResultPlace& place, const RequestError& error, std::string source) {
   return FirstError{place.index,           place.row.id,      place.variant.id, std::move(source),
                     to_string(error.kind), error.http_status, error.message};
@@ -27,6 +38,8 @@ std::vector<JudgeRequest> Scorer::score(const Completion& completion, const Resu
   const ProviderConfig& provider = m_config.providers[place.variant.provider];
   out.output = completion.text;
   out.latency_ms = completion.latency_ms;
+  out.ttft_ms = completion.ttft_ms;
+  out.output_tokens_per_second = output_tokens_per_second(completion);
   out.has_usage = true;
   out.prompt_tokens = completion.usage.prompt_tokens;
   out.completion_tokens = completion.usage.completion_tokens;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include <tl/expected.hpp>
@@ -15,6 +16,10 @@
 #include "runner/plan.hpp"
 
 namespace promptbench {
+
+/// The answer's reported output tokens per second: over the generation after the first
+/// token when the answer was streamed, else over the whole request; nullopt without usage.
+[[nodiscard]] std::optional<double> output_tokens_per_second(const Completion& completion);
 
 /// A metric of one result that a judge must score, with the judge's prompt.
 struct JudgeRequest {

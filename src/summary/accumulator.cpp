@@ -112,6 +112,9 @@ void SummaryAccumulator::add_result(VariantState& state, std::size_t index,
   if (result.latency_ms) {
     state.latencies.push_back(*result.latency_ms);
   }
+  if (result.ttft_ms) {
+    state.ttfts.push_back(*result.ttft_ms);
+  }
   state.prompt_tokens += result.prompt_tokens.value_or(0);
   state.completion_tokens += result.completion_tokens.value_or(0);
   state.cost_usd += result.cost_usd.value_or(0);
@@ -159,6 +162,7 @@ void SummaryAccumulator::merge(const SummaryAccumulator& other) {
       into.results[i] = static_cast<std::uint16_t>(into.results[i] + from.results[i]);
     }
     into.latencies.insert(into.latencies.end(), from.latencies.begin(), from.latencies.end());
+    into.ttfts.insert(into.ttfts.end(), from.ttfts.begin(), from.ttfts.end());
     into.errors += from.errors;
     into.cache_hits += from.cache_hits;
     into.attempts += from.attempts;
@@ -269,6 +273,11 @@ std::vector<VariantSummary> SummaryAccumulator::variants() const {
       summary.latency_p50 = quantile(state.latencies, 0.5);
       summary.latency_p90 = quantile(state.latencies, 0.9);
       summary.latency_p99 = quantile(state.latencies, 0.99);
+    }
+    if (!state.ttfts.empty()) {
+      summary.ttft_p50 = quantile(state.ttfts, 0.5);
+      summary.ttft_p90 = quantile(state.ttfts, 0.9);
+      summary.ttft_p99 = quantile(state.ttfts, 0.99);
     }
     summary.prompt_tokens = state.prompt_tokens;
     summary.completion_tokens = state.completion_tokens;

@@ -636,7 +636,9 @@ json timeless(const json& report) {
   }
   for (json c : report["cases"]) {
     for (json& result : c["results"]) {
-      result.erase("latency_ms");
+      for (const char* timing : {"latency_ms", "ttft_ms", "output_tokens_per_second"}) {
+        result.erase(timing);
+      }
     }
     out["cases"].push_back(c);
   }

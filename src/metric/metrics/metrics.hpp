@@ -12,6 +12,7 @@ namespace promptbench {
 [[nodiscard]] std::unique_ptr<Metric> make_contains(const MetricSpec& spec);
 [[nodiscard]] std::unique_ptr<Metric> make_regex(const MetricSpec& spec);
 [[nodiscard]] std::unique_ptr<Metric> make_latency(const MetricSpec& spec);
+[[nodiscard]] std::unique_ptr<Metric> make_ttft(const MetricSpec& spec);
 [[nodiscard]] std::unique_ptr<Metric> make_starts_with(const MetricSpec& spec);
 [[nodiscard]] std::unique_ptr<Metric> make_f1(const MetricSpec& spec);
 [[nodiscard]] std::unique_ptr<Metric> make_squad_em(const MetricSpec& spec);

@@ -147,7 +147,7 @@ TEST(ResponseCache, ANewCacheCarriesTheSchemaVersionAndTheApplicationId) {
   testing::ScratchDir dir;
   const auto path = dir.path() / "cache.db";
   { ResponseCache cache(path); }
-  EXPECT_EQ(kCacheSchemaVersion, 1);
+  EXPECT_EQ(kCacheSchemaVersion, 2);
   EXPECT_EQ(pragma_value(path, "user_version"), kCacheSchemaVersion);
   EXPECT_EQ(pragma_value(path, "application_id"), 0x50426368);  // "PBch"
 }
@@ -183,6 +183,35 @@ TEST(ResponseCache, ACacheWrittenBeforeSchemaVersionsIsAdoptedWithItsAnswers) {
   EXPECT_EQ(pragma_value(path, "application_id"), 0x50426368);
 }
 
+TEST(ResponseCache, ASchema1CacheIsUpgradedInPlaceAndKeepsItsAnswers) {
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "cache.db";
+  sqlite_exec(path, std::string(kTableOfSchema1) +
+                        "INSERT INTO responses (key, status, body, latency_ms) VALUES "
+                        "('k', 200, 'kept', 3.5);" +
+                        "PRAGMA application_id = 1346528104; PRAGMA user_version = 1;");
+  HttpResponse streamed;
+  streamed.status = 200;
+  streamed.body = "data: a\n\ndata: b\n\n";
+  streamed.arrivals = {{9, 12.5}, {18, 40.25}};
+  {
+    ResponseCache cache(path);
+    ASSERT_TRUE(cache.get("k").has_value());
+    EXPECT_EQ(cache.get("k")->body, "kept");
+    EXPECT_TRUE(cache.get("k")->arrivals.empty());
+    cache.put("s", streamed);
+  }
+  EXPECT_EQ(pragma_value(path, "user_version"), 2);
+  ResponseCache reader(path);
+  const auto replayed = reader.get("s");
+  ASSERT_TRUE(replayed.has_value());
+  ASSERT_EQ(replayed->arrivals.size(), 2u);
+  EXPECT_EQ(replayed->arrivals[0].end, 9u);
+  EXPECT_DOUBLE_EQ(replayed->arrivals[0].ms, 12.5);
+  EXPECT_EQ(replayed->arrivals[1].end, 18u);
+  EXPECT_DOUBLE_EQ(replayed->arrivals[1].ms, 40.25);
+}
+
 TEST(ResponseCache, RefusesACacheOfANewerSchemaAndLeavesItAsItWas) {
   testing::ScratchDir dir;
   const auto path = dir.path() / "cache.db";
@@ -191,7 +220,7 @@ TEST(ResponseCache, RefusesACacheOfANewerSchemaAndLeavesItAsItWas) {
   const std::string before = bytes_of(path);
   EXPECT_EQ(error_opening(path),
             path.string() +
-                ": was written by a newer promptbench (cache schema 3, this build reads 1); use "
+                ": was written by a newer promptbench (cache schema 3, this build reads 2); use "
                 "another --cache path or delete it");
   EXPECT_EQ(bytes_of(path), before);
   EXPECT_EQ(pragma_value(path, "user_version"), 3);

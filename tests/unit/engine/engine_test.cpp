@@ -253,5 +253,145 @@ TEST(EngineRateLimits, SpacesRequestsToTheRequestsPerMinuteLimit) {
   EXPECT_LT(took, std::chrono::milliseconds(2300));
 }
 
+TEST(EngineRetries, BacksOffWhereTheProviderSaysSoOnItsOwnBudget) {
+  int calls = 0;
+  testing::FakeTransport transport([&](const HttpRequest&) {
+    return ++calls <= 8 ? answer(529, {{"retry-after", "0", false}}) : answer(200);
+  });
+  testing::FakeClock clock;
+  auto providers = limits({16});
+  providers[0].retry.max_retries = 2;
+  providers[0].advise = [](const HttpResponse& r) {
+    return r.status == 529 ? RetryAdvice::back_off : advice_for_status(r.status);
+  };
+  Engine engine(transport, providers, 16, clock, 1);
+  engine.submit(job(0, 1));
+  const auto results = drain_with(engine, clock);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].attempts, 9);
+  EXPECT_EQ(results[0].result->status, 200);
+  EXPECT_LT(engine.window(0), 16.0);  // an overloaded endpoint gets fewer requests at once
+}
+
+TEST(EngineRetries, RetriesA200TheProviderCallsTransient) {
+  int calls = 0;
+  testing::FakeTransport transport([&](const HttpRequest&) {
+    HttpResponse r;
+    r.status = 200;
+    r.body = ++calls == 1 ? "event: error" : "ok";
+    return TransferResult(r);
+  });
+  testing::FakeClock clock;
+  auto providers = limits({4});
+  providers[0].advise = [](const HttpResponse& r) {
+    return r.body == "ok" ? RetryAdvice::final : RetryAdvice::retry;
+  };
+  Engine engine(transport, providers, 4, clock, 1);
+  engine.submit(job(0, 1));
+  const auto results = drain_with(engine, clock);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].attempts, 2);
+  EXPECT_EQ(results[0].result->body, "ok");
+}
+
+std::vector<ProviderLimits> replicated(std::vector<std::string> bases, int concurrency = 16) {
+  auto providers = limits({concurrency});
+  providers[0].replicas = std::move(bases);
+  return providers;
+}
+
+EngineJob replica_job(std::uint64_t tag) {
+  EngineJob j;
+  j.request.url = "http://a:1/v1/chat/completions";
+  j.tag = tag;
+  return j;
+}
+
+TEST(EngineReplicas, SpreadsRequestsOverTheLeastLoadedReplicas) {
+  testing::FakeTransport transport;
+  transport.finish_per_poll = 100;
+  testing::FakeClock clock;
+  Engine engine(transport, replicated({"http://a:1/v1", "http://b:2/v1", "http://c:3/v1"}), 16,
+                clock, 1);
+  for (std::uint64_t t = 0; t < 9; ++t) {
+    engine.submit(replica_job(t));
+  }
+  EXPECT_EQ(drain_with(engine, clock).size(), 9u);
+  EXPECT_EQ(transport.max_in_flight_by_url["http://a:1/v1/chat/completions"], 3u);
+  EXPECT_EQ(transport.max_in_flight_by_url["http://b:2/v1/chat/completions"], 3u);
+  EXPECT_EQ(transport.max_in_flight_by_url["http://c:3/v1/chat/completions"], 3u);
+  const auto traffic = engine.replica_traffic(0);
+  ASSERT_EQ(traffic.size(), 3u);
+  for (const auto& replica : traffic) {
+    EXPECT_EQ(replica.requests, 3u) << replica.base_url;
+    EXPECT_EQ(replica.failures, 0u) << replica.base_url;
+  }
+}
+
+TEST(EngineReplicas, MovesTheRequestsOfADeadReplicaElsewhereAndLeavesItOut) {
+  testing::FakeTransport transport([](const HttpRequest& request) -> TransferResult {
+    if (request.url.rfind("http://b:2", 0) == 0) {
+      return tl::unexpected(RequestError{ErrorKind::network, 0, "refused", true});
+    }
+    HttpResponse ok;
+    ok.status = 200;
+    return ok;
+  });
+  transport.finish_per_poll = 100;
+  testing::FakeClock clock;
+  auto providers = replicated({"http://a:1/v1", "http://b:2/v1"}, 4);
+  providers[0].retry.max_retries = 0;  // a move to another replica is not a retry
+  Engine engine(transport, providers, 4, clock, 1);
+  for (std::uint64_t t = 0; t < 20; ++t) {
+    engine.submit(replica_job(t));
+  }
+  const auto results = drain_with(engine, clock);
+  ASSERT_EQ(results.size(), 20u);
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.result) << r.result.error().message;
+    EXPECT_EQ(r.result->status, 200);
+  }
+  const auto traffic = engine.replica_traffic(0);
+  EXPECT_EQ(traffic[0].requests, 20u);
+  EXPECT_GE(traffic[1].failures, 1u);
+  EXPECT_EQ(traffic[1].requests, traffic[1].failures);
+  EXPECT_LE(traffic[1].requests, 4u);  // left out after the first refusals, not tried per request
+}
+
+TEST(EngineReplicas, FailsLikeOneEndpointWhenEveryReplicaIsDown) {
+  testing::FakeTransport transport([](const HttpRequest&) -> TransferResult {
+    return tl::unexpected(RequestError{ErrorKind::network, 0, "refused", true});
+  });
+  testing::FakeClock clock;
+  Engine engine(transport, replicated({"http://a:1/v1", "http://b:2/v1"}, 4), 4, clock, 1);
+  engine.submit(replica_job(1));
+  const auto results = drain_with(engine, clock);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_FALSE(results[0].result);
+  EXPECT_EQ(results[0].attempts, 2);  // one per replica, then the refusal is reported
+}
+
+TEST(EngineRateLimits, WaitsForTheResetWhenTheHeadersSayNothingIsLeft) {
+  int calls = 0;
+  testing::FakeTransport transport([&](const HttpRequest&) {
+    ++calls;
+    return answer(200, {{"x-ratelimit-remaining-requests", calls % 2 == 0 ? "0" : "1", false},
+                        {"x-ratelimit-reset-requests", "2s", false}});
+  });
+  testing::FakeClock clock;
+  Engine engine(transport, limits({1}), 1, clock, 1);
+  for (std::uint64_t t = 0; t < 4; ++t) {
+    engine.submit(job(0, t));
+  }
+  const auto start = clock.now();
+  EXPECT_EQ(drain_with(engine, clock).size(), 4u);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - start);
+  // Answers 2 and 4 say the allowance is spent: the engine waits 2 s before request 3 (and
+  // would before a fifth); nothing was answered 429.
+  EXPECT_GE(took, std::chrono::milliseconds(2000));
+  EXPECT_LT(took, std::chrono::milliseconds(4000));
+  EXPECT_EQ(calls, 4);
+}
+
 }  // namespace
 }  // namespace promptbench

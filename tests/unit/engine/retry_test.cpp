@@ -18,17 +18,71 @@ TransferResult failure(ErrorKind kind) {
   return tl::unexpected(RequestError{kind, 0, "x"});
 }
 
-TEST(IsRetryable, RetriesTransientFailuresOnly) {
-  for (int code : {408, 429, 500, 502, 503, 504}) {
-    EXPECT_TRUE(is_retryable(status(code))) << code;
+TEST(AdviceFor, RetriesTransientFailuresOnly) {
+  for (int code : {408, 500, 502, 503, 504}) {
+    EXPECT_EQ(advice_for(status(code), {}), RetryAdvice::retry) << code;
   }
-  for (int code : {200, 400, 401, 403, 404, 422, 501}) {
-    EXPECT_FALSE(is_retryable(status(code))) << code;
+  EXPECT_EQ(advice_for(status(429), {}), RetryAdvice::back_off);
+  for (int code : {200, 400, 401, 403, 404, 422, 501, 529}) {
+    EXPECT_EQ(advice_for(status(code), {}), RetryAdvice::final) << code;
   }
-  EXPECT_TRUE(is_retryable(failure(ErrorKind::network)));
-  EXPECT_TRUE(is_retryable(failure(ErrorKind::timeout)));
-  EXPECT_FALSE(is_retryable(failure(ErrorKind::cancelled)));
-  EXPECT_FALSE(is_retryable(failure(ErrorKind::too_large)));
+  EXPECT_EQ(advice_for(failure(ErrorKind::network), {}), RetryAdvice::retry);
+  EXPECT_EQ(advice_for(failure(ErrorKind::timeout), {}), RetryAdvice::retry);
+  EXPECT_EQ(advice_for(failure(ErrorKind::cancelled), {}), RetryAdvice::final);
+  EXPECT_EQ(advice_for(failure(ErrorKind::too_large), {}), RetryAdvice::final);
+}
+
+TEST(AdviceFor, AsksTheProviderAboutAnswersOnly) {
+  const AdviseFn overloaded = [](const HttpResponse& r) {
+    return r.status == 529 ? RetryAdvice::back_off : RetryAdvice::final;
+  };
+  EXPECT_EQ(advice_for(status(529), overloaded), RetryAdvice::back_off);
+  EXPECT_EQ(advice_for(status(500), overloaded), RetryAdvice::final);
+  EXPECT_EQ(advice_for(failure(ErrorKind::network), overloaded), RetryAdvice::retry);
+}
+
+TEST(RateLimitHeaders, ReadsOpenAiRemainingAndResetDurations) {
+  HttpResponse r;
+  r.headers = {{"x-ratelimit-remaining-requests", "0", false},
+               {"x-ratelimit-reset-requests", "1m2.5s", false},
+               {"x-ratelimit-remaining-tokens", "1500", false},
+               {"x-ratelimit-reset-tokens", "250ms", false}};
+  const RateLimitHint hint = read_rate_limit_headers(r, std::chrono::system_clock::now());
+  EXPECT_EQ(hint.requests_remaining, 0.0);
+  EXPECT_EQ(hint.requests_reset, std::chrono::milliseconds(62'500));
+  EXPECT_EQ(hint.tokens_remaining, 1500.0);
+  EXPECT_EQ(hint.tokens_reset, std::chrono::milliseconds(250));
+}
+
+TEST(RateLimitHeaders, ReadsAnthropicResetTimesAndTheScarcestTokenAllowance) {
+  const auto now = std::chrono::system_clock::from_time_t(1'764'669'600);  // 2025-12-02T10:00:00Z
+  HttpResponse r;
+  r.headers = {{"anthropic-ratelimit-requests-remaining", "3", false},
+               {"anthropic-ratelimit-requests-reset", "2025-12-02T10:00:01.250Z", false},
+               {"anthropic-ratelimit-tokens-remaining", "90000", false},
+               {"anthropic-ratelimit-tokens-reset", "2025-12-02T10:00:30Z", false},
+               {"anthropic-ratelimit-output-tokens-remaining", "200", false},
+               {"anthropic-ratelimit-output-tokens-reset", "2025-12-02T11:00:05+01:00", false}};
+  const RateLimitHint hint = read_rate_limit_headers(r, now);
+  EXPECT_EQ(hint.requests_remaining, 3.0);
+  EXPECT_EQ(hint.requests_reset, std::chrono::milliseconds(1250));
+  EXPECT_EQ(hint.tokens_remaining, 200.0);
+  EXPECT_EQ(hint.tokens_reset, std::chrono::milliseconds(5000));
+}
+
+TEST(RateLimitHeaders, IgnoresWhatItCannotRead) {
+  HttpResponse r;
+  r.headers = {{"x-ratelimit-remaining-requests", "many", false},
+               {"anthropic-ratelimit-requests-remaining", "2", false},
+               {"anthropic-ratelimit-requests-reset", "tomorrow", false}};
+  const RateLimitHint hint = read_rate_limit_headers(r, std::chrono::system_clock::now());
+  EXPECT_EQ(hint.requests_remaining, 2.0);
+  EXPECT_FALSE(hint.requests_reset);
+  EXPECT_TRUE(RateLimitHint{}.empty());
+  EXPECT_FALSE(parse_reset_duration("1x"));
+  EXPECT_FALSE(parse_reset_duration(""));
+  EXPECT_EQ(parse_reset_duration("6m0s"), std::chrono::milliseconds(360'000));
+  EXPECT_EQ(parse_reset_duration("1h"), std::chrono::milliseconds(3'600'000));
 }
 
 TEST(ServerRetryDelay, ReadsSecondsMillisecondsAndHttpDates) {

@@ -24,6 +24,8 @@ CaseRecord sample_record() {
   answered.output = "hi there";
   answered.extracted = "hi";
   answered.latency_ms = 12.25;
+  answered.ttft_ms = 3.5;
+  answered.output_tokens_per_second = 114.3;
   answered.has_usage = true;
   answered.prompt_tokens = 5;
   answered.cost_usd = 0.001;
@@ -57,10 +59,14 @@ TEST(CaseResult, ReadsBackWhatItWrites) {
   EXPECT_EQ(written["results"][1]["usage"], nullptr);
   EXPECT_EQ(written["results"][1]["error"]["status"], 500);
   EXPECT_FALSE(written["results"][1].contains("pass"));
+  EXPECT_EQ(written["results"][0]["ttft_ms"], 3.5);
+  EXPECT_EQ(written["results"][0]["output_tokens_per_second"], 114.3);
+  EXPECT_FALSE(written["results"][1].contains("ttft_ms"));
 
   const CaseRecord read = case_from_json(Json::parse(written.dump()), 0, "r.json");
   EXPECT_EQ(read.index, 7u);
   EXPECT_EQ(read.results[0].retries, 2);
+  EXPECT_EQ(read.results[0].ttft_ms, 3.5);
   EXPECT_EQ(read.results[0].metrics.size(), 3u);
   EXPECT_EQ(to_json(read).dump(), written.dump());
 }

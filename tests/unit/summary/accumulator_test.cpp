@@ -303,6 +303,9 @@ CaseRecord full_result(std::size_t index, const std::string& variant) {
   result.variant = variant;
   result.output = "out";
   result.latency_ms = 10.0 * static_cast<double>(index + 1);
+  if (index != 0) {
+    result.ttft_ms = 2.0 * static_cast<double>(index);  // case 0 was not streamed
+  }
   result.has_usage = true;
   result.prompt_tokens = 3;
   result.completion_tokens = 2;
@@ -344,6 +347,8 @@ TEST(SummaryAccumulator, SumsUsageCostAttemptsAndCorpusStatistics) {
   EXPECT_EQ(variant.completion_tokens, 8);
   EXPECT_DOUBLE_EQ(*variant.cost_usd, 1.0);
   EXPECT_DOUBLE_EQ(*variant.latency_p50, 25.0);
+  EXPECT_DOUBLE_EQ(*variant.ttft_p50, 4.0);  // of the three streamed answers: 2, 4, 6
+  EXPECT_GT(*variant.ttft_p99, *variant.ttft_p90);
   EXPECT_EQ(variant.metrics[0].corpus_kind, "bleu");
   EXPECT_DOUBLE_EQ(*variant.metrics[0].corpus, 100.0);  // four perfect segments
 }
@@ -364,6 +369,7 @@ TEST(SummaryAccumulator, MergingShardsGivesTheSummaryOfTheWhole) {
   EXPECT_EQ(merged.cache_hits, expected.cache_hits);
   EXPECT_EQ(merged.errors_by_kind, expected.errors_by_kind);
   EXPECT_EQ(merged.latency_p90, expected.latency_p90);
+  EXPECT_EQ(merged.ttft_p90, expected.ttft_p90);
   EXPECT_EQ(merged.metrics[0].mean, expected.metrics[0].mean);
   EXPECT_EQ(merged.metrics[0].ci_low, expected.metrics[0].ci_low);
   EXPECT_EQ(merged.metrics[0].corpus, expected.metrics[0].corpus);
