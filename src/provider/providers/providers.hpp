@@ -10,7 +10,7 @@
 namespace promptbench::providers {
 
 [[nodiscard]] std::unique_ptr<Provider> make_openai(const ProviderConfig& config);
-/// openai takes no options of its own: any key beyond the common ones is an error.
+/// openai: `stream` and `idle_timeout` (openai.cpp); any other key is an error.
 void validate_openai(const ProviderOptions& options);
 [[nodiscard]] std::unique_ptr<Provider> make_http(const ProviderConfig& config);
 /// http: `url`, `method`, `body` and `response` (see http_service.cpp).
