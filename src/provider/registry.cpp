@@ -13,6 +13,8 @@ const std::vector<ProviderInfo>& provider_registry() {
   static const std::vector<ProviderInfo> registry = {
       {"openai", "OpenAI chat completions (also vLLM, llama.cpp server, Ollama, LM Studio)",
        &providers::make_openai, &providers::validate_openai},
+      {"anthropic", "Anthropic Messages API", &providers::make_anthropic,
+       &providers::validate_anthropic},
       {"http", "Any JSON service: a templated body, JSON pointers into the answer",
        &providers::make_http, &providers::validate_http, false},
   };
