@@ -66,7 +66,8 @@ struct RateLimitHint {
 [[nodiscard]] std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry,
                                                       std::mt19937_64& rng);
 
-/// A token bucket refilled continuously at `per_minute`; capacity one minute's worth.
+/// A token bucket refilled continuously at `per_minute`; capacity one second's worth (at
+/// least 1), as rate_limit.cpp explains.
 class TokenBucket {
  public:
   TokenBucket() = default;  ///< unlimited

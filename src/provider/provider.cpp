@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "promptbench/provider.hpp"
+#include "promptbench/redact.hpp"
 #include "util/text.hpp"
 
 namespace promptbench {
@@ -25,6 +26,9 @@ std::string read_api_key(const ProviderConfig& config) {
                     fmt::format("provider '{}': environment variable '{}' (api_key_env) is not set",
                                 config.id, config.api_key_env));
   }
+  // A type's default variable (anthropic's ANTHROPIC_API_KEY) is not named in the config,
+  // so the loader has not registered it: every key read is a secret from here on.
+  add_secret(key);
   return key;
 }
 

@@ -16,7 +16,7 @@ const std::vector<ProviderInfo>& provider_registry() {
       {"anthropic", "Anthropic Messages API", &providers::make_anthropic,
        &providers::validate_anthropic},
       {"http", "Any JSON service: a templated body, JSON pointers into the answer",
-       &providers::make_http, &providers::validate_http, false},
+       &providers::make_http, &providers::validate_http, false, true},
   };
   return registry;
 }
