@@ -639,7 +639,10 @@ TEST(ProvidersTtft, IsTheFirstContentTokenAndGatesOnIt) {
       const double ttft = result["ttft_ms"];
       EXPECT_GE(ttft, kTtftLow) << case_id;
       EXPECT_LE(ttft, kTtftHigh) << case_id;
+      // Both run from the request's start: the first token cannot come after the last byte.
       EXPECT_GE(result["latency_ms"].get<double>(), ttft) << case_id;
+      // completion tokens / (latency - ttft): present for a stream with usage.
+      EXPECT_TRUE(result["output_tokens_per_second"].is_number()) << result.dump();
       ASSERT_TRUE(result["scores"].contains("ttft")) << result.dump();
       EXPECT_DOUBLE_EQ(result["scores"]["ttft"].get<double>(), ttft) << case_id;
     }
@@ -909,6 +912,7 @@ TEST(ProvidersCache, ACachedStreamedAnswerKeepsItsTtft) {
       ASSERT_TRUE(original.contains("ttft_ms")) << original.dump();
       ASSERT_TRUE(result.contains("ttft_ms")) << "the cache lost the ttft: " << result.dump();
       EXPECT_EQ(result["ttft_ms"], original["ttft_ms"]) << case_id;
+      EXPECT_EQ(result["latency_ms"], original["latency_ms"]) << case_id;
       EXPECT_EQ(result["output"], original["output"]) << case_id;
       EXPECT_EQ(result["scores"], original["scores"]) << case_id;
     }
