@@ -114,7 +114,10 @@ void BM_ExactMatchNormalized(benchmark::State& state) {
   const auto metric = promptbench::make_metric(config);
   const Case row = few_shot_case();
   const std::string output = "  Negative.\n";
-  const promptbench::Completion completion{output, {}, "stop", 12.5};
+  promptbench::Completion completion;
+  completion.text = output;
+  completion.finish_reason = "stop";
+  completion.latency_ms = 12.5;
   const promptbench::ScoreInput input{output, output, row.reference, row.vars, completion};
   for (auto _ : state) {
     auto score = metric->score(input);

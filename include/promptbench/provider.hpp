@@ -144,6 +144,10 @@ struct ProviderInfo {
   /// templated body): the pre-flight pass then builds every case's request, so a variable
   /// a row lacks stops the run before anything is sent.
   bool reads_case_variables = false;
+  /// The variable `api_key_env` names when the entry names none (anthropic:
+  /// ANTHROPIC_API_KEY); set by the config loader, so the key is known, required and
+  /// redacted like a named one. Null: no key unless the entry names one.
+  const char* default_api_key_env = nullptr;
 };
 
 /// Every provider type, one line each in src/provider/registry.cpp.

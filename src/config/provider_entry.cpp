@@ -219,6 +219,8 @@ ProviderConfig read_provider(const Field& field) {
   }
   if (auto key = field.find("api_key_env")) {
     provider.api_key_env = key->as_nonempty_string();
+  } else if (info.default_api_key_env != nullptr) {
+    provider.api_key_env = info.default_api_key_env;
   }
   if (auto params = field.find("params")) {
     params->expect_mapping();

@@ -215,12 +215,15 @@ class CurlTransport final : public Transport {
     CURL* easy = t.easy;
     curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    if (request.method == "POST") {
+    // Every method but GET carries the body (PUT and PATCH too: a custom service's `method:`);
+    // CUSTOMREQUEST only renames the method of what POSTFIELDS sends.
+    if (request.method != "GET") {
       curl_easy_setopt(easy, CURLOPT_POST, 1L);
       curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t.request_body.c_str());
       curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(t.request_body.size()));
-    } else {
+    }
+    if (request.method != "POST") {
       curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
     for (const auto& header : request.headers) {
@@ -270,6 +273,12 @@ class CurlTransport final : public Transport {
     curl_easy_getinfo(transfer.easy, CURLINFO_TOTAL_TIME_T, &total_us);
     transfer.response.status = static_cast<int>(status);
     transfer.response.latency_ms = static_cast<double>(total_us) / 1000.0;
+    // The arrivals are timed from start(), a moment before libcurl's own clock starts: the
+    // last of them bounds the latency, so a stream's ttft never exceeds its latency.
+    if (!transfer.response.arrivals.empty()) {
+      transfer.response.latency_ms =
+          std::max(transfer.response.latency_ms, transfer.response.arrivals.back().ms);
+    }
     return std::move(transfer.response);
   }
 

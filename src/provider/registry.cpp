@@ -14,7 +14,7 @@ const std::vector<ProviderInfo>& provider_registry() {
       {"openai", "OpenAI chat completions (also vLLM, llama.cpp server, Ollama, LM Studio)",
        &providers::make_openai, &providers::validate_openai},
       {"anthropic", "Anthropic Messages API", &providers::make_anthropic,
-       &providers::validate_anthropic},
+       &providers::validate_anthropic, true, false, "ANTHROPIC_API_KEY"},
       {"http", "Any JSON service: a templated body, JSON pointers into the answer",
        &providers::make_http, &providers::validate_http, false, true},
   };

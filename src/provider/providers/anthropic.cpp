@@ -3,9 +3,9 @@
 // https://api.anthropic.com/v1).
 //
 // The key: the API refuses requests without one, so `api_key_env` defaults to
-// ANTHROPIC_API_KEY, and like any named variable it must be set when the provider is made.
-// The config loader refuses `api_key_env: ""`, so an entry cannot opt out: a local
-// stand-in that wants no key still needs some variable set (to anything).
+// ANTHROPIC_API_KEY (the registry's default_api_key_env, applied by the config loader), and
+// like any named variable it must be set. The loader refuses `api_key_env: ""`, so an entry
+// cannot opt out: a local stand-in that wants no key still needs some variable set.
 //
 // Options: `stream` and `idle_timeout` as for `openai`; `anthropic_version` (the
 // anthropic-version header, default "2023-06-01"); `max_tokens` (a positive integer). The
@@ -28,7 +28,6 @@ namespace promptbench::providers {
 namespace {
 
 constexpr const char* kDefaultBaseUrl = "https://api.anthropic.com/v1";
-constexpr const char* kDefaultKeyVariable = "ANTHROPIC_API_KEY";
 constexpr const char* kDefaultVersion = "2023-06-01";
 constexpr std::int64_t kDefaultMaxTokens = 4096;
 
@@ -324,11 +323,7 @@ class AnthropicProvider final : public Provider {
 }  // namespace
 
 std::unique_ptr<Provider> make_anthropic(const ProviderConfig& config) {
-  ProviderConfig with_key = config;
-  if (with_key.api_key_env.empty()) {
-    with_key.api_key_env = kDefaultKeyVariable;
-  }
-  return std::make_unique<AnthropicProvider>(with_key, read_options(config.options));
+  return std::make_unique<AnthropicProvider>(config, read_options(config.options));
 }
 
 void validate_anthropic(const ProviderOptions& options) {

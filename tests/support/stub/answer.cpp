@@ -86,9 +86,11 @@ void answer_unauthorized(const Context& context, Route route, httplib::Response&
   }
 }
 
+// Rounded up: a reset announced a moment early would send a client that waits exactly as
+// long as told into the old window.
 std::chrono::milliseconds until(std::chrono::steady_clock::time_point time) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      time - std::chrono::steady_clock::now());
+  const auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(time - std::chrono::steady_clock::now());
   return std::max(left, std::chrono::milliseconds(0));
 }
 
@@ -304,7 +306,7 @@ bool take_answer_mark() {
 
 std::string rfc3339_utc(std::chrono::system_clock::time_point time) {
   const auto since_epoch =
-      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+      std::chrono::ceil<std::chrono::milliseconds>(time.time_since_epoch()).count();
   const std::time_t seconds = static_cast<std::time_t>(since_epoch / 1000);
   std::tm utc{};
   ::gmtime_r(&seconds, &utc);

@@ -64,6 +64,29 @@ TEST_F(ProviderEntry, KeepsOnlyTheTypesOwnKeysAsOptions) {
   EXPECT_EQ(config.providers[0].options, nlohmann::json::object());
 }
 
+TEST_F(ProviderEntry, ATypesDefaultKeyVariableIsAppliedUnlessTheEntryNamesOne) {
+  EXPECT_EQ(load(with_setting("type: anthropic")).providers[0].api_key_env, "ANTHROPIC_API_KEY");
+  EXPECT_EQ(load(with_setting("type: anthropic\n    api_key_env: MY_KEY")).providers[0].api_key_env,
+            "MY_KEY");
+  EXPECT_EQ(load(with_setting("type: openai")).providers[0].api_key_env, "");
+}
+
+TEST_F(ProviderEntry, ReadsReplicasAsBaseUrls) {
+  const Config config =
+      load(with_setting("base_urls: [\"http://10.0.0.1:8000/v1/\", http://10.0.0.2:8000/v1]"));
+  EXPECT_EQ(config.providers[0].base_urls,
+            (std::vector<std::string>{"http://10.0.0.1:8000/v1", "http://10.0.0.2:8000/v1"}));
+  EXPECT_EQ(config.providers[0].base_url, "http://10.0.0.1:8000/v1");
+  EXPECT_EQ(error_of(with_setting("base_url: http://a/v1\n    base_urls: [http://b/v1]")),
+            "cfg.yaml:5:16: providers[0].base_urls: give either base_url or base_urls, not both");
+  EXPECT_EQ(error_of(with_setting("base_urls: []")),
+            "cfg.yaml:4:16: providers[0].base_urls: base_urls needs at least one URL");
+  EXPECT_EQ(error_of(with_setting("base_urls: [http://a/v1, http://a/v1/]")),
+            "cfg.yaml:4:30: providers[0].base_urls[1]: 'http://a/v1' is listed twice");
+  EXPECT_NE(error_of(with_setting("base_urls: [ftp://a/v1]")).find("providers[0].base_urls[0]"),
+            std::string::npos);
+}
+
 TEST_F(ProviderEntry, ReadsHeadersWithLiteralValuesAsNonSecret) {
   const Config config = load(with_setting("headers: {X-Org: acme, X-Count: 3}"));
   const auto& headers = config.providers[0].headers;

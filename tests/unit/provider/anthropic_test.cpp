@@ -40,6 +40,7 @@ ProviderConfig config_for(nlohmann::json options = nlohmann::json::object()) {
   config.type = "anthropic";
   config.base_url = "http://127.0.0.1:8080/v1/";
   config.model = "claude-test";
+  config.api_key_env = kKeyVariable;  // the loader's default for the type
   config.params = {{"temperature", 0}};
   config.options = std::move(options);
   return config;
