@@ -669,6 +669,26 @@ TEST(ProvidersTtft, IsTheFirstContentTokenAndGatesOnIt) {
   }
 }
 
+TEST(ProvidersTtft, AStreamThatGoesQuietIsEndedByItsIdleTimeout) {
+  // The stub holds the first token back for 1.5 s; the stream may be quiet for 200 ms only.
+  StubServer stub({"--first-token-delay-ms", "1500"});
+  TempDir dir;
+  dir.write("data.jsonl", to_jsonl({{{"id", "q0"}, {"text", "quiet"}}}));
+  const json providers = json::array({openai_provider(
+      "oa", stub.base_url(), {{"stream", true}, {"idle_timeout", "200ms"}, {"retries", 0}})});
+  const auto started = std::chrono::steady_clock::now();
+  EvalRun run =
+      eval(dir, make_config(providers, json::array({text_prompt()}), "text"), {"--no-cache"});
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(run.process.exit_code, 3) << run.process.err;
+  ASSERT_TRUE(run.report.is_object()) << run.process.err;
+  const json result = run.report["cases"][0]["results"][0];
+  EXPECT_EQ(result["error"]["kind"], "timeout") << result.dump();
+  EXPECT_EQ(result["error"]["message"], "the stream sent nothing for 200 ms (idle_timeout)");
+  EXPECT_NE(run.process.err.find("idle_timeout"), std::string::npos) << run.process.err;
+  EXPECT_LT(took, std::chrono::milliseconds(1400));  // it did not wait for the token
+}
+
 // ---------------------------------------------------------------------------------------------
 // 6. Overloaded answers and error events inside streams
 // ---------------------------------------------------------------------------------------------

@@ -241,7 +241,7 @@ class AnthropicProvider final : public Provider {
   }
 
   /// 529 (overloaded) backs off like 429; an `error` event in a 200 stream is retried, with
-  /// backoff when it says overloaded_error or rate_limit_error.
+  /// backoff when it says overloaded_error or rate_limit_error, and so is a stream cut short.
   RetryAdvice advise(const HttpResponse& response) const override {
     if (response.status == 529) {
       return RetryAdvice::back_off;
@@ -249,6 +249,14 @@ class AnthropicProvider final : public Provider {
     if (m_options.stream.stream && response.status >= 200 && response.status < 300) {
       if (const auto advice = stream_failure_advice(response.body)) {
         return *advice;
+      }
+      // A stream cut short (no message_stop) is retried: the next attempt is likely whole.
+      constexpr std::size_t kTail = 256;
+      const std::size_t tail = response.body.size() > kTail ? response.body.size() - kTail : 0;
+      if (is_event_stream(response.body) &&
+          response.body.find("message_stop", tail) == std::string::npos &&
+          !parse_stream(response)) {
+        return RetryAdvice::retry;
       }
     }
     return Provider::advise(response);

@@ -20,6 +20,7 @@
 
 #include "config/base_url.hpp"
 #include "provider/providers/providers.hpp"
+#include "provider/sse.hpp"
 #include "util/json_pointer.hpp"
 #include "util/json_type.hpp"
 #include "util/text.hpp"
@@ -265,19 +266,6 @@ const nlohmann::json* find_variable(const nlohmann::json& scope, const std::stri
   }
 }
 
-/// The first 60 bytes of `body` on one line, cut at a UTF-8 boundary.
-std::string body_start(const std::string& body) {
-  constexpr std::size_t kShown = 60;
-  std::string start(util::utf8_prefix(body, kShown));
-  const bool cut = start.size() < body.size();
-  std::replace_if(
-      start.begin(), start.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-  if (start.empty()) {
-    return "(empty)";
-  }
-  return "'" + start + (cut ? "...'" : "'");
-}
-
 tl::unexpected<RequestError> bad_response(std::string message) {
   return tl::unexpected(RequestError{ErrorKind::bad_response, 0, std::move(message)});
 }
@@ -295,7 +283,7 @@ tl::expected<std::optional<std::int64_t>, RequestError> read_count(
   }
   if (!value->is_number_integer()) {
     return bad_response(fmt::format("token count at {} is not an integer: {}", at->written,
-                                    body_start(value->dump())));
+                                    quoted_start(value->dump())));
   }
   return value->get<std::int64_t>();
 }
@@ -327,12 +315,12 @@ class HttpServiceProvider final : public Provider {
     const auto parsed = nlohmann::json::parse(response.body, nullptr, false);
     if (parsed.is_discarded()) {
       return bad_response(
-          fmt::format("response body is not valid JSON: {}", body_start(response.body)));
+          fmt::format("response body is not valid JSON: {}", quoted_start(response.body)));
     }
     const nlohmann::json* text = util::find_pointer(parsed, m_options.text.pointer);
     if (text == nullptr) {
       return bad_response(fmt::format("response has nothing at {} (body: {})",
-                                      m_options.text.written, body_start(response.body)));
+                                      m_options.text.written, quoted_start(response.body)));
     }
     Completion completion;
     completion.text = text->is_string() ? text->get<std::string>() : text->dump();

@@ -20,6 +20,15 @@ namespace promptbench::providers {
 
 namespace {
 
+/// Whether a stream ends with OpenAI's `data: [DONE]` (the cheap test of a whole stream).
+bool ends_with_done(std::string_view body) {
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r' || body.back() == ' ')) {
+    body.remove_suffix(1);
+  }
+  constexpr std::string_view kDone = "[DONE]";
+  return body.size() >= kDone.size() && body.substr(body.size() - kDone.size()) == kDone;
+}
+
 constexpr const char* kDefaultBaseUrl = "https://api.openai.com/v1";
 
 /// `content` is a string, null (e.g. a tool call) or a list of parts with `text`.
@@ -210,10 +219,16 @@ class OpenAiProvider final : public Provider {
   }
 
   /// A 2xx stream that reports an error part-way is retried like the status it stands for.
+  /// A stream cut short (no [DONE], no finish_reason) is retried too: the connection broke
+  /// off, and the next attempt is likely whole.
   RetryAdvice advise(const HttpResponse& response) const override {
     if (m_stream.stream && response.status >= 200 && response.status < 300) {
       if (const auto advice = stream_failure_advice(response.body)) {
         return *advice;
+      }
+      if (is_event_stream(response.body) && !ends_with_done(response.body) &&
+          !parse_stream(response)) {
+        return RetryAdvice::retry;
       }
     }
     return Provider::advise(response);

@@ -415,10 +415,13 @@ TEST(OpenAiProvider, AStreamThatStopsEarlyIsAStreamError) {
   ASSERT_FALSE(completion);
   EXPECT_EQ(completion.error().kind, ErrorKind::stream_error);
   EXPECT_EQ(completion.error().message, "stream ended before its last event");
-  EXPECT_EQ(provider->advise(cut), RetryAdvice::final);
+  EXPECT_EQ(provider->advise(cut),
+            RetryAdvice::retry /* cut short: the next attempt may be whole */);
   // A finish_reason without [DONE] is a whole answer (only the usage chunk may be missing).
-  const auto finished = provider->parse_response(streamed(
-      {{chunk({{"content", "Hi"}}), 10}, {chunk(nlohmann::json::object(), "length"), 20}}));
+  const HttpResponse whole =
+      streamed({{chunk({{"content", "Hi"}}), 10}, {chunk(nlohmann::json::object(), "length"), 20}});
+  EXPECT_EQ(provider->advise(whole), RetryAdvice::final);
+  const auto finished = provider->parse_response(whole);
   ASSERT_TRUE(finished) << finished.error().message;
   EXPECT_EQ(finished->finish_reason, "length");
   EXPECT_FALSE(finished->usage.prompt_tokens.has_value());
