@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "provider/answer.hpp"
 #include "provider/providers/providers.hpp"
 #include "provider/sse.hpp"
 #include "util/input_limits.hpp"

@@ -19,8 +19,8 @@
 #include <fmt/format.h>
 
 #include "config/base_url.hpp"
+#include "provider/answer.hpp"
 #include "provider/providers/providers.hpp"
-#include "provider/sse.hpp"
 #include "util/json_pointer.hpp"
 #include "util/json_type.hpp"
 #include "util/text.hpp"

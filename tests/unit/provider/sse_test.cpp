@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "promptbench/provider.hpp"
+#include "provider/answer.hpp"
 #include "provider/sse.hpp"
 
 namespace promptbench {
