@@ -123,9 +123,15 @@ std::optional<RetryAdvice> stream_failure_advice(std::string_view body) {
   if (!failure) {
     return std::nullopt;
   }
-  // "Not now" answers, which a 429 or 529 would have been before the stream began.
-  if (failure->type == "overloaded_error" || failure->type == "rate_limit_error") {
-    return RetryAdvice::back_off;
+  // The server took the request and could not finish it: "not now" (a 429 or 529 before the
+  // stream began) or its own failure part-way. Both pass; they back off on the budget for
+  // such answers, so a busy server that breaks many streams still ends with every case
+  // scored. Other errors (a refused request) get the ordinary, small retry budget.
+  for (const char* transient :
+       {"overloaded_error", "rate_limit_error", "api_error", "server_error"}) {
+    if (failure->type == transient) {
+      return RetryAdvice::back_off;
+    }
   }
   return RetryAdvice::retry;
 }

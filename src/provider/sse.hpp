@@ -53,7 +53,8 @@ struct StreamFailure {
 [[nodiscard]] std::optional<StreamFailure> find_stream_failure(const std::vector<SseEvent>& events);
 
 /// The engine's advice for a streamed 2xx answer that carries an error event: back off for
-/// "overloaded_error" and "rate_limit_error", retry anything else; nullopt without one.
+/// the server's transient errors ("overloaded_error", "rate_limit_error", "api_error",
+/// "server_error"), retry anything else; nullopt without one.
 [[nodiscard]] std::optional<RetryAdvice> stream_failure_advice(std::string_view body);
 
 }  // namespace promptbench

@@ -468,7 +468,8 @@ TEST_F(AnthropicProvider, AnErrorEventIsAStreamErrorWithItsAdvice) {
   EXPECT_EQ(provider->advise(overloaded), RetryAdvice::back_off);
   EXPECT_EQ(provider->advise(failing("rate_limit_error", "Slow down")), RetryAdvice::back_off);
   const HttpResponse api_error = failing("api_error", "Internal server error");
-  EXPECT_EQ(provider->advise(api_error), RetryAdvice::retry);
+  EXPECT_EQ(provider->advise(api_error), RetryAdvice::back_off);
+  EXPECT_EQ(provider->advise(failing("invalid_request_error", "Bad")), RetryAdvice::retry);
   EXPECT_EQ(provider->parse_response(api_error).error().message, "Internal server error");
 }
 

@@ -396,7 +396,7 @@ TEST(OpenAiProvider, AnErrorChunkIsAStreamErrorThatIsRetried) {
   ASSERT_FALSE(completion);
   EXPECT_EQ(completion.error().kind, ErrorKind::stream_error);
   EXPECT_EQ(completion.error().message, "The server had an error");
-  EXPECT_EQ(provider->advise(r), RetryAdvice::retry);
+  EXPECT_EQ(provider->advise(r), RetryAdvice::back_off);
 
   const HttpResponse limited = streamed(
       {{"event: error\ndata: {\"error\":{\"message\":\"Slow down\",\"type\":\"rate_limit_error\"}}"

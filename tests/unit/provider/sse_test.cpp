@@ -139,14 +139,16 @@ TEST(Sse, FindsTheServersErrorInEitherForm) {
   EXPECT_FALSE(find_stream_failure(parse_sse("data: {\"text\":\"\\\"error\\\"\"}\n\n")));
 }
 
-TEST(Sse, AdvisesBackoffOnlyForOverloadAndRateLimitErrors) {
+TEST(Sse, AdvisesBackoffForTheServersTransientErrorsOnly) {
   const auto body = [](const std::string& type) {
     return "data: {\"choices\":[]}\n\nevent: error\ndata: {\"error\":{\"type\":\"" + type +
            "\",\"message\":\"m\"}}\n\n";
   };
   EXPECT_EQ(stream_failure_advice(body("overloaded_error")), RetryAdvice::back_off);
   EXPECT_EQ(stream_failure_advice(body("rate_limit_error")), RetryAdvice::back_off);
-  EXPECT_EQ(stream_failure_advice(body("api_error")), RetryAdvice::retry);
+  EXPECT_EQ(stream_failure_advice(body("api_error")), RetryAdvice::back_off);
+  EXPECT_EQ(stream_failure_advice(body("server_error")), RetryAdvice::back_off);
+  EXPECT_EQ(stream_failure_advice(body("invalid_request_error")), RetryAdvice::retry);
   EXPECT_EQ(stream_failure_advice("data: {\"choices\":[]}\n\ndata: [DONE]\n\n"), std::nullopt);
   EXPECT_EQ(stream_failure_advice(R"({"error":{"type":"overloaded_error"}})"), std::nullopt)
       << "a JSON document is not a stream";
