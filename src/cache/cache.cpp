@@ -9,9 +9,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
-#include <sstream>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -56,16 +56,20 @@ std::string encode_arrivals(const std::vector<BodyArrival>& arrivals) {
 
 std::vector<BodyArrival> decode_arrivals(std::string_view text) {
   std::vector<BodyArrival> arrivals;
-  while (!text.empty()) {
-    const std::size_t end = std::min(text.find(';'), text.size());
-    const std::string pair(text.substr(0, end));
-    text.remove_prefix(std::min(end + 1, text.size()));
+  const char* at = text.data();
+  const char* const end = text.data() + text.size();
+  while (at < end) {
+    // "end:ms", then ';' or the end; a pair that does not read so is skipped.
     BodyArrival arrival;
-    char colon = 0;
-    std::istringstream in(pair);
-    if (in >> arrival.end >> colon >> arrival.ms && colon == ':') {
+    const auto offset = std::from_chars(at, end, arrival.end);
+    const bool has_colon = offset.ec == std::errc() && offset.ptr < end && *offset.ptr == ':';
+    const auto ms = has_colon ? std::from_chars(offset.ptr + 1, end, arrival.ms)
+                              : std::from_chars_result{offset.ptr, std::errc::invalid_argument};
+    if (ms.ec == std::errc() && (ms.ptr == end || *ms.ptr == ';')) {
       arrivals.push_back(arrival);
     }
+    const char* next = std::find(at, end, ';');
+    at = next == end ? end : next + 1;
   }
   return arrivals;
 }
