@@ -119,6 +119,7 @@ class CurlTransport final : public Transport {
     transfer->request_body = request.body;
     transfer->max_bytes = options.max_response_bytes;
     transfer->stream = request.stream;
+    m_streams += request.stream ? 1 : 0;
     transfer->idle_timeout = request.idle_timeout;
     transfer->started = transfer->last_activity = SteadyClock::now();
     configure(*transfer, request, options);
@@ -157,6 +158,9 @@ class CurlTransport final : public Transport {
  private:
   /// `max_wait`, shortened so that a stream's idle limit is noticed on time.
   std::chrono::milliseconds poll_wait(std::chrono::milliseconds max_wait) const {
+    if (m_streams == 0) {
+      return max_wait;
+    }
     const auto now = SteadyClock::now();
     for (const auto& [easy, transfer] : m_running) {
       if (transfer->stream && transfer->idle_timeout.count() > 0) {
@@ -172,6 +176,9 @@ class CurlTransport final : public Transport {
   /// low-speed limit counts whole seconds; a stream's limit is usually shorter than a
   /// request's total timeout and is worth measuring in milliseconds.
   void abort_idle_streams(std::vector<FinishedTransfer>& finished) {
+    if (m_streams == 0) {
+      return;  // the common case: nothing to look at on every poll
+    }
     const auto now = SteadyClock::now();
     for (auto it = m_running.begin(); it != m_running.end();) {
       Transfer& transfer = *it->second;
@@ -205,6 +212,7 @@ class CurlTransport final : public Transport {
   }
 
   void release(Transfer& transfer) {
+    m_streams -= transfer.stream ? 1 : 0;
     curl_slist_free_all(transfer.headers);
     transfer.headers = nullptr;
     curl_easy_reset(transfer.easy);
@@ -286,6 +294,7 @@ class CurlTransport final : public Transport {
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> m_running;
   std::vector<CURL*> m_idle;
   std::vector<FinishedTransfer> m_cancelled;
+  std::size_t m_streams = 0;  ///< streamed transfers running: only they have idle limits
 };
 
 }  // namespace
