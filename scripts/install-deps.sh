@@ -9,7 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libfmt-dev
   libgtest-dev libgmock-dev libyaml-cpp-dev libkainjow-mustache-dev libre2-dev
   libsqlite3-dev libvalijson-dev libcpp-httplib-dev libutf8proc-dev libcsv-dev
-  libxxhash-dev libbenchmark-dev libexpected-dev libssl-dev
+  libxxhash-dev libbenchmark-dev libexpected-dev libssl-dev zlib1g-dev
 )
 
 missing=()

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Report formats rendered from the JSON report, the source of truth (README "Report formats"):
-// JUnit XML, Markdown, CSV. The same renderers serve `eval --junit/--md/--csv` (reading the
+// JUnit XML, Markdown, CSV, HTML. The same renderers serve `eval --junit/--md/--csv` (reading the
 // report eval has just written) and `promptbench report` (reading an existing one).
 #pragma once
 
@@ -85,6 +85,13 @@ void render_markdown(const ReportSource& report, std::ostream& out);
 /// variant, [repeat,] reference, output, extracted, one column per metric, latency_ms,
 /// cached, error.
 void render_csv(const ReportSource& report, std::ostream& out);
+
+/// HTML (docs/HTML_REPORT.md): one self-contained page that opens from file:// and makes no
+/// network request: the run header, the summary with whisker bars and distributions, the
+/// comparisons as a forest plot, the gates, and a case explorer. The cases are streamed into
+/// compressed blocks, so the memory it takes does not grow with the report. Every string of
+/// the report is data to the page, never markup.
+void render_html(const ReportSource& report, std::ostream& out);
 
 /// Renders `format` of `report` to `path`, atomically (the old file or the whole new one,
 /// never half). Throws UserError("cannot write <path>: <reason>").

@@ -13,6 +13,8 @@ std::span<const ReportFormat> report_formats() {
       {"md", "Markdown: summary, comparison and gate tables (fits $GITHUB_STEP_SUMMARY)",
        &render_markdown},
       {"csv", "CSV: a row per case and variant with outputs, scores, latency, errors", &render_csv},
+      {"html", "HTML: one offline page with charts, comparisons, gates and a case explorer",
+       &render_html},
   };
   return formats;
 }

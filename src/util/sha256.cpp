@@ -2,6 +2,8 @@
 // SHA-256 through OpenSSL's EVP interface.
 #include "util/sha256.hpp"
 
+#include "util/base64.hpp"
+
 #include <array>
 #include <fstream>
 #include <stdexcept>
@@ -30,16 +32,22 @@ void Sha256::update(std::string_view bytes) {
   EVP_DigestUpdate(m_impl->context, bytes.data(), bytes.size());
 }
 
-std::string Sha256::hex() {
+std::string Sha256::bytes() {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   EVP_DigestFinal_ex(m_impl->context, digest.data(), &length);
+  return {reinterpret_cast<const char*>(digest.data()), length};
+}
+
+std::string Sha256::hex() {
   static constexpr char kHex[] = "0123456789abcdef";
+  const std::string digest = bytes();
   std::string out;
-  out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xf];
+  out.reserve(digest.size() * 2);
+  for (const char c : digest) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += kHex[byte >> 4];
+    out += kHex[byte & 0xf];
   }
   return out;
 }
@@ -48,6 +56,12 @@ std::string sha256_hex(std::string_view bytes) {
   Sha256 hasher;
   hasher.update(bytes);
   return hasher.hex();
+}
+
+std::string sha256_base64(std::string_view bytes) {
+  Sha256 hasher;
+  hasher.update(bytes);
+  return base64(hasher.bytes());
 }
 
 std::string sha256_file(const std::filesystem::path& path) {

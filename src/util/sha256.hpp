@@ -20,6 +20,8 @@ class Sha256 {
   void update(std::string_view bytes);
   /// Lower-case hex digest. The hasher cannot be updated afterwards.
   [[nodiscard]] std::string hex();
+  /// The 32 bytes of the digest. The hasher cannot be updated afterwards.
+  [[nodiscard]] std::string bytes();
 
  private:
   struct Impl;
@@ -27,6 +29,8 @@ class Sha256 {
 };
 
 [[nodiscard]] std::string sha256_hex(std::string_view bytes);
+/// The digest as base64 (a Content-Security-Policy hash source is 'sha256-<this>').
+[[nodiscard]] std::string sha256_base64(std::string_view bytes);
 
 /// The file's digest, read in chunks; empty when the file cannot be read.
 [[nodiscard]] std::string sha256_file(const std::filesystem::path& path);
