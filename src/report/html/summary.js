@@ -514,13 +514,13 @@
       svg);
   }
 
-  function comparisonRow(c) {
+  function comparisonRow(c, showBaseline) {
     const [low, high] = ciOf(c);
     const verdict = String(c.verdict || '');
     return PB.el('tr', {class: verdictClass(c.verdict), 'data-variant': PB.text(c.variant), 'data-metric': PB.text(c.metric)},
       PB.el('td', null, PB.el('code', null, PB.text(c.metric))),
       PB.el('td', null, PB.el('code', null, PB.text(c.variant))),
-      PB.el('td', null, PB.el('code', null, PB.text(c.baseline))),
+      showBaseline ? PB.el('td', null, PB.el('code', null, PB.text(c.baseline))) : null,
       numberField('td', 'n', c.n, String),
       numberField('td', 'mean_diff', c.mean_diff),
       numberField('td', 'ci_low', low),
@@ -531,12 +531,15 @@
       PB.el('td', null, PB.el('span', {class: 'pb-verdict', 'data-field': 'verdict'}, verdict.replace(/_/g, ' ') || DASH)));
   }
 
-  function comparisonsTable(list) {
-    const headings = ['metric', 'variant', 'baseline', 'n', 'Δ mean', 'CI low', 'CI high', 'test', 'p', 'p (Holm)', 'verdict'];
+  /// The baseline gets a column only when the comparisons do not all share the run's.
+  function comparisonsTable(list, runBaseline) {
+    const showBaseline = list.some((c) => c.baseline !== runBaseline);
+    const headings = ['metric', 'variant', showBaseline ? 'baseline' : null, 'n', 'Δ mean', 'CI low', 'CI high', 'test', 'p', 'p (Holm)', 'verdict'];
     const numeric = new Set(['n', 'Δ mean', 'CI low', 'CI high', 'p', 'p (Holm)']);
     return PB.el('div', {class: 'pb-scroll'}, PB.el('table', {class: 'pb-table pb-comparisons-table'},
-      PB.el('thead', null, PB.el('tr', null, headings.map((h) => PB.el('th', {scope: 'col', class: numeric.has(h) ? 'num' : null}, h)))),
-      PB.el('tbody', null, list.map(comparisonRow))));
+      PB.el('thead', null, PB.el('tr', null, headings.filter((h) => h).map((h) =>
+        PB.el('th', {scope: 'col', class: numeric.has(h) ? 'num' : null}, h)))),
+      PB.el('tbody', null, list.map((c) => comparisonRow(c, showBaseline)))));
   }
 
   function comparisonsSection(head) {
@@ -545,12 +548,13 @@
     if (groups.length === 0) {
       return section('pb-comparisons', 'Comparisons', PB.el('p', {class: 'pb-empty'}, 'No comparisons: a single variant, or nothing to compare.'));
     }
-    const note = 'Mean difference (variant − baseline) with its 95% CI; p-values Holm-adjusted' +
+    const note = 'Each variant\'s mean minus the baseline\'s' + (run.baseline ? ' (' + run.baseline + ')' : '') +
+      ', with its 95% CI; p-values Holm-adjusted' +
       (isNumber(run.alpha) ? ', alpha ' + run.alpha : '') + (run.min_effect ? ', min effect ' + run.min_effect : '') + '.';
     return section('pb-comparisons', 'Comparisons',
       PB.el('p', {class: 'pb-note'}, note),
       PB.el('div', {class: 'pb-forests'}, groups.map(([metric, list]) => forestPlot(head, metric, list))),
-      comparisonsTable(groups.flatMap(([, list]) => list)));
+      comparisonsTable(groups.flatMap(([, list]) => list), run.baseline));
   }
 
   // ---- gates ---------------------------------------------------------------------------
