@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 
 preset=${1:-default}
 bash scripts/install-deps.sh
+# Chromium (and a font) for the tests that check the HTML report in a real browser.
+bash scripts/install-test-deps.sh
 cmake --preset "$preset"
 cmake --build --preset "$preset"
 ctest --preset "$preset"
