@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The quickstart: installs the dependencies, builds, starts the bundled local endpoint (the
 # stub OpenAI-compatible server, on a free port), runs `promptbench eval` on the example in
-# prompts/ + datasets/, prints the summary table and stops the endpoint.
+# prompts/ + datasets/, prints the summary table, writes promptbench-report.json and
+# promptbench-report.html, and stops the endpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,4 +35,5 @@ port=$(cat "$workdir/port")
 echo "quickstart: local endpoint on http://127.0.0.1:$port/v1"
 
 PROMPTBENCH_BASE_URL="http://127.0.0.1:$port/v1" \
-  build/default/promptbench eval promptbench.yaml -o promptbench-report.json "$@"
+  build/default/promptbench eval promptbench.yaml -o promptbench-report.json \
+  --html promptbench-report.html "$@"

@@ -47,7 +47,7 @@ struct EvalOptions {
   int repeat = 0;                  ///< --repeat; 0 = the config's
   ColorMode color = ColorMode::automatic;
   ColorMode progress = ColorMode::automatic;
-  FormatPaths formats;  ///< --junit/--md/--csv PATH, written after the JSON report
+  FormatPaths formats;  ///< --junit/--md/--csv/--html PATH, written after the JSON report
 };
 
 std::atomic<int> g_interrupts{0};

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// `promptbench report REPORT.json --md/--junit/--csv PATH`: convert an existing report; and
+// `promptbench report REPORT.json --md/--junit/--csv/--html PATH`: convert an existing report; and
 // the format flags and writers that `eval` shares.
 #include <cstdlib>
 #include <filesystem>
@@ -111,7 +111,7 @@ int run_report(const ReportOptions& options) {
 void setup_report(CLI::App& app, CommandState& state) {
   auto options = std::make_shared<ReportOptions>();
   CLI::App* report = app.add_subcommand(
-      "report", "Convert a report JSON to other formats (--md, --junit, --csv PATH)");
+      "report", "Convert a report JSON to other formats (--md, --junit, --csv, --html PATH)");
   report->add_option("report", options->input, "The report JSON written by eval")
       ->required()
       ->type_name("REPORT.json");

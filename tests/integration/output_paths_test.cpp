@@ -88,7 +88,7 @@ TEST_F(EvalOutputPaths, RefusesTheJsonReportOnStdout) {
   expect_refused({"-o", "-"},
                  "-o -: the JSON report is written to a file (atomically, then read back for the "
                  "other formats); give a path, or write another format to stdout with --junit -, "
-                 "--md -, --csv -",
+                 "--md -, --csv -, --html -",
                  {"cases.jsonl", "promptbench.yaml"});
 }
 

@@ -122,7 +122,7 @@ TEST_F(OutputPaths, RefusesTheJsonReportOnStdout) {
   EXPECT_EQ(refusal("-"),
             "-o -: the JSON report is written to a file (atomically, then read back for the "
             "other formats); give a path, or write another format to stdout with --junit -, "
-            "--md -, --csv -");
+            "--md -, --csv -, --html -");
 }
 
 TEST_F(OutputPaths, RefusesAnEmptyReportPath) {
