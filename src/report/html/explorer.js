@@ -112,7 +112,7 @@ PB.createCaseStore = function (head, meta) {
     }
     store.computeStatusAndLatency(from, store.n);
     store.computeValues(from, store.n);
-    if (store.searchBase) store.extendSearchIndex();
+    if (store.searchBase && store.searchIndexed === from) store.extendSearchIndex();
     return from;
   };
 
@@ -158,14 +158,27 @@ PB.createCaseStore = function (head, meta) {
 
   /// Lowercased search text, built on the first search and kept up to date after that. Fields are
   /// joined with U+0000 so a query (which has none, see matchesQuery) never spans two fields.
-  store.extendSearchIndex = function () {
+  store.extendSearchIndex = function (limit) {
     if (!store.searchBase) { store.searchBase = []; store.searchOut = []; }
-    for (let p = store.searchIndexed; p < store.n; ++p) {
+    const end = Math.min(store.n, limit === undefined ? store.n : limit);
+    for (let p = store.searchIndexed; p < end; ++p) {
       const c = store.cases[p];
       store.searchBase.push(PB.caseSearchFields(c).join('\u0000'));
       for (let v = 0; v < nv; ++v) store.searchOut.push(PB.outputSearchFields(c, v).join('\u0000'));
     }
-    store.searchIndexed = store.n;
+    store.searchIndexed = end;
+  };
+
+  /// Builds the search index in slices while the page is idle, so that the first search does
+  /// not pay for lowercasing every text at once.
+  store.indexInBackground = function () {
+    const slice = () => {
+      if (store.searchIndexed >= store.n) return;
+      store.extendSearchIndex(store.searchIndexed + 4000);
+      later(slice);
+    };
+    const later = (fn) => (window.requestIdleCallback ? requestIdleCallback(fn, {timeout: 500}) : setTimeout(fn, 20));
+    later(slice);
   };
 
   store.matchesQuery = function (p, query, v) {
@@ -370,6 +383,14 @@ PB.renderDiff = function (reference, output) {
   return box;
 };
 
+/// The diff with its label; the label says so when the output is the reference exactly.
+PB.renderDiffBlock = function (reference, output) {
+  const same = reference !== null && reference !== undefined && PB.text(reference) === output;
+  return PB.el('div', {class: 'pbx-block'},
+    PB.el('div', {class: 'pbx-label'}, 'diff vs reference', same ? ' · identical' : null),
+    PB.renderDiff(reference, output));
+};
+
 // ---------------------------------------------------------------------------------------------
 // URL fragment: #case=ID&variant=V&status=...&q=...&metric=...&sort=...&disagree=1&worse=1
 
@@ -506,8 +527,7 @@ PB.renderResult = function (r, c, ctx) {
   r.e ? PB.renderResultError(r.e) : null,
   PB.textBlock('output', 'pb-output', hasOutput ? r.o : null, 'no output'),
   r.x !== undefined && r.x !== null && r.x !== r.o ? PB.textBlock('extracted', 'pb-extracted', r.x, '') : null,
-  hasOutput ? PB.el('div', {class: 'pbx-block'}, PB.el('div', {class: 'pbx-label'}, 'diff vs reference'),
-    PB.renderDiff(c.ref, PB.text(r.o))) : null,
+  hasOutput ? PB.renderDiffBlock(c.ref, PB.text(r.o)) : null,
   PB.renderScores(r, ctx.metrics),
   PB.renderExplanations(r),
   PB.renderFacts(r));
@@ -567,6 +587,7 @@ PB.createExplorer = function (head, meta, app) {
     PB.el('div', {class: 'pbx-statusline'}, count, loadingNote, notice),
     PB.el('div', {class: 'pbx-list'}, buildListHead(), rows),
     PB.el('p', {class: 'pbx-keys'}, 'Keys: j/k or ↓/↑ move · Enter or o opens · n/p next/previous case · / search · Esc closes'),
+    PB.el('p', {class: 'pbx-print-note'}, 'Printed: the rows on screen only; the report file holds every case.'),
     detail);
   section.style.setProperty('--pb-row-h', ROW_H + 'px');
   section.style.setProperty('--pb-chips', 'repeat(' + Math.max(variants.length, 1) + ', var(--pb-chip-w))');
@@ -583,8 +604,8 @@ PB.createExplorer = function (head, meta, app) {
       'aria-label': 'search', autocomplete: 'off', spellcheck: 'false'});
     const metric = PB.selectControl('pb-metric', 'metric', metrics.map((name) => [name, name]));
     const sort = PB.selectControl('pb-sort', 'sort', PB.SORTS);
-    const node = PB.el('div', {class: 'pbx-controls'}, variant.node, status.node, metric.node, sort.node,
-      disagree.node, worse.node, PB.el('label', {class: 'pbx-control pb-search'}, search));
+    const node = PB.el('div', {class: 'pbx-controls'}, PB.el('label', {class: 'pbx-control pbx-searchbox'}, search),
+      variant.node, status.node, metric.node, sort.node, disagree.node, worse.node);
     return {node, variant: variant.select, status: status.select, disagree: disagree.input,
       worse: worse.input, search, metric: metric.select, sort: sort.select};
   }
@@ -620,6 +641,7 @@ PB.createExplorer = function (head, meta, app) {
     if (from === 0) { refresh(); return; }
     if (filter.sort === 'order' && store.ordered && !refreshTimer) {
       const f = currentFilter();
+      if (f.query) store.extendSearchIndex();
       for (let p = from; p < store.n; ++p) if (store.matches(p, f)) visible.push(p);
       showList();
     } else if (!refreshTimer) {
@@ -725,12 +747,18 @@ PB.createExplorer = function (head, meta, app) {
   /// Moves the selection by `step`; with the detail open, shows the case it lands on.
   function move(step, openIt) {
     const index = selectedIndex();
-    selectIndex(index < 0 ? (step > 0 ? 0 : visible.length - 1) : index + step, !openIt);
+    const focusRow = !openIt || rows.contains(document.activeElement);  // keep the keyboard in the list
+    selectIndex(index < 0 ? (step > 0 ? 0 : visible.length - 1) : index + step, focusRow);
     if (openIt && selected >= 0) openCase(selected, false);
   }
 
   function isTyping(target) {
     return target && (target.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName));
+  }
+
+  /// Keys a focused button or link handles itself (Enter and Space activate it).
+  function isActivation(event) {
+    return (event.key === 'Enter' || event.key === ' ') && /^(BUTTON|A|SUMMARY)$/.test(event.target.tagName || '');
   }
 
   function onKey(event) {
@@ -739,6 +767,7 @@ PB.createExplorer = function (head, meta, app) {
       if (event.key === 'Escape') event.target.blur();
       return;
     }
+    if (isActivation(event)) return;
     const inExplorer = section.contains(document.activeElement);
     const arrows = inExplorer || selected >= 0;
     const handled = {
@@ -748,6 +777,8 @@ PB.createExplorer = function (head, meta, app) {
       'Escape': openPos >= 0 ? () => closeCase() : null,
       'n': () => move(1, true), 'p': () => move(-1, true),
       'ArrowRight': openPos >= 0 ? () => move(1, true) : null, 'ArrowLeft': openPos >= 0 ? () => move(-1, true) : null,
+      'Home': inExplorer ? () => selectIndex(0, true) : null,
+      'End': inExplorer ? () => selectIndex(visible.length - 1, true) : null,
       '/': () => controls.search.focus(),
     }[event.key];
     if (!handled) return;
@@ -948,6 +979,7 @@ PB.createExplorer = function (head, meta, app) {
       loadingNote.hidden = true;
       if (refreshTimer || expected !== store.n) refresh();
       openPendingCase();
+      store.indexInBackground();
     },
   };
 };
