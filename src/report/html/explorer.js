@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The case explorer: filters, search and sort over every case, a virtualized row list, and the
-// side-by-side detail of one case with a word diff of each output against the reference.
-// Report text reaches the DOM only through PB.el / textContent (see common.js).
+// The case explorer: filters, search, sort, a virtualized row list and the side-by-side case detail.
+//
+// Each case's status, value(M) and latency per variant are computed once, as its block arrives,
+// into flat typed arrays, so that a filter over 100,000 cases is one tight loop; only the rows on
+// screen exist in the DOM. Report text reaches the DOM only through PB.el / textContent.
 
 /// Fixed height of one row in px: the list is virtualized, so every row must be this tall.
 PB.ROW_HEIGHT = 30;
@@ -12,6 +14,8 @@ PB.DIFF_MAX_TOKENS = 4000;
 /// ... and falls back to "all removed, all inserted" beyond this many edits (bounds time and memory).
 PB.DIFF_MAX_EDITS = 1500;
 PB.SEARCH_DEBOUNCE_MS = 120;
+/// URL writes allowed at once before they are paced (see writeFragment).
+PB.FRAGMENT_BURST = 40;
 /// While blocks arrive, a sorted list is recomputed at most this often (appending is not enough).
 PB.LOADING_REFRESH_MS = 400;
 
@@ -569,6 +573,7 @@ PB.createExplorer = function (head, meta, app) {
   let openPos = -1;           // position of the case shown in the detail (-1: closed)
   let pendingCaseId = null;   // a case the URL asks for that is not decoded yet
   let loading = true, expected = 0, refreshTimer = 0, searchTimer = 0, renderQueued = false;
+  let fragmentTimer = 0, fragmentTokens = PB.FRAGMENT_BURST, fragmentRefilled = 0;
   const rowCache = new Map(); // position -> rendered row element
 
   // --- DOM -----------------------------------------------------------------------------------
@@ -578,7 +583,7 @@ PB.createExplorer = function (head, meta, app) {
   const loadingNote = PB.el('span', {id: 'pb-loading', class: 'pbx-loading'}, 'loading cases… ', progress);
   const notice = PB.el('span', {class: 'pbx-notice', role: 'alert', hidden: true});
   const spacer = PB.el('div', {class: 'pbx-spacer'});
-  const emptyNote = PB.el('div', {class: 'pbx-none-list', hidden: true}, 'No case matches the filters.');
+  const emptyNote = PB.el('div', {class: 'pbx-empty-list', hidden: true}, 'No case matches the filters.');
   const rows = PB.el('div', {id: 'pb-rows', role: 'listbox', 'aria-label': 'Cases', tabindex: '-1'}, spacer, emptyNote);
   const detail = PB.el('section', {id: 'pb-case', hidden: true, 'aria-label': 'Case detail', tabindex: '-1'});
   const section = PB.el('section', {id: 'pb-explorer', 'aria-labelledby': 'pb-explorer-title'},
@@ -644,8 +649,10 @@ PB.createExplorer = function (head, meta, app) {
       if (f.query) store.extendSearchIndex();
       for (let p = from; p < store.n; ++p) if (store.matches(p, f)) visible.push(p);
       showList();
-    } else if (!refreshTimer) {
-      refreshTimer = setTimeout(refresh, PB.LOADING_REFRESH_MS);
+    } else {
+      count.dataset.total = String(store.n);  // the matches follow with the next refresh
+      count.textContent = visible.length + ' of ' + store.n + ' cases';
+      if (!refreshTimer) refreshTimer = setTimeout(refresh, PB.LOADING_REFRESH_MS);
     }
   }
 
@@ -882,9 +889,20 @@ PB.createExplorer = function (head, meta, app) {
       ['disagree', filter.disagree ? '1' : ''], ['worse', filter.worse ? '1' : '']]);
   }
 
+  /// Writes the state to the URL. Browsers throttle (Chrome) or refuse (Safari: ~100 in 30 s)
+  /// floods of replaceState, so writes spend tokens from a bucket that refills at 3 a second: a
+  /// person's clicks are written at once, a held-down n key at 3 a second plus the last state.
   function writeFragment() {
+    const now = performance.now();
+    fragmentTokens = Math.min(PB.FRAGMENT_BURST, fragmentTokens + (now - fragmentRefilled) * 0.003);
+    fragmentRefilled = now;
+    if (fragmentTokens < 1) {
+      if (!fragmentTimer) fragmentTimer = setTimeout(() => { fragmentTimer = 0; writeFragment(); }, (1 - fragmentTokens) / 0.003);
+      return;
+    }
     const hash = fragment();
     if (hash === location.hash.replace(/^#/, '')) return;
+    fragmentTokens -= 1;
     try {
       history.replaceState(history.state, '', hash ? '#' + hash : location.pathname + location.search);
     } catch (e) {
