@@ -573,6 +573,7 @@ PB.createExplorer = function (head, meta, app) {
   let openPos = -1;           // position of the case shown in the detail (-1: closed)
   let pendingCaseId = null;   // a case the URL asks for that is not decoded yet
   let loading = true, expected = 0, refreshTimer = 0, searchTimer = 0, renderQueued = false;
+  let revealOpenCase = false; // the URL opened a case: keep its row in view while blocks arrive
   let fragmentTimer = 0, fragmentTokens = PB.FRAGMENT_BURST, fragmentRefilled = 0;
   const rowCache = new Map(); // position -> rendered row element
 
@@ -662,6 +663,7 @@ PB.createExplorer = function (head, meta, app) {
     count.textContent = visible.length + ' of ' + store.n + ' cases';
     spacer.style.height = (visible.length * ROW_H) + 'px';
     emptyNote.hidden = visible.length > 0 || store.n === 0;
+    if (revealOpenCase) revealSelected();
     render();
     if (openPos >= 0) updateDetailPosition();
   }
@@ -739,6 +741,12 @@ PB.createExplorer = function (head, meta, app) {
     const top = index * ROW_H, height = rows.clientHeight;
     if (top < rows.scrollTop) rows.scrollTop = top;
     else if (top + ROW_H > rows.scrollTop + height) rows.scrollTop = top + ROW_H - height;
+  }
+
+  /// Scrolls the list so that the selected row is in the middle of it (when it is in the list).
+  function revealSelected() {
+    const index = selectedIndex();
+    if (index >= 0) rows.scrollTop = Math.max(0, index * ROW_H - (rows.clientHeight - ROW_H) / 2);
   }
 
   function selectIndex(index, focus) {
@@ -914,7 +922,13 @@ PB.createExplorer = function (head, meta, app) {
   function openPendingCase() {
     if (pendingCaseId === null) return;
     const p = store.byId.get(pendingCaseId);
-    if (p !== undefined) { openCase(p, true); return; }
+    if (p !== undefined) {
+      openCase(p, true);
+      revealOpenCase = loading;
+      revealSelected();
+      render();
+      return;
+    }
     if (!loading) {
       showNotice('No case with id “' + pendingCaseId + '” in this report.');
       pendingCaseId = null;
@@ -975,6 +989,9 @@ PB.createExplorer = function (head, meta, app) {
   controls.search.addEventListener('input', onSearchInput);
   rows.addEventListener('scroll', queueRender, {passive: true});
   rows.addEventListener('click', onRowClick);
+  for (const type of ['wheel', 'pointerdown', 'keydown']) {
+    rows.addEventListener(type, () => { revealOpenCase = false; }, {passive: true});  // the user took over
+  }
   window.addEventListener('resize', queueRender);
   window.addEventListener('hashchange', onHashChange);
   document.addEventListener('keydown', onKey);
@@ -996,6 +1013,7 @@ PB.createExplorer = function (head, meta, app) {
       loading = false;
       loadingNote.hidden = true;
       if (refreshTimer || expected !== store.n) refresh();
+      revealOpenCase = false;
       openPendingCase();
       store.indexInBackground();
     },
