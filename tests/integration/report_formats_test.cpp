@@ -201,7 +201,7 @@ TEST(ReportCommand, NothingToWriteIsAUsageError) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err,
             "promptbench: error: report: nothing to write; give at least one of --junit PATH, "
-            "--md PATH, --csv PATH\n");
+            "--md PATH, --csv PATH, --html PATH\n");
 }
 
 TEST(ReportCommand, HelpListsTheFormats) {
