@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "promptbench/shard.hpp"
+
 namespace promptbench {
 
 inline constexpr int kReportSchemaVersion = 1;
@@ -155,6 +157,11 @@ struct RunInfo {
   std::size_t dataset_cases = 0;
   /// Cases that have at least one finished result (all of them in a complete run).
   std::size_t cases_evaluated = 0;
+  Shard shard;                  ///< the part of the dataset this run took ({0, 1}: all)
+  std::size_t shard_cases = 0;  ///< the cases in the shard (dataset_cases for the whole)
+  /// A merged report: the shards it was made of (of merged_count); empty otherwise.
+  std::vector<std::size_t> merged_shards;
+  std::size_t merged_count = 0;
   int repeat = 1;          ///< samples per case and variant
   std::uint64_t seed = 0;  ///< of the bootstrap intervals and permutation tests
   std::string baseline;    ///< the variant the comparisons compare with

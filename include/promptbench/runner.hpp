@@ -12,10 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "promptbench/config.hpp"
 #include "promptbench/clock.hpp"
+#include "promptbench/config.hpp"
 #include "promptbench/progress.hpp"
 #include "promptbench/report.hpp"
+#include "promptbench/shard.hpp"
 #include "promptbench/transport.hpp"
 
 namespace promptbench {
@@ -37,6 +38,8 @@ struct RunOptions {
   std::filesystem::path output = "promptbench-report.json";
   int concurrency = 0;  ///< 0 = the config's
   std::optional<std::size_t> limit;
+  /// --shard: only the cases of this shard (of the first `limit` rows).
+  Shard shard;
   std::vector<std::string> prompt_ids;
   std::vector<std::string> provider_ids;
   bool verify_tls = true;
@@ -64,11 +67,14 @@ struct RunOptions {
 /// dataset's checksum. It renders every prompt for every case, so a missing variable or a
 /// malformed row stops the run before any request is sent.
 struct Preflight {
-  std::size_t cases = 0;
+  std::size_t cases = 0;        ///< rows of the dataset (the first `limit`)
+  std::size_t shard_cases = 0;  ///< of them, the shard's (all of them for the whole run)
+  /// With a shard of N > 1: the case count of every shard of N, for the dry run.
+  std::vector<std::size_t> shard_counts;
   std::string dataset_sha256;
 };
 [[nodiscard]] Preflight preflight(const Config& config, const std::vector<Variant>& variants,
-                                  std::optional<std::size_t> limit);
+                                  std::optional<std::size_t> limit, const Shard& shard = {});
 
 /// Runs the evaluation through `transport`, writes the JSON report to options.output and
 /// returns its summary. Request, judge and scorer failures are recorded on their cases and

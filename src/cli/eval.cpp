@@ -34,6 +34,7 @@ struct EvalOptions {
   std::string output = "promptbench-report.json";
   int concurrency = 0;
   std::size_t limit = 0;
+  std::string shard;  ///< --shard I/N, auto or auto/N; empty = the whole dataset
   std::vector<std::string> prompts;
   std::vector<std::string> providers;
   bool dry_run = false;
@@ -138,15 +139,26 @@ std::string destination(const ProviderConfig& provider) {
   return "(the " + provider.type + " API)";
 }
 
+/// "shards of 4: 33 34 31 34 cases; this is shard 1 (34 cases)".
+void print_shard_counts(const Preflight& checked, const Shard& shard) {
+  std::cout << fmt::format("shards of {}: {} cases; this is shard {} ({} case{})\n", shard.count,
+                           fmt::join(checked.shard_counts, " "), shard.index, checked.shard_cases,
+                           checked.shard_cases == 1 ? "" : "s");
+}
+
 int dry_run(const Config& config, const RunOptions& run, bool quiet) {
   const auto variants = plan_variants(config, run.prompt_ids, run.provider_ids);
-  const Preflight checked = preflight(config, variants, run.limit);
+  const Preflight checked = preflight(config, variants, run.limit, run.shard);
   if (!quiet) {
     const auto repeat = static_cast<std::size_t>(run.repeat > 0 ? run.repeat : config.repeat);
-    const std::size_t requests = checked.cases * variants.size() * repeat;
+    const std::size_t cases = checked.shard_cases;
+    const std::size_t requests = cases * variants.size() * repeat;
+    if (!run.shard.whole()) {
+      print_shard_counts(checked, run.shard);
+    }
     std::cout << fmt::format(
-        "dry run: {} case{} x {} variant{}{} = {} request{}; nothing sent\n", checked.cases,
-        checked.cases == 1 ? "" : "s", variants.size(), variants.size() == 1 ? "" : "s",
+        "dry run: {} case{} x {} variant{}{} = {} request{}; nothing sent\n", cases,
+        cases == 1 ? "" : "s", variants.size(), variants.size() == 1 ? "" : "s",
         repeat > 1 ? fmt::format(" x {} repeats", repeat) : "", requests, requests == 1 ? "" : "s");
     for (const auto& variant : variants) {
       const auto& provider = config.providers[variant.provider];
@@ -178,17 +190,25 @@ int verdict(const ReportSummary& summary, const EvalOptions& options) {
   if (summary.run.stop_reason == "interrupted") {
     std::cerr << fmt::format(
         "promptbench: interrupted: partial report ({} of {} case{}) written to {}; {}\n",
-        summary.run.cases_evaluated, summary.run.dataset_cases,
-        summary.run.dataset_cases == 1 ? "" : "s", options.output,
+        summary.run.cases_evaluated, summary.run.shard_cases,
+        summary.run.shard_cases == 1 ? "" : "s", options.output,
         options.no_cache ? "a re-run starts over (--no-cache)"
                          : "run the same command again to finish (answered requests come from "
                            "the cache)");
     return kExitInterrupted;
   }
-  const auto failed = static_cast<std::size_t>(std::count_if(
-      summary.gates.begin(), summary.gates.end(), [](const GateResult& g) { return !g.passed; }));
+  // A gate over one shard's cases is no verdict: `merge` applies the gates to the whole.
+  const bool gates_deferred = !summary.run.shard.whole();
+  const auto failed =
+      gates_deferred
+          ? 0
+          : static_cast<std::size_t>(std::count_if(summary.gates.begin(), summary.gates.end(),
+                                                   [](const GateResult& g) { return !g.passed; }));
+  if (gates_deferred && !summary.gates.empty()) {
+    std::cerr << "promptbench: note: a shard's gates are applied when the shards are merged\n";
+  }
   for (const auto& gate : summary.gates) {
-    if (!gate.passed) {
+    if (!gate.passed && !gates_deferred) {
       std::cerr << redact(fmt::format("promptbench: gate failed ({} of {}): {}\n", failed,
                                       summary.gates.size(), describe_gate_failure(gate)));
     }
@@ -223,6 +243,9 @@ int run_eval_command(const EvalOptions& options) {
   run.concurrency = options.concurrency;
   if (options.limit > 0) {
     run.limit = options.limit;
+  }
+  if (!options.shard.empty()) {
+    run.shard = parse_shard(options.shard);
   }
   run.prompt_ids = options.prompts;
   run.provider_ids = options.providers;
@@ -281,6 +304,9 @@ void setup_eval(CLI::App& app, CommandState& state) {
       ->check(whole_number(1, 65536));
   eval->add_option("--limit", options->limit, "Evaluate only the first N cases")
       ->check(whole_number(1));
+  eval->add_option("--shard", options->shard,
+                   "Run one shard of the cases: I/N (0-based), auto (a Slurm array) or auto/N "
+                   "(a Kubernetes Indexed Job); merge the shards' reports with `merge`");
   // One value per flag, so that `--prompt a cfg.yaml` leaves the config positional alone.
   eval->add_option("--prompt", options->prompts, "Only this prompt id (repeatable)")
       ->allow_extra_args(false);

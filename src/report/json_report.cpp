@@ -174,7 +174,8 @@ nlohmann::ordered_json to_json(const ReportSummary& summary) {
           {"sha256", run.dataset_sha256},
           {"cases", run.dataset_cases}}},
         {"cases_evaluated", run.cases_evaluated},
-        {"shard", {{"index", 0}, {"count", 1}}},
+        {"shard",
+         {{"index", run.shard.index}, {"count", run.shard.count}, {"cases", run.shard_cases}}},
         {"repeat", run.repeat},
         {"seed", run.seed},
         {"baseline", run.baseline},
@@ -184,6 +185,9 @@ nlohmann::ordered_json to_json(const ReportSummary& summary) {
       {"variants", std::move(variants)},
       {"comparisons", summary.comparisons},
       {"gates", std::move(gates)}};
+  if (!run.merged_shards.empty()) {
+    out["run"]["merged_from"] = {{"count", run.merged_count}, {"shards", run.merged_shards}};
+  }
   if (!run.replicas.empty()) {
     nlohmann::ordered_json replicas = nlohmann::ordered_json::array();
     for (const ReplicaCount& replica : run.replicas) {

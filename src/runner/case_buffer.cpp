@@ -29,14 +29,11 @@ void CaseBuffer::hand_on(std::size_t index, PendingCase& pending) {
 }
 
 void CaseBuffer::flush_finished() {
-  while (true) {
-    auto it = m_pending.find(m_next);
-    if (it == m_pending.end() || it->second.remaining != 0) {
-      return;
-    }
-    hand_on(it->first, it->second);
-    m_pending.erase(it);
-    ++m_next;
+  // Cases open in dataset order, so the first pending one is the next to hand on (a shard's
+  // indices have gaps: the other shards' cases).
+  while (!m_pending.empty() && m_pending.begin()->second.remaining == 0) {
+    hand_on(m_pending.begin()->first, m_pending.begin()->second);
+    m_pending.erase(m_pending.begin());
   }
 }
 

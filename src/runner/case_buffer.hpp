@@ -26,7 +26,8 @@ class CaseBuffer {
   /// unfinished ones in dataset order too).
   explicit CaseBuffer(std::function<void(CaseRecord)> sink) : m_sink(std::move(sink)) {}
 
-  /// Starts case `index` with `slots` results to come, one request each.
+  /// Starts case `index` with `slots` results to come, one request each. Cases open in
+  /// increasing index order (with gaps in a shard).
   PendingCase& open(std::size_t index, Case row, std::size_t slots);
   [[nodiscard]] PendingCase& at(std::size_t index) { return m_pending.at(index); }
   /// Hands on the finished cases at the front of the dataset order.
@@ -41,8 +42,7 @@ class CaseBuffer {
   void hand_on(std::size_t index, PendingCase& pending);
 
   std::function<void(CaseRecord)> m_sink;
-  std::map<std::size_t, PendingCase> m_pending;
-  std::size_t m_next = 0;  ///< the next index to hand on
+  std::map<std::size_t, PendingCase> m_pending;  ///< by dataset index
 };
 
 }  // namespace promptbench

@@ -60,7 +60,7 @@ class DuplicateIdCheck {
 }  // namespace
 
 Preflight preflight(const Config& config, const std::vector<Variant>& variants,
-                    std::optional<std::size_t> limit) {
+                    std::optional<std::size_t> limit, const Shard& shard) {
   std::vector<PromptTemplate> prompts;
   for (const auto& prompt : config.prompts) {
     prompts.emplace_back(prompt);
@@ -89,12 +89,19 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
   CaseReader rows(config.dataset);
   DuplicateIdCheck ids;
   Preflight result;
+  result.shard_counts.resize(shard.whole() ? 0 : shard.count);
   while (!limit || result.cases < *limit) {
     std::optional<Case> row = rows.next();
     if (!row) {
       break;
     }
     ids.add(row->id);
+    if (!shard.whole()) {
+      ++result.shard_counts[shard_of(row->id, shard.count)];
+    }
+    if (shard.holds(row->id)) {
+      ++result.shard_cases;
+    }
     for (const Variant& variant : variants) {
       const RenderedPrompt rendered = prompts[variant.prompt].render(*row);
       if (const auto& provider = templated[variant.provider]) {

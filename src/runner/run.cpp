@@ -37,15 +37,16 @@ const char* to_string(StopReason reason) {
 }
 
 Run::Run(const Config& config, const RunOptions& options, Transport& transport, Pipeline pipeline,
-         std::size_t total_cases)
+         const Preflight& rows)
     : m_config(config),
       m_options(options),
       m_clock(options.clock != nullptr ? *options.clock : system_clock()),
       m_pipeline(std::move(pipeline)),
-      m_total_cases(total_cases),
+      m_dataset_rows(rows.cases),
+      m_total_cases(rows.shard_cases),
       m_repeat(repeat_of(config, options)),
       m_slots(m_pipeline.variants.size() * m_repeat),
-      m_summary(summary_plan(config, m_pipeline, total_cases, m_repeat, options.seed)),
+      m_summary(summary_plan(config, m_pipeline, m_total_cases, m_repeat, options.seed)),
       m_rows(config.dataset),
       m_cache(options.cache_path.empty() ? nullptr
                                          : std::make_unique<ResponseCache>(options.cache_path)),
@@ -57,10 +58,10 @@ Run::Run(const Config& config, const RunOptions& options, Transport& transport, 
       m_scorer(config, m_pipeline, m_errors) {
   const std::optional<Allowance>& allowance =
       options.max_errors ? options.max_errors : config.max_errors;
-  const std::size_t planned = total_cases * m_slots;
+  const std::size_t planned = m_total_cases * m_slots;
   m_errors.allowed = allowance ? allowance->of(planned) : 0;
   m_abort_on_errors = allowance.has_value();
-  m_broker.set_refusals_to_give_up(std::min<std::size_t>(8, total_cases));
+  m_broker.set_refusals_to_give_up(std::min<std::size_t>(8, m_total_cases));
   // Judge requests count like every other: one per judged metric of each result, taken
   // back from the total when a result cannot be judged.
   m_progress.total = planned * (1 + m_pipeline.judged_metrics);
@@ -143,15 +144,19 @@ void Run::report_progress() {
   }
 }
 
+/// Cases keep their position in the dataset as their index, in a shard too: the report's
+/// order, the pairing of variants and the merge of shards all go by it.
 void Run::feed() {
   while (!m_exhausted && m_broker.wants_more() && m_stop == StopReason::none) {
-    std::optional<Case> row = m_next_index < m_total_cases ? m_rows.next() : std::nullopt;
+    std::optional<Case> row = m_next_index < m_dataset_rows ? m_rows.next() : std::nullopt;
     if (!row) {
       m_exhausted = true;
       return;
     }
     const std::size_t index = m_next_index++;
-    submit_case(index, m_cases.open(index, std::move(*row), m_slots));
+    if (m_options.shard.holds(row->id)) {
+      submit_case(index, m_cases.open(index, std::move(*row), m_slots));
+    }
   }
 }
 
@@ -279,7 +284,9 @@ ReportSummary Run::summarize(const std::string& started_at) const {
   run.stop_reason = to_string(m_stop);
   run.config_sha256 = m_config.sha256;
   run.dataset_path = m_config.dataset.display_path;
-  run.dataset_cases = m_total_cases;
+  run.dataset_cases = m_dataset_rows;
+  run.shard = m_options.shard;
+  run.shard_cases = m_total_cases;
   run.cases_evaluated = m_summary.cases_evaluated();
   run.errors = m_errors;
   run.repeat = static_cast<int>(m_repeat);

@@ -10,9 +10,9 @@
 
 #include "promptbench/cache.hpp"
 #include "promptbench/dataset.hpp"
-#include "report/report_writer.hpp"
 #include "promptbench/runner.hpp"
 #include "promptbench/summary.hpp"
+#include "report/report_writer.hpp"
 #include "runner/broker.hpp"
 #include "runner/case_buffer.hpp"
 #include "runner/plan.hpp"
@@ -26,8 +26,10 @@ enum class StopReason { none, interrupted, max_errors, unreachable };
 
 class Run {
  public:
+  /// `rows`: what the pre-flight pass counted: the dataset's rows to read and, of them, the
+  /// shard's cases to run.
   Run(const Config& config, const RunOptions& options, Transport& transport, Pipeline pipeline,
-      std::size_t total_cases);
+      const Preflight& rows);
 
   /// Runs to the end (or to a stop) and returns the summary; the report is not written yet.
   [[nodiscard]] ReportSummary execute(const std::function<void(const Progress&)>& on_progress);
@@ -55,7 +57,8 @@ class Run {
   const RunOptions& m_options;
   Clock& m_clock;
   Pipeline m_pipeline;
-  std::size_t m_total_cases;
+  std::size_t m_dataset_rows;  ///< rows read (the first `limit`)
+  std::size_t m_total_cases;   ///< of them, the shard's
   std::size_t m_repeat;
   std::size_t m_slots;  ///< results per case: variants x repeat
   SummaryAccumulator m_summary;
@@ -68,7 +71,7 @@ class Run {
   RunErrors m_errors;
   Scorer m_scorer;
   bool m_abort_on_errors = false;  ///< max_errors was set: stop as soon as it is exceeded
-  std::size_t m_next_index = 0;
+  std::size_t m_next_index = 0;    ///< the next row's position in the dataset
   bool m_exhausted = false;
   Progress m_progress;
   std::function<void(const Progress&)> m_on_progress;

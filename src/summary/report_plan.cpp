@@ -81,6 +81,8 @@ SummaryPlan plan_from_report(const nlohmann::ordered_json& head, const std::stri
   SummaryPlan plan;
   const Json& run = member(head, "run");
   plan.cases = number<std::size_t>(member(run, "dataset"), "cases", 0, report, "run.dataset");
+  // A shard's statistics are over its own cases: the rest of the dataset is not unscored.
+  plan.cases = number<std::size_t>(member(run, "shard"), "cases", plan.cases, report, "run.shard");
   plan.repeat = number<std::size_t>(run, "repeat", 1, report, "run");
   plan.seed = number<std::uint64_t>(run, "seed", 0, report, "run");
   plan.alpha = number<double>(run, "alpha", 0.05, report, "run");
