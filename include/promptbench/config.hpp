@@ -191,6 +191,10 @@ struct Config {
 /// UserError naming the flag for malformed text, a metric not in `config` or a variant it
 /// cannot run.
 [[nodiscard]] GateConfig parse_gate_flag(const Config& config, const std::string& text);
+/// The same against a report's metric names and variant ids (`merge --gate`).
+[[nodiscard]] GateConfig parse_gate_flag(const std::vector<std::string>& metrics,
+                                         const std::vector<std::string>& variants,
+                                         const std::string& text);
 
 /// "60s", "500ms", "2m", "1h" or a plain number of seconds.
 [[nodiscard]] std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);

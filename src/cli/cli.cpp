@@ -76,6 +76,7 @@ int run_cli(int argc, char** argv) {
   cli::CommandState state;
   cli::setup_eval(app, state);
   cli::setup_compare(app, state);
+  cli::setup_merge(app, state);
   cli::setup_report(app, state);
   cli::setup_validate(app, state);
   cli::setup_render(app, state);

@@ -25,6 +25,11 @@ constexpr const char* kGateSyntax =
 }  // namespace
 
 GateConfig parse_gate_flag(const Config& config, const std::string& text) {
+  return parse_gate_flag(metric_report_names(config), variant_ids(config), text);
+}
+
+GateConfig parse_gate_flag(const std::vector<std::string>& metrics,
+                           const std::vector<std::string>& variants, const std::string& text) {
   const std::size_t at_least = text.find(">=");
   const std::size_t at_most = text.find("<=");
   if ((at_least == std::string::npos) == (at_most == std::string::npos)) {
@@ -68,12 +73,10 @@ GateConfig parse_gate_flag(const Config& config, const std::string& text) {
   }
   (op == at_least ? gate.min : gate.max) = value;
 
-  const std::vector<std::string> metrics = metric_report_names(config);
   if (std::find(metrics.begin(), metrics.end(), gate.metric) == metrics.end()) {
     fail(text, fmt::format("no metric '{}' in the config{}", gate.metric,
                            util::did_you_mean(gate.metric, metrics)));
   }
-  const std::vector<std::string> variants = variant_ids(config);
   if (!gate.variant.empty() &&
       std::find(variants.begin(), variants.end(), gate.variant) == variants.end()) {
     fail(text, fmt::format("no variant '{}' (variants are prompt/provider pairs){}", gate.variant,
