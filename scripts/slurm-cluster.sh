@@ -99,19 +99,8 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-# Idempotent like scripts/install-deps.sh: apt-get only when a package is missing.
-missing=()
-for pkg in slurm-wlm munge; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$pkg")
-  fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# Idempotent: apt-get only when a package is missing.
+bash "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" slurm-wlm munge
 
 # A Unix socket path is limited to 107 bytes; fail with a clear message instead of
 # munged's.
