@@ -202,7 +202,10 @@ void print_summary_table(std::ostream& out, const ReportSummary& summary, bool c
   }
 
   print_comparisons(out, summary, color);
-  if (!summary.gates.empty()) {
+  if (!summary.gates.empty() && !summary.run.shard.whole()) {
+    // One shard's figures are no verdict: the merge holds the gates against all the cases.
+    out << fmt::format("gates: {} to apply when the shards are merged\n", summary.gates.size());
+  } else if (!summary.gates.empty()) {
     const auto failed = static_cast<std::size_t>(std::count_if(
         summary.gates.begin(), summary.gates.end(), [](const GateResult& g) { return !g.passed; }));
     const bool tinted = color && failed > 0;

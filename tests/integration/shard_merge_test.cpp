@@ -204,9 +204,12 @@ TEST_F(ShardMerge, TheMergeOfThreeFourOrFiveShardsIsTheSingleRunsSummary) {
 
 TEST_F(ShardMerge, GatesAreTheMergesAndItsExitCodesAreEvals) {
   // A gate no variant passes: a shard still exits 0 (its gates are the merge's), the merge 1.
-  const ProcessResult shard = eval({"--shard", "0/2", "-o", "a.json", "--gate", "contains>=0.99"});
+  const ProcessResult shard = promptbench(m_dir, {"eval", "--cache", "cache.db", "--shard", "0/2",
+                                                  "-o", "a.json", "--gate", "contains>=0.99"});
   EXPECT_EQ(shard.exit_code, 0) << shard.err;
   EXPECT_THAT(shard.err, HasSubstr("gates are applied when the shards are merged"));
+  EXPECT_THAT(shard.out, HasSubstr("gates: 5 to apply when the shards are merged"));
+  EXPECT_THAT(shard.out, ::testing::Not(HasSubstr("passed")));
   ASSERT_EQ(eval({"--shard", "1/2", "-o", "b.json", "--gate", "contains>=0.99"}).exit_code, 0);
   const ProcessResult merged = merge({"a.json", "b.json", "-o", "m.json", "--md", "m.md"});
   EXPECT_EQ(merged.exit_code, 1) << merged.err;
