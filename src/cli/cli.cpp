@@ -81,6 +81,7 @@ int run_cli(int argc, char** argv) {
   cli::setup_validate(app, state);
   cli::setup_render(app, state);
   cli::setup_metrics(app, state);
+  cli::setup_init(app, state);
   try {
     app.parse(argc, argv);
     return state.exit_code;

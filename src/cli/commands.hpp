@@ -26,6 +26,7 @@ void setup_metrics(CLI::App& app, CommandState& state);
 void setup_report(CLI::App& app, CommandState& state);
 void setup_compare(CLI::App& app, CommandState& state);
 void setup_merge(CLI::App& app, CommandState& state);
+void setup_init(CLI::App& app, CommandState& state);
 
 /// Report format -> output path ("" not wanted, "-" stdout), one entry per report_formats().
 using FormatPaths = std::map<std::string, std::string>;
