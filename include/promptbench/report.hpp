@@ -157,8 +157,10 @@ struct RunInfo {
   std::size_t dataset_cases = 0;
   /// Cases that have at least one finished result (all of them in a complete run).
   std::size_t cases_evaluated = 0;
-  Shard shard;                  ///< the part of the dataset this run took ({0, 1}: all)
-  std::size_t shard_cases = 0;  ///< the cases in the shard (dataset_cases for the whole)
+  /// run.selection: the criteria that chose the cases and how many they chose; null = all.
+  nlohmann::ordered_json selection;
+  Shard shard;                  ///< the part of the selected cases this run took ({0, 1}: all)
+  std::size_t shard_cases = 0;  ///< the cases in the shard (all the selected for the whole)
   /// A merged report: the shards it was made of (of merged_count); empty otherwise.
   std::vector<std::size_t> merged_shards;
   std::size_t merged_count = 0;

@@ -8,14 +8,17 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "promptbench/case_result.hpp"
 #include "promptbench/clock.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/progress.hpp"
 #include "promptbench/report.hpp"
+#include "promptbench/selection.hpp"
 #include "promptbench/shard.hpp"
 #include "promptbench/transport.hpp"
 
@@ -38,7 +41,10 @@ struct RunOptions {
   std::filesystem::path output = "promptbench-report.json";
   int concurrency = 0;  ///< 0 = the config's
   std::optional<std::size_t> limit;
-  /// --shard: only the cases of this shard (of the first `limit` rows).
+  /// --case, --case-pattern, --sample, --filter-failing...: which of the first `limit` rows
+  /// run (README "Choosing cases").
+  SelectionCriteria selection;
+  /// --shard: only the cases of this shard (of the selected cases).
   Shard shard;
   std::vector<std::string> prompt_ids;
   std::vector<std::string> provider_ids;
@@ -58,6 +64,9 @@ struct RunOptions {
   /// With -v: one line per finished request (case id, variant, outcome; for errors the
   /// server's message), secrets already redacted. Unset = no request log.
   std::function<void(const std::string&)> log;
+  /// Each finished case, in dataset order, as it reaches the report (eval --samples). Unset =
+  /// none.
+  std::function<void(const CaseRecord&)> on_case;
   /// Time for backoff, rate limits, the grace period and the report's timestamps; null =
   /// the real clock. Tests pass a fake one, so nothing sleeps.
   Clock* clock = nullptr;
@@ -67,14 +76,22 @@ struct RunOptions {
 /// dataset's checksum. It renders every prompt for every case, so a missing variable or a
 /// malformed row stops the run before any request is sent.
 struct Preflight {
-  std::size_t cases = 0;        ///< rows of the dataset (the first `limit`)
-  std::size_t shard_cases = 0;  ///< of them, the shard's (all of them for the whole run)
+  static constexpr std::size_t kFirstSelected = 5;
+  std::size_t cases = 0;           ///< rows of the dataset (the first `limit`)
+  std::size_t selected_cases = 0;  ///< of them, the selection's (all without one)
+  std::size_t shard_cases = 0;     ///< of those, the shard's (all of them for the whole run)
+  /// The ids of the first few selected cases, for the dry run.
+  std::vector<std::string> first_selected;
+  /// Which rows run: the selection with its sample drawn. Shared with the run, which asks it
+  /// again for every row it reads.
+  std::shared_ptr<const CaseSelector> selector;
   /// With a shard of N > 1: the case count of every shard of N, for the dry run.
   std::vector<std::size_t> shard_counts;
   std::string dataset_sha256;
 };
 [[nodiscard]] Preflight preflight(const Config& config, const std::vector<Variant>& variants,
-                                  std::optional<std::size_t> limit, const Shard& shard = {});
+                                  std::optional<std::size_t> limit, const Shard& shard = {},
+                                  const SelectionCriteria& selection = {});
 
 /// Runs the evaluation through `transport`, writes the JSON report to options.output and
 /// returns its summary. Request, judge and scorer failures are recorded on their cases and

@@ -16,13 +16,17 @@
 #include <fmt/ranges.h>
 
 #include "cli/commands.hpp"
+#include "cli/failures.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/output_paths.hpp"
 #include "cli/progress.hpp"
+#include "cli/samples_file.hpp"
 #include "promptbench/cli.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/redact.hpp"
+#include "promptbench/report_formats.hpp"
 #include "promptbench/runner.hpp"
+#include "promptbench/selection.hpp"
 #include "util/atomic_file.hpp"
 
 namespace promptbench::cli {
@@ -34,7 +38,8 @@ struct EvalOptions {
   std::string output = "promptbench-report.json";
   int concurrency = 0;
   std::size_t limit = 0;
-  std::string shard;  ///< --shard I/N, auto or auto/N; empty = the whole dataset
+  std::string shard;            ///< --shard I/N, auto or auto/N; empty = the whole dataset
+  SelectionCriteria selection;  ///< --case, --case-pattern, --sample/--seed, --filter-*
   std::vector<std::string> prompts;
   std::vector<std::string> providers;
   bool dry_run = false;
@@ -49,6 +54,8 @@ struct EvalOptions {
   ColorMode color = ColorMode::automatic;
   ColorMode progress = ColorMode::automatic;
   FormatPaths formats;  ///< --junit/--md/--csv/--html PATH, written after the JSON report
+  std::string samples;  ///< --samples PATH: a JSON line per result, as cases finish
+  std::optional<std::size_t> show_failures;  ///< --show-failures [N]: per variant
 };
 
 std::atomic<int> g_interrupts{0};
@@ -146,10 +153,22 @@ void print_shard_counts(const Preflight& checked, const Shard& shard) {
                            checked.shard_cases == 1 ? "" : "s");
 }
 
+/// "selected 12 of 132 cases (--case-pattern ^r0, --sample 20 --seed 0): r01, r04, ...".
+void print_selection(const Preflight& checked, const SelectionCriteria& selection) {
+  const bool more = checked.selected_cases > checked.first_selected.size();
+  std::cout << redact(fmt::format("selected {} of {} case{} ({}): {}{}\n", checked.selected_cases,
+                                  checked.cases, checked.cases == 1 ? "" : "s",
+                                  selection.describe(), fmt::join(checked.first_selected, ", "),
+                                  more ? ", ..." : ""));
+}
+
 int dry_run(const Config& config, const RunOptions& run, bool quiet) {
   const auto variants = plan_variants(config, run.prompt_ids, run.provider_ids);
-  const Preflight checked = preflight(config, variants, run.limit, run.shard);
+  const Preflight checked = preflight(config, variants, run.limit, run.shard, run.selection);
   if (!quiet) {
+    if (!run.selection.selects_all()) {
+      print_selection(checked, run.selection);
+    }
     const auto repeat = static_cast<std::size_t>(run.repeat > 0 ? run.repeat : config.repeat);
     const std::size_t cases = checked.shard_cases;
     const std::size_t requests = cases * variants.size() * repeat;
@@ -233,7 +252,8 @@ int verdict(const ReportSummary& summary, const EvalOptions& options) {
 
 int run_eval_command(const EvalOptions& options) {
   Config config = load_config(resolve_config_path(options.config));
-  check_output_paths(options.output, options.formats);  // before anything is sent or written
+  // Before anything is sent or written.
+  check_output_paths(options.output, options.formats, {{"samples", options.samples}});
   for (const std::string& gate : options.gates) {
     config.gates.push_back(parse_gate_flag(config, gate));
   }
@@ -244,6 +264,7 @@ int run_eval_command(const EvalOptions& options) {
   if (options.limit > 0) {
     run.limit = options.limit;
   }
+  run.selection = options.selection;
   if (!options.shard.empty()) {
     run.shard = parse_shard(options.shard);
   }
@@ -273,6 +294,11 @@ int run_eval_command(const EvalOptions& options) {
   if (options.verbose) {
     run.log = [&progress](const std::string& line) { progress.print_line(redact(line)); };
   }
+  std::optional<SamplesFile> samples;
+  if (!options.samples.empty()) {
+    samples.emplace(options.samples);
+    run.on_case = [&samples](const CaseRecord& record) { samples->write(record); };
+  }
   InterruptGuard interrupt_guard(run.output, run.cache_path.string());
   ReportSummary summary;
   try {
@@ -285,10 +311,33 @@ int run_eval_command(const EvalOptions& options) {
 
   if (!options.quiet) {
     print_summary_table(std::cout, summary, use_color(options.color, STDOUT_FILENO));
+    if (options.show_failures) {
+      print_failures(std::cout, *open_report_file(options.output), *options.show_failures);
+    }
     std::cout << fmt::format("report: {}\n", options.output);
   }
   write_eval_formats(options.output, options.formats);  // from the report just written
   return verdict(summary, options);
+}
+
+/// README "Choosing cases".
+void add_selection_options(CLI::App& eval, SelectionCriteria& selection) {
+  eval.add_option("--case", selection.ids, "Only the case with this id (repeatable)")
+      ->allow_extra_args(false);
+  eval.add_option("--case-pattern", selection.pattern,
+                  "Only the cases whose id the RE2 expression matches (anywhere in the id, "
+                  "like grep; anchor with ^ and $)");
+  CLI::Option* sample =
+      eval.add_option("--sample", selection.sample,
+                      "A seeded random N of the selected cases: the N whose ids hash lowest with "
+                      "--seed; the same on every machine, stable when rows are appended")
+          ->check(whole_number(1));
+  eval.add_option("--seed", selection.seed, "The seed of --sample (default 0)")->needs(sample);
+  eval.add_option("--filter-failing", selection.filter_failing,
+                  "Only the cases that failed in this report: an error, a score error or a "
+                  "failed pass flag in any variant or repeat");
+  eval.add_option("--filter-errors-only", selection.filter_errors_only,
+                  "Only the cases with a request or extraction error in this report");
 }
 
 }  // namespace
@@ -307,6 +356,7 @@ void setup_eval(CLI::App& app, CommandState& state) {
   eval->add_option("--shard", options->shard,
                    "Run one shard of the cases: I/N (0-based), auto (a Slurm array) or auto/N "
                    "(a Kubernetes Indexed Job); merge the shards' reports with `merge`");
+  add_selection_options(*eval, options->selection);
   // One value per flag, so that `--prompt a cfg.yaml` leaves the config positional alone.
   eval->add_option("--prompt", options->prompts, "Only this prompt id (repeatable)")
       ->allow_extra_args(false);
@@ -342,6 +392,14 @@ void setup_eval(CLI::App& app, CommandState& state) {
   eval->add_option("--progress", options->progress, "Progress bar: auto, always or never")
       ->transform(one_of(modes));
   add_format_options(*eval, options->formats);
+  eval->add_option("--samples", options->samples,
+                   "Write a JSON line per result to this file as cases finish (for jq, pandas)");
+  eval->add_option("--show-failures", options->show_failures,
+                   "After the table, up to N (default 5) failed or errored results per variant: "
+                   "id, reference, output excerpt, scores, error")
+      ->expected(0, 1)
+      ->default_str("5")
+      ->check(whole_number(1));
   eval->callback([options, &state] { state.exit_code = run_eval_command(*options); });
 }
 

@@ -117,7 +117,8 @@ void check_writable(const Output& output) {
 }  // namespace
 
 void check_output_paths(const std::string& report,
-                        const std::map<std::string, std::string>& formats) {
+                        const std::map<std::string, std::string>& formats,
+                        const std::map<std::string, std::string>& streams) {
   if (report == "-") {
     std::vector<std::string> flags;
     for (const ReportFormat& format : report_formats()) {
@@ -134,6 +135,14 @@ void check_output_paths(const std::string& report,
   std::vector<Output> outputs = {{"-o", report}};
   for (const auto& [name, path] : formats) {
     if (!path.empty() && path != "-") {
+      outputs.push_back({"--" + name, path});
+    }
+  }
+  for (const auto& [name, path] : streams) {
+    if (path == "-") {
+      refuse({"--" + name, path}, "expected a file path (stdout holds the summary table)");
+    }
+    if (!path.empty()) {
       outputs.push_back({"--" + name, path});
     }
   }

@@ -89,6 +89,8 @@ const Agreement kAgreements[] = {
      [](const Part& p) { return member(p.field("dataset"), "sha256"); }},
     {"run.dataset.cases", "another number of cases (--limit)",
      [](const Part& p) { return member(p.field("dataset"), "cases"); }},
+    {"run.selection", "another case selection (--case, --sample...)",
+     [](const Part& p) { return p.field("selection"); }},
     {"run.shard.count", "another number of shards",
      [](const Part& p) { return Json(p.shard.count); }},
     {"run.seed", "another --seed", [](const Part& p) { return p.field("seed"); }},
@@ -332,10 +334,17 @@ class CaseMerger {
   std::optional<std::pair<std::size_t, std::size_t>> m_last;  ///< (index, part) of the last case
 };
 
+/// The cases the shards split: the selected ones (run.selection.cases), else the dataset's.
+std::size_t planned_cases(const Part& first, std::size_t dataset_cases) {
+  const Json& selection = first.field("selection");
+  return selection.is_object() ? count(member(selection, "cases"), dataset_cases) : dataset_cases;
+}
+
 SummaryPlan merged_plan(const Part& first, std::size_t dataset_cases,
                         const std::vector<std::string>& gate_flags) {
   SummaryPlan plan = plan_from_report(first.report->head(), first.name);
-  plan.cases = dataset_cases;  // the whole dataset: a missing shard's cases are unscored
+  // All the cases the shards split: a missing shard's cases are unscored.
+  plan.cases = planned_cases(first, dataset_cases);
   std::vector<std::string> metrics;
   for (const auto& metric : plan.metrics) {
     metrics.push_back(metric.name);
@@ -373,8 +382,11 @@ RunInfo merged_run(const std::vector<Part>& parts, const SummaryAccumulator& acc
   info.config_sha256 = text(member(run, "config_sha256"));
   info.dataset_path = text(member(member(run, "dataset"), "path"));
   info.dataset_sha256 = text(member(member(run, "dataset"), "sha256"));
-  info.dataset_cases = accumulator.plan().cases;
-  info.shard_cases = info.dataset_cases;
+  info.dataset_cases = count(member(member(run, "dataset"), "cases"));
+  info.shard_cases = accumulator.plan().cases;
+  if (const Json& selection = member(run, "selection"); selection.is_object()) {
+    info.selection = selection;
+  }
   info.cases_evaluated = accumulator.cases_evaluated();
   info.repeat = static_cast<int>(accumulator.plan().repeat);
   info.seed = accumulator.plan().seed;

@@ -185,6 +185,9 @@ nlohmann::ordered_json to_json(const ReportSummary& summary) {
       {"variants", std::move(variants)},
       {"comparisons", summary.comparisons},
       {"gates", std::move(gates)}};
+  if (!run.selection.is_null()) {
+    out["run"]["selection"] = run.selection;
+  }
   if (!run.merged_shards.empty()) {
     out["run"]["merged_from"] = {{"count", run.merged_count}, {"shards", run.merged_shards}};
   }

@@ -15,6 +15,7 @@
 #include "promptbench/prompt.hpp"
 #include "promptbench/provider.hpp"
 #include "promptbench/runner.hpp"
+#include "promptbench/selection.hpp"
 #include "util/sha256.hpp"
 
 namespace promptbench {
@@ -59,8 +60,43 @@ class DuplicateIdCheck {
 
 }  // namespace
 
+namespace {
+
+/// With --sample, a first pass over the ids fixes the sample, so that the pass below renders
+/// only the cases that will run.
+void draw_sample(const DatasetConfig& dataset, std::optional<std::size_t> limit,
+                 CaseSelector& selector) {
+  if (!selector.samples()) {
+    return;
+  }
+  CaseReader rows(dataset);
+  for (std::size_t i = 0; !limit || i < *limit; ++i) {
+    const std::optional<Case> row = rows.next();
+    if (!row) {
+      break;
+    }
+    selector.offer(row->id);
+  }
+  selector.close_sample();
+}
+
+void check_selected(const Preflight& result, const CaseSelector& selector,
+                    std::optional<std::size_t> limit) {
+  selector.check_ids_found(limit);
+  if (result.selected_cases == 0) {
+    throw UserError(fmt::format("the selection ({}) selects none of the {} case{}",
+                                selector.criteria().describe(), result.cases,
+                                result.cases == 1 ? "" : "s"));
+  }
+}
+
+}  // namespace
+
 Preflight preflight(const Config& config, const std::vector<Variant>& variants,
-                    std::optional<std::size_t> limit, const Shard& shard) {
+                    std::optional<std::size_t> limit, const Shard& shard,
+                    const SelectionCriteria& selection) {
+  auto selector = std::make_shared<CaseSelector>(selection);
+  draw_sample(config.dataset, limit, *selector);
   std::vector<PromptTemplate> prompts;
   for (const auto& prompt : config.prompts) {
     prompts.emplace_back(prompt);
@@ -96,6 +132,15 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
       break;
     }
     ids.add(row->id);
+    ++result.cases;
+    selector->note_present(row->id);
+    if (!selector->selects(row->id)) {
+      continue;  // not rendered: only the selected cases must be sound
+    }
+    ++result.selected_cases;
+    if (result.first_selected.size() < Preflight::kFirstSelected) {
+      result.first_selected.push_back(row->id);
+    }
     if (!shard.whole()) {
       ++result.shard_counts[shard_of(row->id, shard.count)];
     }
@@ -113,11 +158,12 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
                              no_completion, nullptr,   row->id};
       (void)static_cast<const JudgedMetric&>(*metric).judge_prompt(input);
     }
-    ++result.cases;
   }
   if (result.cases == 0) {
     throw UserError(SourceLocation{config.dataset.display_path}, "", "the dataset has no rows");
   }
+  check_selected(result, *selector, limit);
+  result.selector = std::move(selector);
   ids.check(config.dataset, result.cases);
   result.dataset_sha256 = util::sha256_file(config.dataset.path);
   return result;

@@ -44,6 +44,8 @@ Run::Run(const Config& config, const RunOptions& options, Transport& transport, 
       m_pipeline(std::move(pipeline)),
       m_dataset_rows(rows.cases),
       m_total_cases(rows.shard_cases),
+      m_selected_cases(rows.selected_cases),
+      m_selector(rows.selector),
       m_repeat(repeat_of(config, options)),
       m_slots(m_pipeline.variants.size() * m_repeat),
       m_summary(summary_plan(config, m_pipeline, m_total_cases, m_repeat, options.seed)),
@@ -144,8 +146,8 @@ void Run::report_progress() {
   }
 }
 
-/// Cases keep their position in the dataset as their index, in a shard too: the report's
-/// order, the pairing of variants and the merge of shards all go by it.
+/// Cases keep their position in the dataset as their index, in a selection and a shard too:
+/// the report's order, the pairing of variants and the merge of shards all go by it.
 void Run::feed() {
   while (!m_exhausted && m_broker.wants_more() && m_stop == StopReason::none) {
     std::optional<Case> row = m_next_index < m_dataset_rows ? m_rows.next() : std::nullopt;
@@ -154,7 +156,7 @@ void Run::feed() {
       return;
     }
     const std::size_t index = m_next_index++;
-    if (m_options.shard.holds(row->id)) {
+    if (runs(row->id)) {
       submit_case(index, m_cases.open(index, std::move(*row), m_slots));
     }
   }
@@ -269,7 +271,15 @@ void Run::handle_judge_reply(Reply& reply) {
   --pending.remaining;
 }
 
+/// Limit, then selection, then shard (README "Choosing cases").
+bool Run::runs(const std::string& case_id) const {
+  return (!m_selector || m_selector->selects(case_id)) && m_options.shard.holds(case_id);
+}
+
 void Run::hand_on(CaseRecord record) {
+  if (m_options.on_case) {
+    m_options.on_case(record);
+  }
   m_report.add_case(to_json(record));
   m_summary.add(record);
 }
@@ -285,6 +295,9 @@ ReportSummary Run::summarize(const std::string& started_at) const {
   run.config_sha256 = m_config.sha256;
   run.dataset_path = m_config.dataset.display_path;
   run.dataset_cases = m_dataset_rows;
+  if (!m_options.selection.selects_all()) {
+    run.selection = m_options.selection.to_json(m_selected_cases);
+  }
   run.shard = m_options.shard;
   run.shard_cases = m_total_cases;
   run.cases_evaluated = m_summary.cases_evaluated();

@@ -27,7 +27,7 @@ enum class StopReason { none, interrupted, max_errors, unreachable };
 class Run {
  public:
   /// `rows`: what the pre-flight pass counted: the dataset's rows to read and, of them, the
-  /// shard's cases to run.
+  /// selected cases, and of those the shard's, to run.
   Run(const Config& config, const RunOptions& options, Transport& transport, Pipeline pipeline,
       const Preflight& rows);
 
@@ -42,6 +42,8 @@ class Run {
   void stop(StopReason reason, bool cancel_now);
   void check_interrupts();
   void feed();
+  /// Whether this run takes the case: selected, and in the shard.
+  [[nodiscard]] bool runs(const std::string& case_id) const;
   void submit_case(std::size_t index, PendingCase& pending);
   void handle(Reply& reply);
   void handle_model_reply(Reply& reply);
@@ -57,8 +59,10 @@ class Run {
   const RunOptions& m_options;
   Clock& m_clock;
   Pipeline m_pipeline;
-  std::size_t m_dataset_rows;  ///< rows read (the first `limit`)
-  std::size_t m_total_cases;   ///< of them, the shard's
+  std::size_t m_dataset_rows;    ///< rows read (the first `limit`)
+  std::size_t m_total_cases;     ///< of them, the selection's in the shard
+  std::size_t m_selected_cases;  ///< of the rows, the selection's (all shards)
+  std::shared_ptr<const CaseSelector> m_selector;
   std::size_t m_repeat;
   std::size_t m_slots;  ///< results per case: variants x repeat
   SummaryAccumulator m_summary;

@@ -13,7 +13,8 @@ ReportSummary run_eval(const Config& config, const RunOptions& options, Transpor
                        const std::function<void(const Progress&)>& on_progress) {
   const std::vector<Variant> variants =
       plan_variants(config, options.prompt_ids, options.provider_ids);
-  const Preflight checked = preflight(config, variants, options.limit, options.shard);
+  const Preflight checked =
+      preflight(config, variants, options.limit, options.shard, options.selection);
   Pipeline pipeline = build_pipeline(config, variants);
   Run run(config, options, transport, std::move(pipeline), checked);
   ReportSummary summary = run.execute(on_progress);

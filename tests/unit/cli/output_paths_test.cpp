@@ -31,9 +31,10 @@ class OutputPaths : public ::testing::Test {
 
   /// The message check_output_paths throws, or "" when it accepts the paths.
   static std::string refusal(const std::string& report,
-                             const std::map<std::string, std::string>& formats = {}) {
+                             const std::map<std::string, std::string>& formats = {},
+                             const std::map<std::string, std::string>& streams = {}) {
     try {
-      check_output_paths(report, formats);
+      check_output_paths(report, formats, streams);
     } catch (const UserError& error) {
       return error.what();
     }
@@ -112,6 +113,18 @@ TEST_F(OutputPaths, RefusesTwoOutputsToTheSameFileHoweverSpelled) {
   EXPECT_EQ(refusal("r.json", {{"junit", absolute}}),
             "--junit " + absolute + ": the same file as -o r.json");
   EXPECT_EQ(entries(), std::vector<std::string>{});
+}
+
+TEST_F(OutputPaths, ChecksTheSamplesStreamLikeTheOtherOutputs) {
+  EXPECT_EQ(refusal("r.json", {}, {{"samples", "./r.json"}}),
+            "--samples ./r.json: the same file as -o r.json");
+  EXPECT_EQ(refusal("r.json", {{"csv", "s.jsonl"}}, {{"samples", "s.jsonl"}}),
+            "--samples s.jsonl: the same file as --csv s.jsonl");
+  EXPECT_EQ(refusal("r.json", {}, {{"samples", "-"}}),
+            "--samples -: expected a file path (stdout holds the summary table)");
+  fs::create_directory("dir");
+  EXPECT_EQ(refusal("r.json", {}, {{"samples", "dir"}}), "--samples dir: is a directory");
+  EXPECT_EQ(refusal("r.json", {}, {{"samples", ""}}), "");
 }
 
 TEST_F(OutputPaths, AllowsSeveralFormatsOnStdout) {

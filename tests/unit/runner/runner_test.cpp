@@ -2,6 +2,7 @@
 // The runner end to end over a fake transport: scores, errors, report layout, early stop.
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "promptbench/runner.hpp"
@@ -257,6 +258,94 @@ TEST_F(Runner, RejectsADuplicateCaseIdAtItsSecondRow) {
               (m_dir.path() / "data.jsonl").string() + ":3: duplicate case id 'a'");
   }
   EXPECT_TRUE(transport.started.empty());
+}
+
+std::string numbered_rows(std::size_t n) {
+  std::string rows;
+  for (std::size_t i = 0; i < n; ++i) {
+    rows += fmt::format("{{\"id\": \"r{}\", \"answer\": \"{}\", \"label\": \"{}\"}}\n", i, i,
+                        i % 3 == 0 ? "x" : std::to_string(i));
+  }
+  return rows;
+}
+
+TEST_F(Runner, RunsOnlyTheSelectedCasesKeepingTheirIndexAndRecordsTheSelection) {
+  const Config config = write_config(numbered_rows(30));
+  testing::FakeTransport transport(echo);
+  RunOptions run = options();
+  run.prompt_ids = {"plain"};
+  run.selection.pattern = "^r1";  // r1, r10..r19
+  run.selection.sample = 4;
+  run.selection.seed = 9;
+  const ReportSummary summary = run_eval(config, run, transport);
+  EXPECT_EQ(transport.started.size(), 4u);
+  const auto report = read_report();
+  EXPECT_EQ(report["run"]["dataset"]["cases"], 30);
+  EXPECT_EQ(report["run"]["shard"]["cases"], 4);
+  EXPECT_EQ(report["run"]["selection"],
+            nlohmann::json::parse(R"({"pattern":"^r1","sample":4,"seed":9,"cases":4})"));
+  ASSERT_EQ(report["cases"].size(), 4u);
+  for (const auto& selected : report["cases"]) {
+    const std::string id = selected["id"];
+    EXPECT_EQ(id.rfind("r1", 0), 0u) << id;
+    EXPECT_EQ(selected["index"], std::stoi(id.substr(1)));  // its dataset position
+  }
+  // The statistics are over the selected cases: the rest of the dataset is not unscored.
+  EXPECT_EQ(summary.variants[0].metrics[0].unscored, 0u);
+  EXPECT_EQ(summary.gates[0].unscored, 0u);
+}
+
+TEST_F(Runner, SelectionComesAfterTheLimitAndBeforeTheShard) {
+  const Config config = write_config(numbered_rows(40));
+  RunOptions run = options();
+  run.selection.pattern = "[02468]$";  // the even rows
+  run.limit = 20;
+  const auto variants = plan_variants(config, {}, {});
+  const Preflight whole = preflight(config, variants, run.limit, {}, run.selection);
+  EXPECT_EQ(whole.cases, 20u);
+  EXPECT_EQ(whole.selected_cases, 10u);
+  EXPECT_EQ(whole.first_selected, (std::vector<std::string>{"r0", "r2", "r4", "r6", "r8"}));
+  std::size_t in_shards = 0;
+  for (std::size_t index = 0; index < 3; ++index) {
+    const Preflight part = preflight(config, variants, run.limit, Shard{index, 3}, run.selection);
+    EXPECT_EQ(part.selected_cases, 10u);
+    in_shards += part.shard_cases;
+  }
+  EXPECT_EQ(in_shards, 10u);
+}
+
+TEST_F(Runner, RejectsAnUnknownCaseIdAndASelectionOfNothingBeforeSendingAnything) {
+  const Config config = write_config(numbered_rows(5));
+  testing::FakeTransport transport(echo);
+  RunOptions run = options();
+  run.selection.ids = {"r1", "r9"};
+  try {
+    (void)run_eval(config, run, transport);
+    FAIL() << "expected an error";
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()), "--case r9: no such case id");
+  }
+  run.selection.ids = {"r1"};
+  run.selection.pattern = "^r2";
+  try {
+    (void)run_eval(config, run, transport);
+    FAIL() << "expected an error";
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "the selection (--case r1, --case-pattern ^r2) selects none of the 5 cases");
+  }
+  EXPECT_TRUE(transport.started.empty());
+}
+
+TEST_F(Runner, RendersOnlyTheSelectedCases) {
+  // The second row lacks the template's variable: unselected, it cannot stop the run.
+  const Config config = write_config(
+      "{\"id\": \"a\", \"answer\": \"1\", \"label\": \"1\"}\n"
+      "{\"id\": \"b\", \"label\": \"2\"}\n");
+  testing::FakeTransport transport(echo);
+  RunOptions run = options();
+  run.selection.ids = {"a"};
+  EXPECT_EQ(run_eval(config, run, transport).run.cases_evaluated, 1u);
 }
 
 }  // namespace
