@@ -36,8 +36,17 @@ Json sample_line(const Json& case_json, const Json& result) {
           {"error", field_or(result, "error", nullptr)}};
 }
 
+/// The directory is made first, as for the report: the output check made and removed it.
+std::ofstream SamplesFile::open(const std::filesystem::path& path) {
+  std::error_code ignored;
+  if (path.has_parent_path()) {
+    std::filesystem::create_directories(path.parent_path(), ignored);
+  }
+  return std::ofstream(path, std::ios::binary | std::ios::trunc);
+}
+
 SamplesFile::SamplesFile(const std::filesystem::path& path)
-    : m_name(path.string()), m_out(path, std::ios::binary | std::ios::trunc) {
+    : m_name(path.string()), m_out(open(path)) {
   if (!m_out) {
     throw UserError(fmt::format("--samples {}: cannot write: {}", m_name, std::strerror(errno)));
   }

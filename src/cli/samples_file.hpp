@@ -29,6 +29,8 @@ class SamplesFile {
   void write(const CaseRecord& record);
 
  private:
+  static std::ofstream open(const std::filesystem::path& path);
+
   std::string m_name;
   std::ofstream m_out;
 };
