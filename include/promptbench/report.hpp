@@ -102,8 +102,9 @@ struct ErrorTally {
   std::size_t failed = 0;
   std::size_t total = 0;                       ///< finished (answered, cached or failed)
   std::map<std::string, std::size_t> by_kind;  ///< failed, by RequestError kind
-  /// The failure of the earliest case in dataset order (so the same failures name the same
-  /// case whatever order the answers came in).
+  /// The failure of the earliest case in dataset order, and within it of the variant id that
+  /// sorts first (so the same failures name the same case and variant whatever order the
+  /// answers came in, in one run or in merged shards).
   std::optional<FirstError> first;
 
   void add_success() { ++total; }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The tally of a run's failures and the lines that tell a person (or a CI log) about them.
 #include <string_view>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -58,7 +59,13 @@ void ErrorTally::add_failure(FirstError error) {
   ++failed;
   ++total;
   ++by_kind[error.kind];
-  if (!first || error.case_index < first->case_index) {
+  // The earliest case in dataset order; within a case, the answers' arrival order must not
+  // decide (a re-run or a merge of shards would name another failure), so the variant id,
+  // then the source and the message do.
+  const auto key = [](const FirstError& e) {
+    return std::tie(e.case_index, e.variant, e.source, e.kind, e.message);
+  };
+  if (!first || key(error) < key(*first)) {
     first = std::move(error);
   }
 }

@@ -45,6 +45,22 @@ TEST(DescribeErrors, CountsSeveralKindsAndNamesTheEarliestCase) {
             "http_status 500: overloaded");
 }
 
+TEST(DescribeErrors, WithinACaseTheFirstDoesNotDependOnTheOrderAnswersCameIn) {
+  FirstError say = error(4, "http_status", 400, "HTTP 400: bad");
+  say.variant = "say/bad";
+  FirstError echo = say;
+  echo.variant = "echo/bad";
+  ErrorTally one_order;
+  one_order.add_failure(say);
+  one_order.add_failure(echo);
+  ErrorTally other_order;
+  other_order.add_failure(echo);
+  other_order.add_failure(say);
+  ASSERT_TRUE(one_order.first && other_order.first);
+  EXPECT_EQ(one_order.first->variant, "echo/bad");
+  EXPECT_EQ(other_order.first->variant, "echo/bad");
+}
+
 TEST(DescribeErrors, HasALinePerKindOfWork) {
   RunErrors errors;
   errors.judges.add_failure(error(0, "unreadable_verdict", 0, "no score in the reply", "judge g"));
