@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -212,6 +213,91 @@ nlohmann::json Stub::stats() const {
 Exit Stub::stop() {
   m_child->signal(SIGTERM);
   return m_child->wait(milliseconds(5'000));
+}
+
+void write_echo_inputs(const std::filesystem::path& dir, const std::string& name, std::size_t cases,
+                       int concurrency, int port) {
+  {
+    std::ofstream rows(dir / "cases.jsonl", std::ios::binary);
+    std::string line;
+    for (std::size_t i = 0; i < cases; ++i) {
+      // Unique text per case, so the stub sees distinct bodies; plain ASCII, no escaping.
+      const std::string text = fmt::format("case {} of {}: the food was good", i, cases);
+      line =
+          fmt::format(R"({{"id":"c{}","text":"{}","label":"{}{}"}})", i, text, kPromptPrefix, text);
+      line += '\n';
+      rows.write(line.data(), static_cast<std::streamsize>(line.size()));
+    }
+    if (!rows.flush()) {
+      throw std::runtime_error("cannot write " + (dir / "cases.jsonl").string());
+    }
+  }
+  std::ofstream config(dir / "bench.yaml", std::ios::binary);
+  config << fmt::format(R"(name: bench-{name}
+concurrency: {c}
+providers:
+  - id: stub
+    type: openai
+    base_url: http://127.0.0.1:{port}/v1
+    model: bench
+    concurrency: {c}
+    timeout: 30s
+    retries: 0
+prompts:
+  - id: echo
+    template: "{prefix}{{{{text}}}}"
+dataset:
+  path: cases.jsonl
+  reference: label
+  id: id
+metrics:
+  - exact_match: {{normalize: [trim, lower]}}
+)",
+                        fmt::arg("name", name), fmt::arg("c", concurrency), fmt::arg("port", port),
+                        fmt::arg("prefix", kPromptPrefix));
+  if (!config.flush()) {
+    throw std::runtime_error("cannot write " + (dir / "bench.yaml").string());
+  }
+}
+
+double machine_busy_seconds() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  std::array<unsigned long long, 8> ticks{};  // user nice system idle iowait irq softirq steal
+  in >> cpu;
+  for (unsigned long long& value : ticks) {
+    in >> value;
+  }
+  if (!in || cpu != "cpu") {
+    return 0;
+  }
+  const unsigned long long busy = ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7];
+  return static_cast<double>(busy) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one;
+  std::string five;
+  std::string fifteen;
+  in >> one >> five >> fifteen;
+  return fmt::format("{} {} {}", one, five, fifteen);
+}
+
+double measure_floor_mib() {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  Child child({"/bin/true"}, dir, "/dev/null", "/dev/null");
+  return static_cast<double>(child.wait(std::chrono::milliseconds(10'000)).usage.ru_maxrss) /
+         1024.0;
+}
+
+const nlohmann::json& field(const nlohmann::json& object, const char* key) {
+  static const nlohmann::json null;
+  if (!object.is_object()) {
+    return null;
+  }
+  const auto it = object.find(key);
+  return it == object.end() ? null : *it;
 }
 
 }  // namespace promptbench::bench

@@ -81,4 +81,31 @@ class Stub {
   int m_port = 0;
 };
 
+// --- inputs and machine readings shared by the end-to-end benchmarks ----------------------
+
+/// The prompt's fixed text; the echo stub answers with the whole prompt, which is also the
+/// reference, so exact_match is 1 for every case whose answer arrived intact.
+inline constexpr const char* kPromptPrefix = "Repeat this review verbatim: ";
+
+/// Writes `dir`/cases.jsonl, `cases` unique rows with ids "c0", "c1", ... (row by row, never
+/// held in memory), and `dir`/bench.yaml: one openai provider at 127.0.0.1:`port` with
+/// `concurrency` (also the run's), the echo prompt and exact_match. Throws on a write error.
+void write_echo_inputs(const std::filesystem::path& dir, const std::string& name, std::size_t cases,
+                       int concurrency, int port);
+
+/// CPU time all cores have spent busy since boot, from /proc/stat (user, nice, system, irq,
+/// softirq, steal); 0 if unreadable.
+[[nodiscard]] double machine_busy_seconds();
+
+/// /proc/loadavg's three averages, "0.52 0.61 0.70".
+[[nodiscard]] std::string load_average();
+
+/// ru_maxrss of a child that does nothing (`/bin/true`), started as the measured ones are.
+/// Linux carries the parent's resident set at fork() into the child's ru_maxrss, so this is
+/// the floor below which a measured peak cannot be told from the driver's own.
+[[nodiscard]] double measure_floor_mib();
+
+/// `object[key]` if `object` is an object that has it, else null (never inserts, never throws).
+[[nodiscard]] const nlohmann::json& field(const nlohmann::json& object, const char* key);
+
 }  // namespace promptbench::bench

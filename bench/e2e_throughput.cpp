@@ -34,16 +34,17 @@ namespace fs = std::filesystem;
 using promptbench::bench::Child;
 using promptbench::bench::cpu_seconds;
 using promptbench::bench::Exit;
+using promptbench::bench::field;
+using promptbench::bench::load_average;
+using promptbench::bench::machine_busy_seconds;
+using promptbench::bench::measure_floor_mib;
 using promptbench::bench::read_text;
 using promptbench::bench::ScratchDir;
 using promptbench::bench::Stub;
 using promptbench::bench::tail;
+using promptbench::bench::write_echo_inputs;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-// The prompt's fixed text; the stub echoes the whole prompt, which is also the reference, so
-// exact_match is 1 for every case whose answer arrived intact.
-constexpr const char* kPromptPrefix = "Repeat this review verbatim: ";
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios and options
@@ -160,24 +161,6 @@ std::vector<Scenario> plan_scenarios(const Options& options) {
 // One scenario
 // ---------------------------------------------------------------------------------------------
 
-/// CPU time all cores have spent busy since boot, from /proc/stat (user, nice, system, irq,
-/// softirq, steal); 0 if unreadable.
-double machine_busy_seconds() {
-  std::ifstream in("/proc/stat");
-  std::string cpu;
-  // user nice system idle iowait irq softirq steal, in clock ticks
-  std::array<unsigned long long, 8> ticks{};
-  in >> cpu;
-  for (unsigned long long& value : ticks) {
-    in >> value;
-  }
-  if (!in || cpu != "cpu") {
-    return 0;
-  }
-  const unsigned long long busy = ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7];
-  return static_cast<double>(busy) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 struct Result {
   Scenario scenario;
   double wall_s = 0;
@@ -189,59 +172,7 @@ struct Result {
   std::vector<std::string> failures;  ///< empty = every check passed
 };
 
-void write_inputs(const fs::path& dir, const Scenario& scenario, int port) {
-  {
-    std::ofstream rows(dir / "cases.jsonl", std::ios::binary);
-    std::string line;
-    for (std::size_t i = 0; i < scenario.cases; ++i) {
-      // Unique text per case, so the stub sees distinct bodies; plain ASCII, no escaping.
-      const std::string text = fmt::format("case {} of {}: the food was good", i, scenario.cases);
-      line =
-          fmt::format(R"({{"id":"c{}","text":"{}","label":"{}{}"}})", i, text, kPromptPrefix, text);
-      line += '\n';
-      rows.write(line.data(), static_cast<std::streamsize>(line.size()));
-    }
-    if (!rows.flush()) {
-      throw std::runtime_error("cannot write " + (dir / "cases.jsonl").string());
-    }
-  }
-  std::ofstream config(dir / "bench.yaml", std::ios::binary);
-  config << fmt::format(R"(name: bench-{name}
-concurrency: {c}
-providers:
-  - id: stub
-    type: openai
-    base_url: http://127.0.0.1:{port}/v1
-    model: bench
-    concurrency: {c}
-    timeout: 30s
-    retries: 0
-prompts:
-  - id: echo
-    template: "{prefix}{{{{text}}}}"
-dataset:
-  path: cases.jsonl
-  reference: label
-  id: id
-metrics:
-  - exact_match: {{normalize: [trim, lower]}}
-)",
-                        fmt::arg("name", scenario.name), fmt::arg("c", scenario.concurrency),
-                        fmt::arg("port", port), fmt::arg("prefix", kPromptPrefix));
-  if (!config.flush()) {
-    throw std::runtime_error("cannot write " + (dir / "bench.yaml").string());
-  }
-}
-
 /// `object[key]` if `object` is an object that has it, else null (never inserts, never throws).
-const nlohmann::json& field(const nlohmann::json& object, const char* key) {
-  static const nlohmann::json null;
-  if (!object.is_object()) {
-    return null;
-  }
-  const auto it = object.find(key);
-  return it == object.end() ? null : *it;
-}
 
 /// Checks that the run really did the work the figures are credited with: a complete report
 /// with every case scored once, no errors, exact_match 1 everywhere (the stub echoes the
@@ -337,16 +268,6 @@ void check_stub(const nlohmann::json& stats, const Scenario& scenario,
   }
 }
 
-/// ru_maxrss of a child that does nothing (`/bin/true`), started exactly as the evals are.
-/// Linux carries the parent's resident set at fork() into the child's ru_maxrss, so this is
-/// the floor below which an eval's peak RSS cannot be told from the driver's own.
-double measure_floor_mib() {
-  const ScratchDir dir(false);
-  Child child({"/bin/true"}, dir.path(), dir.path() / "true.out", dir.path() / "true.err");
-  const Exit exit = child.wait(milliseconds(10'000));
-  return static_cast<double>(exit.usage.ru_maxrss) / 1024.0;
-}
-
 Result run_scenario(const Scenario& scenario, const Options& options) {
   Result result;
   result.scenario = scenario;
@@ -355,7 +276,7 @@ Result run_scenario(const Scenario& scenario, const Options& options) {
   try {
     Stub stub(options.stub, dir, scenario.latency_ms, scenario.concurrency,
               options.stub_compression);
-    write_inputs(dir, scenario, stub.port());
+    write_echo_inputs(dir, scenario.name, scenario.cases, scenario.concurrency, stub.port());
 
     // The cache, when on, is a fresh .promptbench/cache.db in the scratch directory (the
     // child's working directory): a first run, every answer journaled, none answered from it.
@@ -452,15 +373,6 @@ std::string cpu_model() {
     }
   }
   return "unknown";
-}
-
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string one;
-  std::string five;
-  std::string fifteen;
-  in >> one >> five >> fifteen;
-  return fmt::format("{} {} {}", one, five, fifteen);
 }
 
 /// Cores' worth of CPU that neither the eval nor the stub used while the eval ran: other

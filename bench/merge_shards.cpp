@@ -39,16 +39,17 @@ namespace fs = std::filesystem;
 using promptbench::bench::Child;
 using promptbench::bench::cpu_seconds;
 using promptbench::bench::Exit;
+using promptbench::bench::field;
+using promptbench::bench::load_average;
+using promptbench::bench::machine_busy_seconds;
+using promptbench::bench::measure_floor_mib;
 using promptbench::bench::read_text;
 using promptbench::bench::ScratchDir;
 using promptbench::bench::Stub;
 using promptbench::bench::tail;
+using promptbench::bench::write_echo_inputs;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-// The stub echoes the whole prompt, which is also the reference: exact_match is 1 for every
-// case whose answer arrived intact (the end-to-end benchmark's setup).
-constexpr const char* kPromptPrefix = "Repeat this review verbatim: ";
 
 struct Options {
   std::size_t cases = 1'000'000;
@@ -106,51 +107,6 @@ std::string case_id(std::size_t index) {
   return fmt::format("c{}", index);
 }
 
-/// Writes the dataset row by row (never held in memory) and the config.
-void write_inputs(const fs::path& dir, const Options& options, int port) {
-  {
-    std::ofstream rows(dir / "cases.jsonl", std::ios::binary);
-    std::string line;
-    for (std::size_t i = 0; i < options.cases; ++i) {
-      // Unique text per case, so the stub sees distinct bodies; plain ASCII, no escaping.
-      const std::string text = fmt::format("case {} of {}: the food was good", i, options.cases);
-      line = fmt::format(R"({{"id":"{}","text":"{}","label":"{}{}"}})", case_id(i), text,
-                         kPromptPrefix, text);
-      line += '\n';
-      rows.write(line.data(), static_cast<std::streamsize>(line.size()));
-    }
-    if (!rows.flush()) {
-      throw std::runtime_error("cannot write " + (dir / "cases.jsonl").string());
-    }
-  }
-  std::ofstream config(dir / "bench.yaml", std::ios::binary);
-  config << fmt::format(R"(name: bench-merge
-concurrency: {c}
-providers:
-  - id: stub
-    type: openai
-    base_url: http://127.0.0.1:{port}/v1
-    model: bench
-    concurrency: {c}
-    timeout: 30s
-    retries: 0
-prompts:
-  - id: echo
-    template: "{prefix}{{{{text}}}}"
-dataset:
-  path: cases.jsonl
-  reference: label
-  id: id
-metrics:
-  - exact_match: {{normalize: [trim, lower]}}
-)",
-                        fmt::arg("c", options.concurrency), fmt::arg("port", port),
-                        fmt::arg("prefix", kPromptPrefix));
-  if (!config.flush()) {
-    throw std::runtime_error("cannot write " + (dir / "bench.yaml").string());
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Measured children
 // ---------------------------------------------------------------------------------------------
@@ -170,32 +126,6 @@ void record_exit(Measured& m, const Exit& exit, Clock::time_point start) {
   m.exit = exit;
   m.cpu_s = cpu_seconds(exit.usage);
   m.rss_mib = static_cast<double>(exit.usage.ru_maxrss) / 1024.0;  // ru_maxrss is KiB
-}
-
-/// CPU time all cores have spent busy since boot, from /proc/stat (user, nice, system, irq,
-/// softirq, steal); 0 if unreadable.
-double machine_busy_seconds() {
-  std::ifstream in("/proc/stat");
-  std::string cpu;
-  std::array<unsigned long long, 8> ticks{};  // user nice system idle iowait irq softirq steal
-  in >> cpu;
-  for (unsigned long long& value : ticks) {
-    in >> value;
-  }
-  if (!in || cpu != "cpu") {
-    return 0;
-  }
-  const unsigned long long busy = ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7];
-  return static_cast<double>(busy) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-/// ru_maxrss of a child that does nothing (`/bin/true`), started exactly as the others. Linux
-/// carries the parent's resident set at fork() into the child's ru_maxrss, so this is the floor
-/// below which a measured peak cannot be told from the driver's own.
-double measure_floor_mib() {
-  const ScratchDir dir(false);
-  Child child({"/bin/true"}, dir.path(), dir.path() / "true.out", dir.path() / "true.err");
-  return static_cast<double>(child.wait(milliseconds(10'000)).usage.ru_maxrss) / 1024.0;
 }
 
 std::vector<std::string> eval_argv(const Options& options, const fs::path& dir, std::size_t shard) {
@@ -283,16 +213,6 @@ Measured run_merge(const Options& options, const fs::path& dir, double& busy_s) 
 // ---------------------------------------------------------------------------------------------
 // Checks
 // ---------------------------------------------------------------------------------------------
-
-/// `object[key]` if `object` is an object that has it, else null (never inserts, never throws).
-const nlohmann::json& field(const nlohmann::json& object, const char* key) {
-  static const nlohmann::json null;
-  if (!object.is_object()) {
-    return null;
-  }
-  const auto it = object.find(key);
-  return it == object.end() ? null : *it;
-}
 
 /// Thrown by a parse callback to stop reading once it has what it came for.
 struct EnoughRead {};
@@ -446,15 +366,6 @@ void check_stub(const nlohmann::json& stats, std::size_t cases,
 // Output
 // ---------------------------------------------------------------------------------------------
 
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string one;
-  std::string five;
-  std::string fifteen;
-  in >> one >> five >> fifteen;
-  return fmt::format("{} {} {}", one, five, fifteen);
-}
-
 double mib(std::uintmax_t bytes) {
   return static_cast<double>(bytes) / (1024.0 * 1024.0);
 }
@@ -548,7 +459,7 @@ int run(int argc, char** argv) {
   std::vector<std::string> failures;
   Stub stub(options.stub, dir, 0, options.concurrency * options.parallel, false);
   std::cerr << "writing the dataset...\n";
-  write_inputs(dir, options, stub.port());
+  write_echo_inputs(dir, "merge", options.cases, options.concurrency, stub.port());
   std::cerr << fmt::format("running {} shard evals, load {}\n", options.shards, load_average());
   std::vector<Measured> shards = run_shards(options, dir);
   check_shards(dir, options, shards, failures);
