@@ -5,11 +5,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/failures.hpp"
+#include "cli/option_checks.hpp"
 #include "promptbench/cli.hpp"
 #include "promptbench/error.hpp"
 #include "promptbench/report_formats.hpp"
@@ -90,10 +93,11 @@ namespace {
 struct ReportOptions {
   std::string input;
   FormatPaths formats;
+  std::optional<std::size_t> show_failures;  ///< --show-failures [N]: per variant
 };
 
 int run_report(const ReportOptions& options) {
-  if (!any_format(options.formats)) {
+  if (!any_format(options.formats) && !options.show_failures) {
     std::vector<std::string> flags;
     for (const ReportFormat& format : report_formats()) {
       flags.push_back(fmt::format("--{} PATH", format.name));
@@ -103,6 +107,9 @@ int run_report(const ReportOptions& options) {
   }
   const auto report = open_report_argument(options.input);
   write_formats(*report, options.formats);
+  if (options.show_failures) {
+    print_failures(std::cout, *report, *options.show_failures);
+  }
   return kExitOk;
 }
 
@@ -116,6 +123,13 @@ void setup_report(CLI::App& app, CommandState& state) {
       ->required()
       ->type_name("REPORT.json");
   add_format_options(*report, options->formats);
+  report
+      ->add_option("--show-failures", options->show_failures,
+                   "Print up to N (default 5) failed or errored results per variant: id, "
+                   "reference, output excerpt, scores, error")
+      ->expected(0, 1)
+      ->default_str("5")
+      ->check(whole_number(1));
   report->callback([options, &state] { state.exit_code = run_report(*options); });
 }
 

@@ -83,6 +83,19 @@ TEST_F(FailuresAndSamples, ShowFailuresListsTheFailedResultsOfEachVariantAfterTh
   EXPECT_THAT(defaulted.out, HasSubstr("failures of loud/local (12 results, the first 5 shown):"));
 }
 
+TEST_F(FailuresAndSamples, ReportShowsTheFailuresOfAnExistingReport) {
+  const ProcessResult run = eval({"-q", "-o", "r.json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const ProcessResult shown = promptbench(m_dir, {"report", "r.json", "--show-failures", "3"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("failures of echo/local (4 results, the first 3 shown):\n"
+                                   "  row-0 (repeat 0)  reference: other\n"));
+  EXPECT_THAT(shown.out, HasSubstr("failures of loud/local (12 results, the first 3 shown):"));
+  const ProcessResult defaulted = promptbench(m_dir, {"report", "r.json", "--show-failures"});
+  ASSERT_EQ(defaulted.exit_code, 0) << defaulted.err;
+  EXPECT_THAT(defaulted.out, HasSubstr("failures of loud/local (12 results, the first 5 shown):"));
+}
+
 TEST_F(FailuresAndSamples, SamplesLinesEqualTheReportsResults) {
   const ProcessResult run = eval({"-q", "--samples", "out/samples.jsonl", "-o", "r.json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
