@@ -21,6 +21,7 @@
 #include "cli/output_paths.hpp"
 #include "cli/progress.hpp"
 #include "cli/samples_file.hpp"
+#include "cli/verdict.hpp"
 #include "promptbench/cli.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/redact.hpp"
@@ -188,10 +189,6 @@ int dry_run(const Config& config, const RunOptions& run, bool quiet) {
   return kExitOk;
 }
 
-void print_error(const std::string& message) {
-  std::cerr << redact("promptbench: error: " + message) << "\n";
-}
-
 /// What the run's outcome means for CI, said on stderr (also with -q) and as the exit code:
 /// 130 interrupted; 3 failures beyond the allowance (even when every gate passed -- a gate
 /// over the cases that happened to succeed proves nothing); 1 a gate failed; else 0.
@@ -218,20 +215,10 @@ int verdict(const ReportSummary& summary, const EvalOptions& options) {
   }
   // A gate over one shard's cases is no verdict: `merge` applies the gates to the whole.
   const bool gates_deferred = !summary.run.shard.whole();
-  const auto failed =
-      gates_deferred
-          ? 0
-          : static_cast<std::size_t>(std::count_if(summary.gates.begin(), summary.gates.end(),
-                                                   [](const GateResult& g) { return !g.passed; }));
   if (gates_deferred && !summary.gates.empty()) {
     std::cerr << "promptbench: note: a shard's gates are applied when the shards are merged\n";
   }
-  for (const auto& gate : summary.gates) {
-    if (!gate.passed && !gates_deferred) {
-      std::cerr << redact(fmt::format("promptbench: gate failed ({} of {}): {}\n", failed,
-                                      summary.gates.size(), describe_gate_failure(gate)));
-    }
-  }
+  const std::size_t failed = gates_deferred ? 0 : print_gate_failures(summary.gates);
   if (summary.run.stop_reason == "max_errors") {
     print_error(fmt::format(
         "stopped early: {} error{} exceed{} the allowance of {} (--max-errors); the partial "

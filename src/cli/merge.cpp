@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/output_paths.hpp"
+#include "cli/verdict.hpp"
 #include "promptbench/cli.hpp"
 #include "promptbench/error.hpp"
 #include "promptbench/merge.hpp"
@@ -31,10 +32,6 @@ struct MergeCommandOptions {
   FormatPaths formats;
 };
 
-void print_error(const std::string& message) {
-  std::cerr << redact("promptbench: error: " + message) << "\n";
-}
-
 /// The merged run's outcome for CI, as `eval` gives it: 3 when requests failed beyond the
 /// parts' allowance or a part did not finish (a merge of unfinished work proves nothing),
 /// else 1 when a gate failed, else 0. Every reason goes to stderr.
@@ -43,14 +40,7 @@ int verdict(const ReportSummary& summary, const std::string& output) {
   for (const std::string& line : describe_errors(errors)) {
     print_error(line);
   }
-  const std::size_t failed_gates = static_cast<std::size_t>(std::count_if(
-      summary.gates.begin(), summary.gates.end(), [](const GateResult& g) { return !g.passed; }));
-  for (const auto& gate : summary.gates) {
-    if (!gate.passed) {
-      std::cerr << redact(fmt::format("promptbench: gate failed ({} of {}): {}\n", failed_gates,
-                                      summary.gates.size(), describe_gate_failure(gate)));
-    }
-  }
+  const std::size_t failed_gates = print_gate_failures(summary.gates);
   if (summary.run.stop_reason == "missing_shards") {
     std::cerr << fmt::format(
         "promptbench: warning: {} of {} cases are in the shards merged (--allow-missing); the "

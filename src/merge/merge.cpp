@@ -19,22 +19,15 @@
 #include "promptbench/error.hpp"
 #include "promptbench/report_formats.hpp"
 #include "promptbench/summary.hpp"
+#include "report/json_checks.hpp"
 #include "report/report_writer.hpp"
 
 namespace promptbench {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-const Json& member(const Json& object, const char* key) {
-  static const Json null;
-  if (!object.is_object()) {
-    return null;
-  }
-  const auto it = object.find(key);
-  return it == object.end() ? null : *it;
-}
+using report_checks::Json;
+using report_checks::member;
 
 std::string text(const Json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();

@@ -35,4 +35,13 @@ void expect(bool ok, const Json& value, const std::string& report, const std::st
   }
 }
 
+const Json& member(const Json& object, const char* key) {
+  static const Json null;
+  if (!object.is_object()) {
+    return null;
+  }
+  const auto it = object.find(key);
+  return it == object.end() ? null : *it;
+}
+
 }  // namespace promptbench::report_checks

@@ -21,6 +21,9 @@ using Json = nlohmann::ordered_json;
 void expect(bool ok, const Json& value, const std::string& report, const std::string& field,
             const char* expected);
 
+/// `object[key]`, or null when `object` is not an object or lacks `key` (never inserts).
+[[nodiscard]] const Json& member(const Json& object, const char* key);
+
 /// `object[key]` must be absent or null, or pass `ok`.
 template <typename Check>
 void optional_field(const Json& object, const char* key, const std::string& report,

@@ -15,12 +15,7 @@ namespace {
 
 using report_checks::expect;
 using report_checks::Json;
-
-const Json& member(const Json& object, const char* key) {
-  static const Json null;
-  const auto it = object.find(key);
-  return it == object.end() ? null : *it;
-}
+using report_checks::member;
 
 std::string text(const Json& object, const char* key) {
   const Json& value = member(object, key);
