@@ -128,6 +128,7 @@ void install_hooks(StubHttpServer& server, const StubOptions& options,
     });
   }
   if (options.exit_after > 0) {
+    limit_answers(options.exit_after);
     server.set_logger(
         [exit_after = options.exit_after](const httplib::Request&, const httplib::Response&) {
           static std::atomic<std::uint64_t> completed{0};

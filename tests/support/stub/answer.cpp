@@ -5,6 +5,9 @@
 #include "http_server.hpp"
 
 #include <time.h>
+#include <unistd.h>
+
+#include <atomic>
 
 #include <cstdio>
 #include <iostream>
@@ -19,6 +22,26 @@ namespace {
 // Set by the thread writing a successful answer; httplib serves a connection, handler and
 // content provider and logger alike, on one thread.
 thread_local bool t_answer_complete = false;
+
+// --exit-after's budget: how many successful answers may be written before the process exits.
+std::atomic<std::uint64_t> g_answer_budget{0};  // 0: no limit
+std::atomic<std::uint64_t> g_answers_reserved{0};
+
+// Takes one of the budget's answers before a byte of it is written. The logger counts answers
+// only once they are written, so without this two threads could both write an answer while the
+// count stood below the budget and a client would get one more than --exit-after allows. A
+// thread over the budget never answers: it waits for the last allowed answer's logger to end
+// the process (bounded, in case that answer's client went away).
+void reserve_answer() {
+  const std::uint64_t budget = g_answer_budget.load();
+  if (budget == 0 || ++g_answers_reserved <= budget) {
+    return;
+  }
+  for (int i = 0; i < 3000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::_exit(0);
+}
 
 std::string fault_id(Route route, std::uint64_t number) {
   return (route == Route::Messages ? "msg_stub_" : "stub-") + std::to_string(number);
@@ -254,6 +277,9 @@ void answer_stream(const Context& context, httplib::Response& res, StreamPlan pl
   const int delay_ms = context.options.first_token_delay_ms;
   res.set_chunked_content_provider("text/event-stream", [plan = std::move(plan), delay_ms](
                                                             std::size_t, httplib::DataSink& sink) {
+    if (plan.error_event.empty()) {
+      reserve_answer();  // a stream that breaks off is no successful answer
+    }
     const auto write = [&sink](const std::string& event) {
       return sink.write(event.data(), event.size());
     };
@@ -281,7 +307,7 @@ void answer_stream(const Context& context, httplib::Response& res, StreamPlan pl
       }
     }
     sink.done();
-    mark_answer_complete();
+    t_answer_complete = true;  // reserved before the first byte
     return true;
   });
 }
@@ -294,7 +320,12 @@ std::string sse_event(const std::string& name, const json& data) {
   return "event: " + name + "\ndata: " + data.dump() + "\n\n";
 }
 
+void limit_answers(std::uint64_t budget) {
+  g_answer_budget = budget;
+}
+
 void mark_answer_complete() {
+  reserve_answer();
   t_answer_complete = true;
 }
 

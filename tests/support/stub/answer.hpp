@@ -70,8 +70,12 @@ void answer_stream(const Context& context, httplib::Response& res, StreamPlan pl
 std::string sse_data(const nlohmann::json& data);
 std::string sse_event(const std::string& name, const nlohmann::json& data);
 
-// Marks the answer this thread is writing as a complete success, for --exit-after; the
-// server's logger, which runs once the answer is written, takes the mark (take_answer_mark).
+// --exit-after N: no more than N successful answers are ever written (see reserve_answer).
+void limit_answers(std::uint64_t budget);
+
+// Marks the answer this thread is about to write (its body set, not yet sent) as a complete
+// success, for --exit-after; the server's logger, which runs once the answer is written, takes
+// the mark (take_answer_mark).
 void mark_answer_complete();
 bool take_answer_mark();
 
