@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include "config/base_url.hpp"
 #include "promptbench/provider.hpp"
 #include "promptbench/redact.hpp"
+#include "provider/providers/recorded.hpp"
 #include "util/text.hpp"
 
 namespace promptbench::config {
@@ -195,6 +197,30 @@ void read_replicas(const Field& urls, ProviderConfig& provider) {
   provider.base_url_where = items.front().where();
 }
 
+/// A recorded provider sends no request, so the keys that shape requests mean nothing on it:
+/// refused rather than ignored (a base_url would suggest a model is called). It cannot judge
+/// either, and its file must exist (named at `path`, relative to the config file).
+void check_recorded(const Field& field, const ProviderConfig& provider) {
+  for (const char* key :
+       {"base_url", "base_urls", "api_key_env", "headers", "params", "concurrency", "timeout",
+        "connect_timeout", "retries", "rate_limit", "max_response_bytes"}) {
+    if (field.has(key)) {
+      field.fail_at_key(key, fmt::format("'{}' does not apply to a recorded provider: it sends no "
+                                         "requests (its keys: id, type, path, model, pricing)",
+                                         key));
+    }
+  }
+  if (field.path().starts_with("judges")) {
+    field.require("type").fail("a recorded provider cannot judge: it calls no model");
+  }
+  const providers::RecordedFile file = providers::recorded_file(provider);
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(file.path, error)) {
+    field.require("path").fail(fmt::format("recorded outputs file '{}' not found",
+                                           provider.options.at("path").get<std::string>()));
+  }
+}
+
 }  // namespace
 
 ProviderConfig read_provider(const Field& field) {
@@ -205,6 +231,9 @@ ProviderConfig read_provider(const Field& field) {
   provider.base_url_where = provider.where;
   const ProviderInfo& info = read_type(field, provider);
   read_options(field, info, provider);
+  if (provider.type == providers::kRecordedType) {
+    check_recorded(field, provider);
+  }
   provider.id = field.require("id").as_nonempty_string();
   if (auto url = field.find("base_url")) {
     provider.base_url = expand_environment(*url, url->as_nonempty_string()).text;

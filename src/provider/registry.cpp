@@ -5,6 +5,7 @@
 
 #include "promptbench/provider.hpp"
 #include "provider/providers/providers.hpp"
+#include "provider/providers/recorded.hpp"
 #include "util/text.hpp"
 
 namespace promptbench {
@@ -17,6 +18,8 @@ const std::vector<ProviderInfo>& provider_registry() {
        &providers::validate_anthropic, true, false, "ANTHROPIC_API_KEY"},
       {"http", "Any JSON service: a templated body, JSON pointers into the answer",
        &providers::make_http, &providers::validate_http, false, true},
+      {"recorded", "Outputs produced elsewhere, read from a JSON Lines file: no model called",
+       &providers::make_recorded, &providers::validate_recorded, false},
   };
   return registry;
 }
