@@ -16,7 +16,9 @@
 #include "promptbench/provider.hpp"
 #include "promptbench/runner.hpp"
 #include "promptbench/selection.hpp"
+#include "provider/providers/recorded.hpp"
 #include "util/sha256.hpp"
+#include "util/text.hpp"
 
 namespace promptbench {
 
@@ -90,6 +92,106 @@ void check_selected(const Preflight& result, const CaseSelector& selector,
   }
 }
 
+/// The variants' recorded providers: every line must answer a case of the dataset, and a line
+/// naming a prompt must name one of the config's. Ids are struck off as the pass reads the
+/// dataset; what is left names no case.
+class RecordedCheck {
+ public:
+  RecordedCheck(const Config& config, const std::vector<Variant>& variants) {
+    std::vector<std::string> prompt_ids;
+    for (const auto& prompt : config.prompts) {
+      prompt_ids.push_back(prompt.id);
+    }
+    std::vector<bool> seen(config.providers.size(), false);
+    for (const Variant& variant : variants) {
+      const ProviderConfig& provider = config.providers[variant.provider];
+      if (provider.type != providers::kRecordedType || seen[variant.provider]) {
+        continue;
+      }
+      seen[variant.provider] = true;
+      m_files.push_back(providers::load_recorded_outputs(provider));
+      for (const providers::RecordedOutput& line : m_files.back()->lines()) {
+        check_prompt(line, prompt_ids);
+        m_unmatched.insert(line.case_id);
+      }
+    }
+    check_judges(config);
+  }
+
+  [[nodiscard]] bool pending() const { return !m_unmatched.empty(); }
+  void note_case(const std::string& id) {
+    if (!m_unmatched.empty()) {
+      m_unmatched.erase(id);
+    }
+  }
+
+  /// With --limit the pass stops early; a line may answer a case after the limit, so the
+  /// rest of the ids are read too (as far as the dataset can be read: a malformed row past
+  /// the limit is not this run's business).
+  void read_remaining(CaseReader& rows) {
+    try {
+      while (pending()) {
+        const std::optional<Case> row = rows.next();
+        if (!row) {
+          return;
+        }
+        note_case(row->id);
+      }
+    } catch (const UserError&) {
+      m_unmatched.clear();
+    }
+  }
+
+  /// Throws UserError at the first line, in file order, whose id names no case.
+  void check(const DatasetConfig& dataset) const {
+    for (const auto& file : m_files) {
+      for (const providers::RecordedOutput& line : file->lines()) {
+        if (m_unmatched.count(line.case_id) == 0) {
+          continue;
+        }
+        throw UserError(
+            SourceLocation{line.where.file, line.where.line, 0}, "",
+            fmt::format("id '{}' names no case of {}{}", line.case_id, dataset.display_path,
+                        dataset.id.empty() ? " (its cases are numbered by row from 1: set "
+                                             "dataset.id to take ids from a field)"
+                                           : ""));
+      }
+    }
+  }
+
+ private:
+  static void check_prompt(const providers::RecordedOutput& line,
+                           const std::vector<std::string>& prompt_ids) {
+    if (line.prompt &&
+        std::find(prompt_ids.begin(), prompt_ids.end(), *line.prompt) == prompt_ids.end()) {
+      throw UserError(SourceLocation{line.where.file, line.where.line, 0}, "",
+                      fmt::format("prompt '{}' names no prompt of the config{}", *line.prompt,
+                                  util::did_you_mean(*line.prompt, prompt_ids)));
+    }
+  }
+
+  /// An llm_judge whose judge is a recorded provider: nothing could answer its requests.
+  static void check_judges(const Config& config) {
+    for (const MetricConfig& metric : config.metrics) {
+      if (metric.name != "llm_judge") {
+        continue;
+      }
+      const std::string judge = metric.params.value("judge", "");
+      for (const ProviderConfig& provider : config.providers) {
+        if (provider.id == judge && provider.type == providers::kRecordedType) {
+          throw UserError(metric.where, metric.field + ".judge",
+                          fmt::format("'{}' is a recorded provider: it calls no model, so it "
+                                      "cannot judge",
+                                      judge));
+        }
+      }
+    }
+  }
+
+  std::vector<std::shared_ptr<const providers::RecordedOutputs>> m_files;
+  std::unordered_set<std::string> m_unmatched;
+};
+
 }  // namespace
 
 Preflight preflight(const Config& config, const std::vector<Variant>& variants,
@@ -120,6 +222,7 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
       templated[variant.provider] = make_provider(provider);
     }
   }
+  RecordedCheck recorded(config, variants);
   const Completion no_completion;
   const std::string no_output;
   CaseReader rows(config.dataset);
@@ -132,6 +235,7 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
       break;
     }
     ids.add(row->id);
+    recorded.note_case(row->id);
     ++result.cases;
     selector->note_present(row->id);
     if (!selector->selects(row->id)) {
@@ -162,6 +266,8 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
   if (result.cases == 0) {
     throw UserError(SourceLocation{config.dataset.display_path}, "", "the dataset has no rows");
   }
+  recorded.read_remaining(rows);
+  recorded.check(config.dataset);
   check_selected(result, *selector, limit);
   result.selector = std::move(selector);
   ids.check(config.dataset, result.cases);

@@ -20,6 +20,12 @@ bool cancelled(const Reply& reply) {
   return !reply.result && reply.result.error().kind == ErrorKind::cancelled;
 }
 
+/// Results of recorded variants answered per turn of the loop at most (see Run::m_local).
+constexpr std::size_t kMaxLocalAnswers = 256;
+
+/// The error kind of a result its recorded provider's file has no line for.
+constexpr const char* kNotRecorded = "not_recorded";
+
 }  // namespace
 
 const char* to_string(StopReason reason) {
@@ -63,6 +69,10 @@ Run::Run(const Config& config, const RunOptions& options, Transport& transport, 
   const std::size_t planned = m_total_cases * m_slots;
   m_errors.allowed = allowance ? allowance->of(planned) : 0;
   m_abort_on_errors = allowance.has_value();
+  for (const Variant& variant : m_pipeline.variants) {
+    const auto* recorded = providers::as_recorded(*m_pipeline.providers[variant.provider]);
+    m_recorded.push_back(recorded != nullptr ? &recorded->outputs() : nullptr);
+  }
   m_broker.set_refusals_to_give_up(std::min<std::size_t>(8, m_total_cases));
   // Judge requests count like every other: one per judged metric of each result, taken
   // back from the total when a result cannot be judged.
@@ -81,10 +91,13 @@ ReportSummary Run::execute(const std::function<void(const Progress&)>& on_progre
     if (m_stop == StopReason::none) {
       feed();
     }
-    if (m_broker.idle() && (m_exhausted || m_stop != StopReason::none)) {
+    // Recorded results are answered at once; the turn then does not wait for the network,
+    // and the loop goes round at least once more to hand them on.
+    const bool answered_locally = answer_locally() > 0;
+    if (!answered_locally && m_broker.idle() && (m_exhausted || m_stop != StopReason::none)) {
       break;
     }
-    for (Reply& reply : m_broker.step(std::chrono::milliseconds(100))) {
+    for (Reply& reply : m_broker.step(std::chrono::milliseconds(answered_locally ? 0 : 100))) {
       handle(reply);
     }
     if (m_broker.unreachable()) {
@@ -121,6 +134,7 @@ void Run::stop(StopReason reason, bool cancel_now) {
   }
   m_stop = reason;
   m_broker.drop_queued();
+  m_local.clear();  // not answered yet: like a request not sent, left to a re-run
   m_grace_deadline = m_clock.now() + (cancel_now ? std::chrono::milliseconds(0) : m_options.grace);
 }
 
@@ -149,7 +163,8 @@ void Run::report_progress() {
 /// Cases keep their position in the dataset as their index, in a selection and a shard too:
 /// the report's order, the pairing of variants and the merge of shards all go by it.
 void Run::feed() {
-  while (!m_exhausted && m_broker.wants_more() && m_stop == StopReason::none) {
+  while (!m_exhausted && m_broker.wants_more() && m_local.size() < kMaxLocalAnswers &&
+         m_stop == StopReason::none) {
     std::optional<Case> row = m_next_index < m_dataset_rows ? m_rows.next() : std::nullopt;
     if (!row) {
       m_exhausted = true;
@@ -163,10 +178,16 @@ void Run::feed() {
 }
 
 /// Each variant's request for one case, once per repeat (slot v * repeat + r); each repeat
-/// has its own cache entry.
+/// has its own cache entry. A recorded variant's results are queued to be answered here.
 void Run::submit_case(std::size_t index, PendingCase& pending) {
   for (std::size_t v = 0; v < m_pipeline.variants.size(); ++v) {
     const Variant& variant = m_pipeline.variants[v];
+    if (m_recorded[v] != nullptr) {
+      for (std::size_t r = 0; r < m_repeat; ++r) {
+        m_local.push_back(Ticket{Ticket::Kind::model, index, v * m_repeat + r, 0});
+      }
+      continue;
+    }
     const Provider& provider = *m_pipeline.providers[variant.provider];
     const HttpRequest request = provider.build_request(
         m_pipeline.prompts[variant.prompt].render(pending.row), pending.row.vars);
@@ -216,24 +237,107 @@ void Run::handle_model_reply(Reply& reply) {
   const tl::expected<Completion, RequestError> completion =
       reply.result ? provider.parse_response(*reply.result) : tl::unexpected(reply.result.error());
   log_request(m_options.log, place, "", reply, completion);
-  std::vector<JudgeRequest> judge_requests;
   if (!completion) {
     const RequestError& error = completion.error();
     result.error = ResultError{to_string(error.kind), error.message, error.http_status};
     m_errors.requests.add_failure(first_error(place, error));
   } else {
-    m_errors.requests.add_success();
     m_broker.remember(reply);
     const Usage& usage = completion->usage;
     if (usage.prompt_tokens || usage.completion_tokens) {
       m_broker.record_usage(reply, static_cast<double>(usage.prompt_tokens.value_or(0) +
                                                        usage.completion_tokens.value_or(0)));
     }
+  }
+  finish_result(ticket, place, result, completion ? &*completion : nullptr);
+}
+
+void Run::finish_result(const Ticket& ticket, const ResultPlace& place, CaseResult& result,
+                        const Completion* completion) {
+  std::vector<JudgeRequest> judge_requests;
+  if (completion != nullptr) {
+    m_errors.requests.add_success();
     judge_requests = m_scorer.score(*completion, place, result);
   }
   m_progress.total -= m_pipeline.judged_metrics - judge_requests.size();
-  --pending.remaining;
+  --m_cases.at(ticket.case_index).remaining;
   send_judge_requests(ticket.case_index, ticket.slot, std::move(judge_requests));
+}
+
+std::size_t Run::answer_locally() {
+  std::size_t answered = 0;
+  while (!m_local.empty() && m_stop == StopReason::none) {
+    const Ticket ticket = m_local.front();
+    m_local.pop_front();
+    handle_recorded(ticket);
+    ++m_progress.done;
+    ++answered;
+    check_error_allowance();
+  }
+  if (answered > 0) {
+    report_progress();
+  }
+  return answered;
+}
+
+/// A recorded variant's result, answered from its file and scored exactly as the model's
+/// answer would be. A result the file has no line for fails like a request (counted against
+/// max_errors, exit 3), never skipped: a skipped case would flatter the scores. Recorded
+/// results are never cached and take no attempts: nothing was sent.
+void Run::handle_recorded(const Ticket& ticket) {
+  PendingCase& pending = m_cases.at(ticket.case_index);
+  const std::size_t v = ticket.slot / m_repeat;
+  const Variant& variant = m_pipeline.variants[v];
+  const ResultPlace place{ticket.case_index, pending.row, variant};
+  CaseResult& result = pending.results[ticket.slot].emplace();
+  result.variant = variant.id;
+  result.repeat = ticket.slot % m_repeat;
+  const providers::RecordedOutputs& outputs = *m_recorded[v];
+  const std::string& prompt_id = m_config.prompts[variant.prompt].id;
+  const providers::RecordedOutput* line = outputs.find(pending.row.id, prompt_id, result.repeat);
+  if (line == nullptr) {
+    const std::string message = fmt::format(
+        "no recorded output for case '{}' (prompt '{}'{}) in {}", pending.row.id, prompt_id,
+        m_repeat > 1 ? fmt::format(", repeat {}", result.repeat) : "", outputs.display_path());
+    result.error = ResultError{kNotRecorded, message, 0};
+    m_errors.requests.add_failure(
+        FirstError{place.index, place.row.id, variant.id, "", kNotRecorded, 0, message});
+    if (m_options.log) {
+      m_options.log(fmt::format("case {} {}: failed: {}", place.row.id, variant.id,
+                                describe_error(kNotRecorded, 0, message)));
+    }
+    finish_result(ticket, place, result, nullptr);
+    return;
+  }
+  if (m_options.log) {
+    m_options.log(fmt::format("case {} {}: recorded output ({}:{})", place.row.id, variant.id,
+                              line->where.file, line->where.line));
+  }
+  const Completion completion = providers::completion_of(*line);
+  finish_result(ticket, place, result, &completion);
+  if (!line->latency_ms) {
+    leave_out_latency(result);
+  }
+}
+
+/// A recorded line without `latency_ms`: the result has no latency rather than a made-up 0,
+/// so the latency figures leave it out and the latency metric leaves it unscored (and a gate
+/// over it fails, as over any unscored result).
+void Run::leave_out_latency(CaseResult& result) const {
+  result.latency_ms.reset();
+  result.output_tokens_per_second.reset();
+  for (std::size_t m = 0; m < m_config.metrics.size(); ++m) {
+    if (m_config.metrics[m].name != "latency") {
+      continue;
+    }
+    for (MetricOutcome& outcome : result.metrics) {
+      if (outcome.name == m_pipeline.metrics[m]->name() && outcome.score) {
+        outcome.score.reset();
+        outcome.pass.reset();
+        outcome.error = "the recorded output has no latency_ms";
+      }
+    }
+  }
 }
 
 /// Sends a result's judge requests (or answers them from the cache, the journal for

@@ -4,6 +4,7 @@
 // many errors or on an unreachable endpoint, and summarise at the end.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "promptbench/dataset.hpp"
 #include "promptbench/runner.hpp"
 #include "promptbench/summary.hpp"
+#include "provider/providers/recorded.hpp"
 #include "report/report_writer.hpp"
 #include "runner/broker.hpp"
 #include "runner/case_buffer.hpp"
@@ -48,6 +50,14 @@ class Run {
   void handle(Reply& reply);
   void handle_model_reply(Reply& reply);
   void handle_judge_reply(Reply& reply);
+  /// Answers the results of recorded variants queued by feed(); returns how many.
+  std::size_t answer_locally();
+  void handle_recorded(const Ticket& ticket);
+  /// The end of a variant's result, answered by a model or from a recorded file: an answer
+  /// (non-null) is scored and its judge requests sent; either way its request is done.
+  void finish_result(const Ticket& ticket, const ResultPlace& place, CaseResult& result,
+                     const Completion* completion);
+  void leave_out_latency(CaseResult& result) const;
   void send_judge_requests(std::size_t index, std::size_t slot, std::vector<JudgeRequest> requests);
   void note_attempts(CaseResult& result, const Reply& reply);
   void report_progress();
@@ -82,6 +92,13 @@ class Run {
   StopReason m_stop = StopReason::none;
   Clock::time_point m_grace_deadline{};
   bool m_cancelled = false;
+  /// Per variant: the outputs of its provider when it is `recorded` (its results are answered
+  /// here, never sent), else null.
+  std::vector<const providers::RecordedOutputs*> m_recorded;
+  /// Results of recorded variants waiting to be answered. feed() stops reading cases when it
+  /// holds kMaxLocalAnswers, since local answers never fill the broker: without the bound a
+  /// recorded run would read the whole dataset into the case buffer before handing any on.
+  std::deque<Ticket> m_local;
 };
 
 }  // namespace promptbench
