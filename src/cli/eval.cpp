@@ -28,6 +28,7 @@
 #include "promptbench/report_formats.hpp"
 #include "promptbench/runner.hpp"
 #include "promptbench/selection.hpp"
+#include "provider/providers/recorded.hpp"
 #include "util/atomic_file.hpp"
 
 namespace promptbench::cli {
@@ -134,6 +135,9 @@ class InterruptGuard {
 /// Where a provider's requests go, for the dry run: its replicas, its base URL, a custom
 /// service's `url`, or the type's public API.
 std::string destination(const ProviderConfig& provider) {
+  if (provider.type == providers::kRecordedType) {
+    return "recorded outputs in " + providers::recorded_file(provider).display + " (sends nothing)";
+  }
   if (provider.base_urls.size() > 1) {
     return fmt::format("{}", fmt::join(provider.base_urls, " | "));
   }
