@@ -100,6 +100,13 @@ struct DatasetConfig {
   std::string reference = "reference";  ///< field holding the expected answer
   std::string id;                       ///< optional field holding a stable case id
   SourceLocation where;
+  /// A field a metric takes its reference from instead of `reference` (its `reference:`).
+  struct MetricReference {
+    std::string metric;  ///< the metric's report name
+    std::string field;
+  };
+  /// Every row must hold these fields too, not null; filled by the config loader.
+  std::vector<MetricReference> metric_references{};
 };
 
 /// A metric as configured: its registry name and its parameters, checked by the metric

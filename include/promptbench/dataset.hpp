@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -49,7 +50,8 @@ class RowReader {
                                                          std::string display_path);
 
 /// Turns rows into Cases: picks the reference and id fields. A row without the reference
-/// field is a UserError naming file:line and the field.
+/// field, or without a field a metric takes its reference from (config.metric_references),
+/// or with null in one, is a UserError naming file:line and the field.
 class CaseReader {
  public:
   explicit CaseReader(const DatasetConfig& config);
@@ -60,6 +62,7 @@ class CaseReader {
   std::unique_ptr<RowReader> m_rows;
   std::string m_reference_field;
   std::string m_id_field;
+  std::vector<DatasetConfig::MetricReference> m_metric_references;
   std::size_t m_index = 0;
 };
 

@@ -26,7 +26,8 @@ namespace promptbench {
 struct ScoreInput {
   const std::string& output;                 ///< after extraction
   const std::string& raw_output;             ///< the model's text as received
-  const nlohmann::json& reference;           ///< string, list of strings, or any JSON
+  const nlohmann::json& reference;           ///< string, list of strings, or any JSON: the
+                                             ///< dataset's reference, or the metric's field
   const nlohmann::json& vars;                ///< the case's row
   const Completion& completion;              ///< latency, usage
   const ProviderConfig* provider = nullptr;  ///< the variant's provider (pricing), if known
@@ -61,7 +62,7 @@ class MetricParams {
   explicit MetricParams(const nlohmann::json& params) : m_params(params) {}
 
   /// Throws ParamError (with a "did you mean") for a key outside `known` and the keys every
-  /// metric accepts (name, threshold).
+  /// metric accepts (name, threshold, higher_is_better, reference).
   void allow_only(std::initializer_list<const char*> known) const;
 
   [[nodiscard]] bool has(const std::string& key) const;
@@ -95,6 +96,11 @@ class Metric {
   [[nodiscard]] virtual bool external() const { return false; }
   /// The config's `higher_is_better`, which wins over the metric's own direction.
   void set_higher_is_better(bool higher_is_better) { m_higher_is_better = higher_is_better; }
+  /// The dataset field the metric's reference comes from (the config's `reference:`); empty
+  /// for the dataset's own reference field. The runner passes that field's value as
+  /// ScoreInput::reference; every case must hold it (the dataset reader checks).
+  [[nodiscard]] const std::string& reference_field() const { return m_reference_field; }
+  void set_reference_field(std::string field) { m_reference_field = std::move(field); }
 
   /// The score, with `pass` set from the threshold; an error string when the output cannot
   /// be scored (recorded on the case, not counted as 0).
@@ -111,6 +117,7 @@ class Metric {
   std::string m_name;
   bool m_higher_is_better;
   std::optional<double> m_threshold;
+  std::string m_reference_field;
 };
 
 /// A metric that another model scores (llm_judge). The runner sends judge_prompt() to the
@@ -153,6 +160,10 @@ struct MetricInfo {
 /// Creates the metric `config.name` names. Throws ParamError for bad parameters and
 /// UserError for an unknown metric name (with a "did you mean").
 [[nodiscard]] std::unique_ptr<Metric> make_metric(const MetricConfig& config);
+
+/// The metric's own reference field, `reference:` in `config`'s parameters; empty when it
+/// takes the dataset's reference. Throws ParamError unless the value is a non-empty string.
+[[nodiscard]] std::string metric_reference_field(const MetricConfig& config);
 
 /// The reference as a list of acceptable answers: a string -> {it}; a list -> its items
 /// as strings; a number or bool -> its JSON text; null -> {}.

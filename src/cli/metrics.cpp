@@ -21,8 +21,10 @@ int list_metrics() {
     std::cout << fmt::format("{:<{}}  {}\n", info.name, width, info.description);
     std::cout << fmt::format("{:<{}}  parameters: {}\n", "", width, info.parameters);
   }
-  std::cout << "\nEvery metric also takes `name` (report key), `threshold` (pass/fail) and "
-               "`higher_is_better` (direction for thresholds, gates and comparisons).\n";
+  std::cout << "\nEvery metric also takes `name` (report key), `threshold` (pass/fail), "
+               "`higher_is_better` (direction for thresholds, gates and comparisons) and "
+               "`reference` (the dataset field it scores against instead of the dataset's "
+               "reference).\n";
   return kExitOk;
 }
 

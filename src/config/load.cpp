@@ -404,6 +404,12 @@ void read_sections(const Field& root, Config& config) {
     check_unique_ids(*metrics, config.metrics, metric_report_name, "metric name");
     check_pricing(config);
     check_judge_references(*metrics, config);
+    // The dataset reader checks every row for the fields metrics take their reference from.
+    for (const MetricConfig& metric : config.metrics) {
+      if (std::string field = metric_reference_field(metric); !field.empty()) {
+        config.dataset.metric_references.push_back({metric_report_name(metric), std::move(field)});
+      }
+    }
   } else {
     MetricConfig exact_match;
     exact_match.name = "exact_match";

@@ -30,7 +30,7 @@ std::optional<std::string> as_text(const nlohmann::json& value) {
   return std::nullopt;
 }
 
-const std::vector<std::string> kCommonKeys = {"name", "threshold", "higher_is_better"};
+const std::vector<std::string> kCommonKeys = {"name", "threshold", "higher_is_better", "reference"};
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include "metric/metrics/metrics.hpp"
 #include "promptbench/error.hpp"
 #include "promptbench/metric.hpp"
+#include "util/json_type.hpp"
 #include "util/text.hpp"
 
 namespace promptbench {
@@ -121,7 +122,25 @@ std::unique_ptr<Metric> make_metric(const MetricConfig& config) {
   if (params.has("higher_is_better")) {
     metric->set_higher_is_better(params.get_bool("higher_is_better", true));
   }
+  metric->set_reference_field(metric_reference_field(config));
   return metric;
+}
+
+std::string metric_reference_field(const MetricConfig& config) {
+  if (!config.params.is_object() || !config.params.contains("reference")) {
+    return {};
+  }
+  // Strictly a string: a field name written as 42 or true is more likely a value meant for
+  // somewhere else than a column name, and an empty one names nothing.
+  const nlohmann::json& field = config.params.at("reference");
+  if (!field.is_string()) {
+    throw ParamError("reference", fmt::format("expected a dataset field's name (a string), got {}",
+                                              util::json_type_name(field)));
+  }
+  if (field.get_ref<const std::string&>().empty()) {
+    throw ParamError("reference", "expected a dataset field's name, got an empty string");
+  }
+  return field.get<std::string>();
 }
 
 }  // namespace promptbench

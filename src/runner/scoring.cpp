@@ -17,6 +17,14 @@ nlohmann::ordered_json messages_json(const RenderedPrompt& prompt) {
 
 }  // namespace
 
+const nlohmann::json* reference_of(const Metric& metric, const Case& row) {
+  if (metric.reference_field().empty()) {
+    return &row.reference;
+  }
+  const auto found = row.vars.find(metric.reference_field());
+  return found == row.vars.end() || found->is_null() ? nullptr : &*found;
+}
+
 std::optional<double> output_tokens_per_second(const Completion& completion) {
   if (!completion.usage.completion_tokens) {
     return std::nullopt;
@@ -53,11 +61,20 @@ std::vector<JudgeRequest> Scorer::score(const Completion& completion, const Resu
     return {};
   }
   out.extracted = *extracted;
-  const ScoreInput input{*extracted, completion.text, place.row.reference, place.row.vars,
-                         completion, &provider,       place.row.id};
   std::vector<JudgeRequest> judge_requests;
   for (std::size_t m = 0; m < m_pipeline.metrics.size(); ++m) {
     const Metric& metric = *m_pipeline.metrics[m];
+    const nlohmann::json* reference = reference_of(metric, place.row);
+    if (reference == nullptr) {
+      // The dataset reader refuses such a row when the config says which fields metrics
+      // read; this is for a row that reached scoring without that check.
+      out.metric(metric.name()).error =
+          fmt::format("case '{}' has no field \"{}\", the reference of metric '{}'", place.row.id,
+                      metric.reference_field(), metric.name());
+      continue;
+    }
+    const ScoreInput input{*extracted, completion.text, *reference,  place.row.vars,
+                           completion, &provider,       place.row.id};
     if (!m_pipeline.judge_endpoint[m]) {
       score_locally(metric, input, place, out);
       continue;

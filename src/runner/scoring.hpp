@@ -12,6 +12,7 @@
 
 #include "promptbench/case_result.hpp"
 #include "promptbench/dataset.hpp"
+#include "promptbench/metric.hpp"
 #include "promptbench/report.hpp"
 #include "runner/plan.hpp"
 
@@ -20,6 +21,10 @@ namespace promptbench {
 /// The answer's reported output tokens per second: over the generation after the first
 /// token when the answer was streamed, else over the whole request; nullopt without usage.
 [[nodiscard]] std::optional<double> output_tokens_per_second(const Completion& completion);
+
+/// What `metric` scores against in `row`: the field its `reference:` names, else the
+/// dataset's reference; nullptr when the row lacks that field or holds null in it.
+[[nodiscard]] const nlohmann::json* reference_of(const Metric& metric, const Case& row);
 
 /// A metric of one result that a judge must score, with the judge's prompt.
 struct JudgeRequest {

@@ -37,8 +37,9 @@ TEST(HelpText, MetricsListsTheKeysEveryMetricTakes) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.out,
               ::testing::EndsWith("\n\nEvery metric also takes `name` (report key), `threshold` "
-                                  "(pass/fail) and `higher_is_better` (direction for thresholds, "
-                                  "gates and comparisons).\n"));
+                                  "(pass/fail), `higher_is_better` (direction for thresholds, "
+                                  "gates and comparisons) and `reference` (the dataset field it "
+                                  "scores against instead of the dataset's reference).\n"));
 }
 
 TEST(Counts, SayOneCaseOneVariantAndOneRequestInTheSingular) {
