@@ -44,6 +44,7 @@ struct PairedScores {
   /// the sign-flip permutation test on the differences. See is_pass_fail().
   bool pass_fail = false;
   bool higher_is_better = true;
+  std::string reference{};  ///< the metric's own reference field; "" = the dataset's reference
 };
 
 struct ComparisonOptions {
@@ -65,6 +66,9 @@ struct Comparison {
   double p_adjusted = 1;  ///< Holm-adjusted within the family (= p_value until adjusted)
   Verdict verdict = Verdict::no_significant_difference;
   bool higher_is_better = true;
+  /// The dataset field the metric was scored against, when not the dataset's reference;
+  /// to_json writes it right after "metric", and leaves it out when empty.
+  std::string reference{};
 };
 
 /// Whether every score present (not NaN) in both spans is exactly 0 or 1 -- a pass/fail

@@ -37,6 +37,7 @@ struct MetricSummary {
   std::optional<double> pass_rate;  ///< when the metric has pass/fail
   std::optional<double> corpus;     ///< the corpus-level figure (bleu: corpus BLEU)
   std::string corpus_kind;          ///< what `corpus` is ("bleu"); empty for none
+  std::string reference{};          ///< the metric's own reference field; empty: the dataset's
 };
 
 struct VariantSummary {

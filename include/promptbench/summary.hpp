@@ -34,6 +34,7 @@ struct SummaryPlan {
     std::string name;
     bool higher_is_better = true;
     std::string corpus_kind;  ///< "" or a kind of corpus_figure() ("bleu")
+    std::string reference{};  ///< the dataset field scored against; "" = the dataset's reference
   };
   std::vector<VariantInfo> variants;
   std::vector<MetricInfo> metrics;
@@ -126,6 +127,11 @@ class SummaryAccumulator {
 [[nodiscard]] std::vector<GateResult> evaluate_gates(const std::vector<GateConfig>& gates,
                                                      const std::vector<VariantSummary>& variants,
                                                      std::size_t planned_results);
+
+/// Names, in `summary`'s variants and comparisons, the dataset field each of `config`'s
+/// metrics that takes its own `reference:` was scored against, as an accumulator whose
+/// plan knew the fields would have written it; other metrics' entries are left as they are.
+void name_metric_references(const Config& config, ReportSummary& summary);
 
 class ReportSource;
 /// The summary of a whole report, recomputed from its cases under the plan its head

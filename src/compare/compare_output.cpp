@@ -65,10 +65,11 @@ std::string comparison_text(const ReportComparison& r, const CompareOptions& opt
   std::vector<std::vector<std::string>> rows = {{"metric", "baseline", "candidate", "n", "Δ mean",
                                                  "95% CI", "test", "p", "p (Holm)", "verdict"}};
   for (const Comparison& c : r.comparisons) {
-    rows.push_back(
-        {c.metric, c.baseline, c.variant, std::to_string(c.n), signed_number(c.mean_diff),
-         fmt::format("[{}, {}]", number(c.ci95.low), number(c.ci95.high)), c.test,
-         p_value(c.p_value), p_value(c.p_adjusted), verdict_words(to_string(c.verdict))});
+    rows.push_back({report::metric_label(c.metric, c.reference), c.baseline, c.variant,
+                    std::to_string(c.n), signed_number(c.mean_diff),
+                    fmt::format("[{}, {}]", number(c.ci95.low), number(c.ci95.high)), c.test,
+                    p_value(c.p_value), p_value(c.p_adjusted),
+                    verdict_words(to_string(c.verdict))});
   }
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {

@@ -62,6 +62,16 @@ bool higher_is_better(const Json& variant, const std::string& metric) {
   return report::bool_at((*metrics)[metric], "higher_is_better", true);
 }
 
+/// The dataset field `metric` of `variant` was scored against, when the metric named one
+/// (its `reference:`); "" for the dataset's reference.
+std::string reference_field(const Json& variant, const std::string& metric) {
+  const auto metrics = variant.find("metrics");
+  if (metrics == variant.end() || !metrics->contains(metric)) {
+    return {};
+  }
+  return report::text_at((*metrics)[metric], "reference");
+}
+
 void require_variant(const ReportSource& report, const std::string& id, const std::string& flag) {
   if (find_variant(report, id) == nullptr) {
     const auto ids = variant_ids(report);
@@ -206,6 +216,22 @@ void note_partial(const ReportSource& report, std::vector<std::string>& warnings
   }
 }
 
+/// A metric scored against one field in the base and another in the candidate compares two
+/// different questions; said, not refused (a renamed column is a fair comparison).
+void note_other_reference(const PairedScores& scores, const std::string& candidate_field,
+                          const ReportSource& base, const ReportSource& candidate,
+                          std::vector<std::string>& warnings) {
+  if (candidate_field == scores.reference) {
+    return;
+  }
+  const auto field = [](const std::string& name) {
+    return name.empty() ? std::string("the dataset's reference") : "field \"" + name + "\"";
+  };
+  warnings.push_back(fmt::format("{} {} -> {}: scored against {} in {} but {} in {}", scores.metric,
+                                 scores.baseline, scores.variant, field(scores.reference),
+                                 base.name(), field(candidate_field), candidate.name()));
+}
+
 }  // namespace
 
 bool ReportComparison::regressed() const {
@@ -242,6 +268,10 @@ ReportComparison compare_reports(const ReportSource& base, const ReportSource& c
                        case_means(candidate_side, pairs[p].candidate, metric), scores);
       scores.pass_fail = is_pass_fail(scores.baseline_scores, scores.variant_scores);
       scores.higher_is_better = higher_is_better(*find_variant(base, pairs[p].baseline), metric);
+      scores.reference = reference_field(*find_variant(base, pairs[p].baseline), metric);
+      note_other_reference(scores,
+                           reference_field(*find_variant(candidate, pairs[p].candidate), metric),
+                           base, candidate, result.warnings);
       inputs.push_back(std::move(scores));
     }
   }

@@ -39,6 +39,9 @@ nlohmann::ordered_json metric_json(const MetricSummary& m) {
       {"ci95", m.n > 0 ? nlohmann::ordered_json{finite(m.ci_low), finite(m.ci_high)}
                        : nlohmann::ordered_json(nullptr)},
       {"higher_is_better", m.higher_is_better}};
+  if (!m.reference.empty()) {
+    out["reference"] = m.reference;
+  }
   if (!m.corpus_kind.empty()) {
     out["corpus_kind"] = m.corpus_kind;
   }

@@ -185,7 +185,9 @@ std::string markdown_comparison_table(const Json& comparisons) {
     }
     const auto diff = report::number_at(c, "mean_diff");
     out += row(
-        {markdown_cell(report::text_at(c, "metric")), markdown_cell(report::text_at(c, "baseline")),
+        {markdown_cell(
+             report::metric_label(report::text_at(c, "metric"), report::text_at(c, "reference"))),
+         markdown_cell(report::text_at(c, "baseline")),
          markdown_cell(report::text_at(c, "variant")),
          report::format_count(report::number_at(c, "n")),
          diff ? fmt::format("{}{}", *diff > 0 ? "+" : "", report::format_number(*diff)) : "-", ci,

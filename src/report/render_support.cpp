@@ -31,6 +31,10 @@ std::string text_at(const Json& object, const char* key) {
   return it == object.end() ? "" : text_of(*it);
 }
 
+std::string metric_label(const std::string& metric, const std::string& reference) {
+  return reference.empty() ? metric : metric + " (" + reference + ")";
+}
+
 std::optional<double> number_at(const Json& object, const char* key) {
   if (!object.is_object()) {
     return std::nullopt;

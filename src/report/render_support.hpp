@@ -35,6 +35,10 @@ using Json = nlohmann::ordered_json;
 /// `object[key]` when it is a boolean, else `fallback`.
 [[nodiscard]] bool bool_at(const Json& object, const char* key, bool fallback);
 
+/// A metric as tables name it: "contains (keywords)" for a metric scored against a dataset
+/// field of its own (`reference`), else just its name.
+[[nodiscard]] std::string metric_label(const std::string& metric, const std::string& reference);
+
 /// Every metric name of every variant, in order of first appearance.
 [[nodiscard]] std::vector<std::string> metric_names(const Json& head);
 

@@ -3,6 +3,7 @@
 // plan (variants and pipeline), preflight, broker (cache and engine), scoring, case_buffer
 // (dataset order) and run (the lifecycle).
 #include "promptbench/runner.hpp"
+#include "promptbench/summary.hpp"
 
 #include "runner/plan.hpp"
 #include "runner/run.hpp"
@@ -19,6 +20,7 @@ ReportSummary run_eval(const Config& config, const RunOptions& options, Transpor
   Run run(config, options, transport, std::move(pipeline), checked);
   ReportSummary summary = run.execute(on_progress);
   summary.run.dataset_sha256 = checked.dataset_sha256;
+  name_metric_references(config, summary);
   run.write_report(summary);
   run.throw_if_unreachable();
   return summary;

@@ -88,6 +88,7 @@ Comparison compare_paired(const PairedScores& scores, const ComparisonOptions& o
   c.baseline = scores.baseline;
   c.variant = scores.variant;
   c.higher_is_better = scores.higher_is_better;
+  c.reference = scores.reference;
   c.test = scores.pass_fail ? "mcnemar_exact" : "permutation";
   std::vector<double> differences;
   std::size_t only_baseline = 0;  // McNemar's b: the baseline passed, the variant failed
@@ -144,17 +145,21 @@ std::vector<Comparison> compare_all(const std::vector<PairedScores>& inputs,
 }
 
 nlohmann::ordered_json to_json(const Comparison& c) {
-  return {{"metric", c.metric},
-          {"baseline", c.baseline},
-          {"variant", c.variant},
-          {"n", c.n},
-          {"mean_diff", finite_or_null(c.mean_diff)},
-          {"ci95", {finite_or_null(c.ci95.low), finite_or_null(c.ci95.high)}},
-          {"test", c.test},
-          {"p_value", finite_or_null(c.p_value)},
-          {"p_adjusted", finite_or_null(c.p_adjusted)},
-          {"verdict", std::string(to_string(c.verdict))},
-          {"higher_is_better", c.higher_is_better}};
+  nlohmann::ordered_json out = {{"metric", c.metric}};
+  if (!c.reference.empty()) {
+    out["reference"] = c.reference;
+  }
+  out["baseline"] = c.baseline;
+  out["variant"] = c.variant;
+  out["n"] = c.n;
+  out["mean_diff"] = finite_or_null(c.mean_diff);
+  out["ci95"] = {finite_or_null(c.ci95.low), finite_or_null(c.ci95.high)};
+  out["test"] = c.test;
+  out["p_value"] = finite_or_null(c.p_value);
+  out["p_adjusted"] = finite_or_null(c.p_adjusted);
+  out["verdict"] = std::string(to_string(c.verdict));
+  out["higher_is_better"] = c.higher_is_better;
+  return out;
 }
 
 }  // namespace promptbench

@@ -225,6 +225,7 @@ MetricSummary SummaryAccumulator::summarize_metric(std::size_t variant, std::siz
   summary.stderr_ = stats.stderr_;
   summary.higher_is_better = info.higher_is_better;
   summary.corpus_kind = info.corpus_kind;
+  summary.reference = info.reference;
   if (!values.empty()) {
     // A 0/1 score is a proportion: the Wilson interval stays inside [0, 1] and behaves at
     // 0% and 100%. Anything else gets the percentile bootstrap.
@@ -309,6 +310,7 @@ std::vector<Comparison> SummaryAccumulator::comparisons() const {
       scores.variant_scores = case_means(v, m);
       scores.pass_fail = is_pass_fail(scores.baseline_scores, scores.variant_scores);
       scores.higher_is_better = m_plan.metrics[m].higher_is_better;
+      scores.reference = m_plan.metrics[m].reference;
       inputs.push_back(std::move(scores));
     }
   }

@@ -43,8 +43,8 @@ void add_metrics(const Json& variant, SummaryPlan& plan) {
                                    [&](const auto& m) { return m.name == name; });
     if (!known) {
       const Json& higher = member(summary, "higher_is_better");
-      plan.metrics.push_back(
-          {name, higher.is_boolean() ? higher.get<bool>() : true, text(summary, "corpus_kind")});
+      plan.metrics.push_back({name, higher.is_boolean() ? higher.get<bool>() : true,
+                              text(summary, "corpus_kind"), text(summary, "reference")});
     }
   }
 }
