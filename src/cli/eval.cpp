@@ -22,6 +22,7 @@
 #include "cli/progress.hpp"
 #include "cli/samples_file.hpp"
 #include "cli/verdict.hpp"
+#include "cli/watch.hpp"
 #include "promptbench/cli.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/redact.hpp"
@@ -58,6 +59,7 @@ struct EvalOptions {
   FormatPaths formats;  ///< --junit/--md/--csv/--html PATH, written after the JSON report
   std::string samples;  ///< --samples PATH: a JSON line per result, as cases finish
   std::optional<std::size_t> show_failures;  ///< --show-failures [N]: per variant
+  bool watch = false;                        ///< --watch: run again on every edit
 };
 
 std::atomic<int> g_interrupts{0};
@@ -241,8 +243,12 @@ int verdict(const ReportSummary& summary, const EvalOptions& options) {
   return failed > 0 ? kExitGateFailed : kExitOk;
 }
 
-int run_eval_command(const EvalOptions& options) {
+/// One run. `observer` (--watch) sees the config, the cases and the summary; null = none.
+int run_eval_command(const EvalOptions& options, const RunObserver* observer = nullptr) {
   Config config = load_config(resolve_config_path(options.config));
+  if (observer != nullptr && observer->on_config) {
+    observer->on_config(config);
+  }
   // Before anything is sent or written.
   check_output_paths(options.output, options.formats, {{"samples", options.samples}});
   for (const std::string& gate : options.gates) {
@@ -290,6 +296,14 @@ int run_eval_command(const EvalOptions& options) {
     samples.emplace(options.samples);
     run.on_case = [&samples](const CaseRecord& record) { samples->write(record); };
   }
+  if (observer != nullptr && observer->on_case) {
+    run.on_case = [first = run.on_case, observer](const CaseRecord& record) {
+      if (first) {
+        first(record);
+      }
+      observer->on_case(record);
+    };
+  }
   InterruptGuard interrupt_guard(run.output, run.cache_path.string());
   ReportSummary summary;
   try {
@@ -299,6 +313,9 @@ int run_eval_command(const EvalOptions& options) {
     throw;
   }
   progress.finish();
+  if (observer != nullptr && observer->on_summary) {
+    observer->on_summary(summary);
+  }
 
   if (!options.quiet) {
     print_summary_table(std::cout, summary, use_color(options.color, STDOUT_FILENO));
@@ -391,7 +408,22 @@ void setup_eval(CLI::App& app, CommandState& state) {
       ->expected(0, 1)
       ->default_str("5")
       ->check(whole_number(1));
-  eval->callback([options, &state] { state.exit_code = run_eval_command(*options); });
+  eval->add_flag("--watch", options->watch,
+                 "Run again whenever the config or a file it names changes (prompts, dataset, "
+                 "rubrics, scorers); only changed requests are sent; Ctrl-C ends it");
+  eval->callback([options, &state] {
+    if (!options->watch) {
+      state.exit_code = run_eval_command(*options);
+      return;
+    }
+    // A Ctrl-C after the run's last request (while reports are written) ends the watch too.
+    const auto once = [options](const RunObserver& observer) {
+      const int code = run_eval_command(*options, &observer);
+      return g_interrupts > 0 ? static_cast<int>(kExitInterrupted) : code;
+    };
+    state.exit_code =
+        watch_eval({options->config, options->quiet, options->no_cache, options->dry_run}, once);
+  });
 }
 
 }  // namespace promptbench::cli
