@@ -38,6 +38,9 @@ inline constexpr std::array<const char*, 15> kCommonProviderKeys = {
     "api_key_env", "params",     "concurrency",        "timeout",   "connect_timeout",
     "retries",     "rate_limit", "max_response_bytes", "pricing",   "headers"};
 
+/// A provider's limit on requests in flight when neither it nor a global limit says.
+inline constexpr int kDefaultProviderConcurrency = 16;
+
 struct ProviderConfig {
   std::string id;
   std::string type = "openai";  ///< a name in the provider registry
@@ -48,7 +51,10 @@ struct ProviderConfig {
   std::string model;
   std::string api_key_env;  ///< name of the environment variable holding the key
   nlohmann::json params = nlohmann::json::object();  ///< merged verbatim into the body
-  int concurrency = 16;                              ///< in-flight requests to this provider
+  /// `concurrency:`, requests in flight to this provider; unset: the global limit when -j or
+  /// the config's `concurrency` sets one, else kDefaultProviderConcurrency (see
+  /// plan_concurrency).
+  std::optional<int> concurrency;
   std::chrono::milliseconds timeout{60'000};         ///< whole request
   std::chrono::milliseconds connect_timeout{10'000};
   int retries = 5;
@@ -167,7 +173,9 @@ struct Config {
   ExtractConfig extract;
   std::vector<MetricConfig> metrics;
   std::vector<GateConfig> gates;
-  int concurrency = 32;  ///< global limit on requests in flight (-j)
+  /// `concurrency:`, the global limit on requests in flight (-j overrides it); unset: the sum
+  /// of the providers' limits (see plan_concurrency).
+  std::optional<int> concurrency;
   /// The variant the others are compared with: a variant id ("prompt/provider") or a prompt
   /// id (that prompt on the first provider run); empty = the first variant run.
   std::string baseline;

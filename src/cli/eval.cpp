@@ -19,11 +19,13 @@
 #include "cli/failures.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/output_paths.hpp"
+#include "cli/plan_line.hpp"
 #include "cli/progress.hpp"
 #include "cli/samples_file.hpp"
 #include "cli/verdict.hpp"
 #include "cli/watch.hpp"
 #include "promptbench/cli.hpp"
+#include "promptbench/concurrency.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/redact.hpp"
 #include "promptbench/report_formats.hpp"
@@ -178,18 +180,20 @@ int dry_run(const Config& config, const RunOptions& run, bool quiet) {
     }
     const auto repeat = static_cast<std::size_t>(run.repeat > 0 ? run.repeat : config.repeat);
     const std::size_t cases = checked.shard_cases;
-    const std::size_t requests = cases * variants.size() * repeat;
     if (!run.shard.whole()) {
       print_shard_counts(checked, run.shard);
     }
-    std::cout << fmt::format(
-        "dry run: {} case{} x {} variant{}{} = {} request{}; nothing sent\n", cases,
-        cases == 1 ? "" : "s", variants.size(), variants.size() == 1 ? "" : "s",
-        repeat > 1 ? fmt::format(" x {} repeats", repeat) : "", requests, requests == 1 ? "" : "s");
+    std::cout << "dry run: "
+              << request_count(cases, variants.size(), recorded_variants(config, variants), repeat)
+              << "; nothing sent\n";
     for (const auto& variant : variants) {
       const auto& provider = config.providers[variant.provider];
       std::cout << redact(fmt::format("  {}  -> {}{}\n", variant.id, destination(provider),
                                       provider.model.empty() ? "" : " (" + provider.model + ")"));
+    }
+    for (const std::string& line :
+         describe(plan_concurrency(config, variants, run.concurrency), config)) {
+      std::cout << redact(line) << '\n';
     }
   }
   return kExitOk;
@@ -290,6 +294,11 @@ int run_eval_command(const EvalOptions& options, const RunObserver* observer = n
   ProgressLine progress(show_progress);
   if (options.verbose) {
     run.log = [&progress](const std::string& line) { progress.print_line(redact(line)); };
+    const auto variants = plan_variants(config, run.prompt_ids, run.provider_ids);
+    for (const std::string& line :
+         describe(plan_concurrency(config, variants, run.concurrency), config)) {
+      progress.print_line(redact(line));
+    }
   }
   std::optional<SamplesFile> samples;
   if (!options.samples.empty()) {
@@ -357,7 +366,8 @@ void setup_eval(CLI::App& app, CommandState& state) {
                    "Config file (default: promptbench.yaml, .yml or .json here)");
   eval->add_option("-o,--output", options->output, "Report JSON path")->capture_default_str();
   eval->add_option("-j,--concurrency", options->concurrency,
-                   "Requests in flight across all providers (default: the config's, else 32)")
+                   "Requests in flight across all providers (default: the config's concurrency, "
+                   "else the sum of the providers' limits)")
       ->check(whole_number(1, 65536));
   eval->add_option("--limit", options->limit, "Evaluate only the first N cases")
       ->check(whole_number(1));

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/plan_line.hpp"
 #include "promptbench/cli.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/runner.hpp"
@@ -28,11 +29,12 @@ int run_validate(const std::string& config_arg) {
           provider.id, provider.api_key_env);
     }
   }
-  const std::size_t requests = checked.cases * variants.size();
-  std::cout << fmt::format("{}: ok ({} case{} x {} variant{} = {} request{}, {} metric{})\n", path,
-                           checked.cases, checked.cases == 1 ? "" : "s", variants.size(),
-                           variants.size() == 1 ? "" : "s", requests, requests == 1 ? "" : "s",
-                           config.metrics.size(), config.metrics.size() == 1 ? "" : "s");
+  // Counted as `eval --dry-run` counts them: repeats are requests too.
+  std::cout << fmt::format(
+      "{}: ok ({}, {} metric{})\n", path,
+      request_count(checked.cases, variants.size(), recorded_variants(config, variants),
+                    static_cast<std::size_t>(config.repeat)),
+      config.metrics.size(), config.metrics.size() == 1 ? "" : "s");
   return kExitOk;
 }
 

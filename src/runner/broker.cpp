@@ -31,7 +31,9 @@ RequestBroker::RequestBroker(Transport& transport, std::vector<Endpoint> endpoin
 }
 
 bool RequestBroker::wants_more() const {
-  return m_cached.size() < kMaxCachedReplies && m_engine.wants_more();
+  // Followers hold the run's cases open like cached replies do: both are bounded, so a
+  // dataset of one prompt repeated a million times is not read ahead whole.
+  return m_cached.size() + m_followers < kMaxCachedReplies && m_engine.wants_more();
 }
 
 void RequestBroker::submit(const Ticket& ticket, std::size_t endpoint, HttpRequest request,
@@ -49,13 +51,21 @@ void RequestBroker::submit(const Ticket& ticket, std::size_t endpoint, HttpReque
       return;
     }
   }
+  if (m_cache != nullptr) {
+    if (auto leader = m_leaders.find(key); leader != m_leaders.end()) {
+      m_in_flight.at(leader->second).followers.push_back({ticket, endpoint, estimated_tokens});
+      ++m_followers;
+      return;
+    }
+    m_leaders.emplace(key, m_next_tag);
+  }
   EngineJob job;
   job.provider = endpoint;
   job.request = std::move(request);
   job.options = m_transfer[endpoint];
   job.estimated_tokens = estimated_tokens;
   job.tag = m_next_tag++;
-  m_in_flight.emplace(job.tag, InFlight{ticket, std::move(key)});
+  m_in_flight.emplace(job.tag, InFlight{ticket, std::move(key), {}});
   m_engine.submit(std::move(job));
 }
 
@@ -68,16 +78,35 @@ std::vector<Reply> RequestBroker::step(std::chrono::milliseconds max_wait) {
   }
   for (EngineResult& result : m_engine.step(max_wait)) {
     auto node = m_in_flight.extract(result.tag);
+    InFlight& sent = node.mapped();
     note_connectivity(result.provider, result.result);
+    if (!sent.cache_key.empty()) {
+      m_leaders.erase(sent.cache_key);
+    }
     Reply& reply = replies.emplace_back();
-    reply.ticket = node.mapped().ticket;
+    reply.ticket = sent.ticket;
     reply.endpoint = result.provider;
     reply.result = std::move(result.result);
     reply.attempts = result.attempts;
     reply.estimated_tokens = result.estimated_tokens;
-    reply.cache_key = std::move(node.mapped().cache_key);
+    reply.cache_key = std::move(sent.cache_key);
+    answer_followers(reply, std::move(sent.followers));
   }
   return replies;
+}
+
+void RequestBroker::answer_followers(const Reply& leader, std::vector<Follower> followers) {
+  m_followers -= followers.size();
+  for (Follower& follower : followers) {
+    Reply& reply = m_cached.emplace_back();
+    reply.ticket = follower.ticket;
+    reply.endpoint = follower.endpoint;
+    reply.result = leader.result;
+    // A shared answer cost nothing, like a cached one; a shared failure is not "cached".
+    reply.cached = leader.result.has_value();
+    reply.estimated_tokens = follower.estimated_tokens;
+    reply.cache_key = leader.cache_key;
+  }
 }
 
 void RequestBroker::remember(const Reply& reply) {
@@ -100,6 +129,9 @@ void RequestBroker::commit() {
 
 void RequestBroker::drop_queued() {
   m_engine.drop_queued();
+  // A dropped request never answers: nothing new may wait for it. Followers of requests
+  // already in flight still get their answers.
+  m_leaders.clear();
 }
 
 void RequestBroker::cancel_in_flight() {

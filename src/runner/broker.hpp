@@ -60,7 +60,10 @@ class RequestBroker {
   /// cached replies wait to be taken).
   [[nodiscard]] bool wants_more() const;
   /// Sends `request` for `ticket` to `endpoint`, or queues the cache's answer to it (sample
-  /// `sample` of the same request has its own cache entry).
+  /// `sample` of the same request has its own cache entry). With the cache on, a request
+  /// identical to one in flight (same cache key: same request, same sample) is not sent
+  /// again: it takes that request's answer when it comes, as the cache would have given it
+  /// a moment later. Repeats have keys of their own, so they stay independent samples.
   void submit(const Ticket& ticket, std::size_t endpoint, HttpRequest request,
               double estimated_tokens, int sample);
   /// Replies that came in: cached ones at once, the engine's within `max_wait`.
@@ -87,16 +90,29 @@ class RequestBroker {
   void set_refusals_to_give_up(std::size_t refusals) { m_refusals_to_give_up = refusals; }
 
  private:
+  /// A request waiting for the answer of an identical one in flight.
+  struct Follower {
+    Ticket ticket;
+    std::size_t endpoint = 0;
+    double estimated_tokens = 0;
+  };
   struct InFlight {
     Ticket ticket;
     std::string cache_key;
+    std::vector<Follower> followers;
   };
+  /// Queues the leader's reply for each of its followers: an answer marked cached (nothing
+  /// was sent for them), a failure as the same failure.
+  void answer_followers(const Reply& leader, std::vector<Follower> followers);
   void note_connectivity(std::size_t endpoint, const TransferResult& result);
 
   Engine m_engine;
   ResponseCache* m_cache;
   std::vector<TransferOptions> m_transfer;
   std::unordered_map<std::uint64_t, InFlight> m_in_flight;  ///< by engine tag
+  /// The engine tag of the request in flight for each cache key (with the cache on).
+  std::unordered_map<std::string, std::uint64_t> m_leaders;
+  std::size_t m_followers = 0;  ///< waiting in m_in_flight
   std::uint64_t m_next_tag = 0;
   std::deque<Reply> m_cached;
   std::vector<std::size_t> m_consecutive_refusals;  ///< per endpoint

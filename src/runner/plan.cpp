@@ -102,7 +102,8 @@ std::size_t baseline_index(const Config& config, const std::vector<Variant>& var
   return 0;
 }
 
-std::vector<RequestBroker::Endpoint> broker_endpoints(const Pipeline& pipeline, bool verify_tls) {
+std::vector<RequestBroker::Endpoint> broker_endpoints(const Pipeline& pipeline, bool verify_tls,
+                                                      const ConcurrencyPlan& concurrency) {
   std::vector<RequestBroker::Endpoint> endpoints;
   for (std::size_t e = 0; e < pipeline.endpoints.size(); ++e) {
     const ProviderConfig* provider = pipeline.endpoints[e];
@@ -112,7 +113,8 @@ std::vector<RequestBroker::Endpoint> broker_endpoints(const Pipeline& pipeline, 
       return speaker->advise(answer);
     };
     endpoint.limits.replicas = provider->base_urls;
-    endpoint.limits.concurrency = provider->concurrency;
+    // An endpoint the run never sends to keeps a lane of one.
+    endpoint.limits.concurrency = std::max(1, concurrency.endpoint_limits[e]);
     endpoint.limits.rpm = provider->rate_limit.rpm;
     endpoint.limits.tpm = provider->rate_limit.tpm;
     endpoint.limits.retry.max_retries = provider->retries;
@@ -134,8 +136,8 @@ SummaryPlan summary_plan(const Config& config, const Pipeline& pipeline, std::si
                              provider.model, provider.pricing.has_value()});
   }
   for (const auto& metric : pipeline.metrics) {
-    plan.metrics.push_back(
-        {metric->name(), metric->higher_is_better(), std::string(metric->corpus_kind())});
+    plan.metrics.push_back({metric->name(), metric->higher_is_better(),
+                            std::string(metric->corpus_kind()), metric->reference_field()});
   }
   plan.cases = cases;
   plan.repeat = repeat;

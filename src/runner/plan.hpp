@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "promptbench/concurrency.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/extract.hpp"
 #include "promptbench/metric.hpp"
@@ -42,9 +43,10 @@ struct Pipeline {
 [[nodiscard]] std::size_t baseline_index(const Config& config,
                                          const std::vector<Variant>& variants);
 
-/// The broker's settings of every endpoint: limits, retries, timeouts.
-[[nodiscard]] std::vector<RequestBroker::Endpoint> broker_endpoints(const Pipeline& pipeline,
-                                                                    bool verify_tls);
+/// The broker's settings of every endpoint: limits (concurrency from `concurrency`), retries,
+/// timeouts.
+[[nodiscard]] std::vector<RequestBroker::Endpoint> broker_endpoints(
+    const Pipeline& pipeline, bool verify_tls, const ConcurrencyPlan& concurrency);
 
 /// What the run's summary depends on besides its cases.
 [[nodiscard]] SummaryPlan summary_plan(const Config& config, const Pipeline& pipeline,

@@ -76,6 +76,7 @@ class Run {
   std::size_t m_repeat;
   std::size_t m_slots;  ///< results per case: variants x repeat
   SummaryAccumulator m_summary;
+  ConcurrencyPlan m_concurrency;
   CaseReader m_rows;
   std::unique_ptr<ResponseCache> m_cache;
   RequestBroker m_broker;

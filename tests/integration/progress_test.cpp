@@ -106,12 +106,15 @@ TEST(EvalProgress, PrintsVerboseLinesOnLinesOfTheirOwn) {
   // What stays on screen of each line is what follows its last `\r`: either a whole log
   // line or the bar, never both.
   std::size_t logged = 0;
+  std::size_t concurrency_lines = 0;
   std::size_t start = 0;
   for (std::size_t end = result.err.find('\n'); end != std::string::npos;
        start = end + 1, end = result.err.find('\n', start)) {
     const std::vector<std::string> parts = segments(result.err.substr(start, end - start));
     const std::string& visible = parts.back();
-    if (visible.rfind("promptbench: case ", 0) == 0) {
+    if (visible.rfind("promptbench: concurrency: ", 0) == 0) {
+      ++concurrency_lines;  // -v first says which limits are in force
+    } else if (visible.rfind("promptbench: case ", 0) == 0) {
       EXPECT_THAT(visible,
                   ::testing::MatchesRegex("promptbench: case c[0-9]+ p/stub: HTTP 200 .*"));
       ++logged;
@@ -120,6 +123,7 @@ TEST(EvalProgress, PrintsVerboseLinesOnLinesOfTheirOwn) {
     }
   }
   EXPECT_EQ(logged, 12u) << result.err;
+  EXPECT_EQ(concurrency_lines, 1u) << result.err;
 }
 
 }  // namespace

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: Apache-2.0
+// The broker's single flight: identical requests in flight are sent once, repeats are not.
+#include <gtest/gtest.h>
+
+#include "runner/broker.hpp"
+#include "unit/engine/fake_clock.hpp"
+#include "unit/engine/fake_transport.hpp"
+#include "unit/temp_dir.hpp"
+
+namespace promptbench {
+namespace {
+
+using testing::FakeClock;
+using testing::FakeTransport;
+
+HttpRequest request_for(const std::string& prompt) {
+  HttpRequest request;
+  request.method = "POST";
+  request.url = "http://127.0.0.1:1/v1/chat/completions";
+  request.body = nlohmann::json{{"messages", {{{"role", "user"}, {"content", prompt}}}}}.dump();
+  return request;
+}
+
+TransferResult answer_with_body(const HttpRequest& request) {
+  HttpResponse response;
+  response.status = 200;
+  response.body = request.body;
+  return response;
+}
+
+Ticket model_ticket(std::size_t case_index) {
+  return Ticket{Ticket::Kind::model, case_index, 0, 0};
+}
+
+class Broker : public ::testing::Test {
+ protected:
+  RequestBroker make(ResponseCache* cache) {
+    RequestBroker::Endpoint endpoint;
+    endpoint.limits.concurrency = 8;
+    return RequestBroker(m_transport, {endpoint}, 8, m_clock, 0, cache);
+  }
+
+  /// Steps until the broker is idle (bounded), collecting every reply.
+  std::vector<Reply> drain(RequestBroker& broker) {
+    std::vector<Reply> all;
+    for (int turn = 0; turn < 100 && !broker.idle(); ++turn) {
+      for (Reply& reply : broker.step(std::chrono::milliseconds(0))) {
+        all.push_back(std::move(reply));
+      }
+    }
+    EXPECT_TRUE(broker.idle());
+    return all;
+  }
+
+  testing::ScratchDir m_dir;
+  FakeClock m_clock;
+  FakeTransport m_transport{answer_with_body};
+};
+
+TEST_F(Broker, IdenticalRequestsInFlightAreSentOnceAndAllGetTheAnswer) {
+  ResponseCache cache(m_dir.path() / "cache.db");
+  RequestBroker broker = make(&cache);
+  for (std::size_t i = 0; i < 5; ++i) {
+    broker.submit(model_ticket(i), 0, request_for(i < 3 ? "same" : "other " + std::to_string(i)), 1,
+                  0);
+  }
+  const std::vector<Reply> replies = drain(broker);
+  EXPECT_EQ(m_transport.started.size(), 3u) << "one 'same' and the two others";
+  ASSERT_EQ(replies.size(), 5u);
+  std::size_t shared = 0;
+  std::vector<bool> answered(5, false);
+  for (const Reply& reply : replies) {
+    ASSERT_TRUE(reply.result.has_value());
+    answered[reply.ticket.case_index] = true;
+    EXPECT_EQ(reply.result->body,
+              request_for(reply.ticket.case_index < 3
+                              ? "same"
+                              : "other " + std::to_string(reply.ticket.case_index))
+                  .body);
+    if (reply.cached) {
+      ++shared;
+      EXPECT_EQ(reply.attempts, 0);
+    }
+  }
+  EXPECT_EQ(shared, 2u) << "two of the three 'same' took the first one's answer";
+  EXPECT_EQ(answered, std::vector<bool>(5, true));
+}
+
+TEST_F(Broker, RepeatsOfOneRequestStayIndependentSamples) {
+  ResponseCache cache(m_dir.path() / "cache.db");
+  RequestBroker broker = make(&cache);
+  for (int sample = 0; sample < 4; ++sample) {
+    broker.submit(Ticket{Ticket::Kind::model, 0, static_cast<std::size_t>(sample), 0}, 0,
+                  request_for("same"), 1, sample);
+  }
+  const std::vector<Reply> replies = drain(broker);
+  EXPECT_EQ(m_transport.started.size(), 4u);
+  ASSERT_EQ(replies.size(), 4u);
+  for (const Reply& reply : replies) {
+    EXPECT_FALSE(reply.cached);
+  }
+}
+
+TEST_F(Broker, WithoutTheCacheEveryRequestIsSent) {
+  RequestBroker broker = make(nullptr);
+  for (std::size_t i = 0; i < 3; ++i) {
+    broker.submit(model_ticket(i), 0, request_for("same"), 1, 0);
+  }
+  EXPECT_EQ(drain(broker).size(), 3u);
+  EXPECT_EQ(m_transport.started.size(), 3u);
+}
+
+TEST_F(Broker, AFailureIsSharedAsTheSameFailureNotAsACachedAnswer) {
+  FakeTransport failing([](const HttpRequest&) -> TransferResult {
+    return tl::unexpected(RequestError{ErrorKind::timeout, 0, "timed out"});
+  });
+  ResponseCache cache(m_dir.path() / "cache.db");
+  RequestBroker::Endpoint endpoint;
+  endpoint.limits.retry.max_retries = 0;
+  RequestBroker broker(failing, {endpoint}, 8, m_clock, 0, &cache);
+  broker.submit(model_ticket(0), 0, request_for("same"), 1, 0);
+  broker.submit(model_ticket(1), 0, request_for("same"), 1, 0);
+  std::vector<Reply> replies;
+  for (int turn = 0; turn < 100 && !broker.idle(); ++turn) {
+    for (Reply& reply : broker.step(std::chrono::milliseconds(0))) {
+      replies.push_back(std::move(reply));
+    }
+  }
+  EXPECT_EQ(failing.started.size(), 1u);
+  ASSERT_EQ(replies.size(), 2u);
+  for (const Reply& reply : replies) {
+    ASSERT_FALSE(reply.result.has_value());
+    EXPECT_EQ(reply.result.error().kind, ErrorKind::timeout);
+    EXPECT_FALSE(reply.cached);
+  }
+}
+
+TEST_F(Broker, AnAnsweredRequestIsNoLongerALeader) {
+  ResponseCache cache(m_dir.path() / "cache.db");
+  RequestBroker broker = make(&cache);
+  broker.submit(model_ticket(0), 0, request_for("same"), 1, 0);
+  const std::vector<Reply> first = drain(broker);
+  ASSERT_EQ(first.size(), 1u);
+  // The run does not remember this answer (say it could not parse it): the next identical
+  // request must be sent, not wait for a leader that is gone.
+  broker.submit(model_ticket(1), 0, request_for("same"), 1, 0);
+  EXPECT_EQ(drain(broker).size(), 1u);
+  EXPECT_EQ(m_transport.started.size(), 2u);
+}
+
+}  // namespace
+}  // namespace promptbench
