@@ -128,11 +128,6 @@ class SummaryAccumulator {
                                                      const std::vector<VariantSummary>& variants,
                                                      std::size_t planned_results);
 
-/// Names, in `summary`'s variants and comparisons, the dataset field each of `config`'s
-/// metrics that takes its own `reference:` was scored against, as an accumulator whose
-/// plan knew the fields would have written it; other metrics' entries are left as they are.
-void name_metric_references(const Config& config, ReportSummary& summary);
-
 class ReportSource;
 /// The summary of a whole report, recomputed from its cases under the plan its head
 /// records: what `eval` wrote in its `variants`, `comparisons` and `gates`, byte for byte.

@@ -53,12 +53,18 @@ void RequestBroker::submit(const Ticket& ticket, std::size_t endpoint, HttpReque
   }
   if (m_cache != nullptr) {
     if (auto leader = m_leaders.find(key); leader != m_leaders.end()) {
-      m_in_flight.at(leader->second).followers.push_back({ticket, endpoint, estimated_tokens});
+      m_in_flight.at(leader->second)
+          .followers.push_back({ticket, endpoint, std::move(request), estimated_tokens});
       ++m_followers;
       return;
     }
     m_leaders.emplace(key, m_next_tag);
   }
+  send(ticket, endpoint, std::move(request), estimated_tokens, std::move(key));
+}
+
+void RequestBroker::send(const Ticket& ticket, std::size_t endpoint, HttpRequest request,
+                         double estimated_tokens, std::string key) {
   EngineJob job;
   job.provider = endpoint;
   job.request = std::move(request);
@@ -70,6 +76,7 @@ void RequestBroker::submit(const Ticket& ticket, std::size_t endpoint, HttpReque
 }
 
 std::vector<Reply> RequestBroker::step(std::chrono::milliseconds max_wait) {
+  resend_unclaimed();
   std::vector<Reply> replies(std::make_move_iterator(m_cached.begin()),
                              std::make_move_iterator(m_cached.end()));
   m_cached.clear();
@@ -90,29 +97,48 @@ std::vector<Reply> RequestBroker::step(std::chrono::milliseconds max_wait) {
     reply.attempts = result.attempts;
     reply.estimated_tokens = result.estimated_tokens;
     reply.cache_key = std::move(sent.cache_key);
-    answer_followers(reply, std::move(sent.followers));
+    if (!sent.followers.empty()) {
+      m_unclaimed.emplace(reply.cache_key, std::move(sent.followers));
+    }
   }
   return replies;
 }
 
-void RequestBroker::answer_followers(const Reply& leader, std::vector<Follower> followers) {
-  m_followers -= followers.size();
-  for (Follower& follower : followers) {
-    Reply& reply = m_cached.emplace_back();
-    reply.ticket = follower.ticket;
-    reply.endpoint = follower.endpoint;
-    reply.result = leader.result;
-    // A shared answer cost nothing, like a cached one; a shared failure is not "cached".
-    reply.cached = leader.result.has_value();
-    reply.estimated_tokens = follower.estimated_tokens;
-    reply.cache_key = leader.cache_key;
+void RequestBroker::resend_unclaimed() {
+  for (auto& [key, followers] : m_unclaimed) {
+    m_followers -= followers.size();
+    if (m_dropping) {
+      continue;  // the run is stopping: what it did not send stays unsent
+    }
+    for (Follower& follower : followers) {
+      send(follower.ticket, follower.endpoint, std::move(follower.request),
+           follower.estimated_tokens, key);
+    }
   }
+  m_unclaimed.clear();
 }
 
 void RequestBroker::remember(const Reply& reply) {
-  if (m_cache != nullptr && !reply.cached && reply.result) {
-    m_cache->put(reply.cache_key, *reply.result);
+  if (m_cache == nullptr || reply.cached || !reply.result) {
+    return;
   }
+  m_cache->put(reply.cache_key, *reply.result);
+  // The requests that waited for this one take its answer, as the cache would give it.
+  auto waiting = m_unclaimed.find(reply.cache_key);
+  if (waiting == m_unclaimed.end()) {
+    return;
+  }
+  m_followers -= waiting->second.size();
+  for (Follower& follower : waiting->second) {
+    Reply& shared = m_cached.emplace_back();
+    shared.ticket = follower.ticket;
+    shared.endpoint = follower.endpoint;
+    shared.result = reply.result;
+    shared.cached = true;
+    shared.estimated_tokens = follower.estimated_tokens;
+    shared.cache_key = reply.cache_key;
+  }
+  m_unclaimed.erase(waiting);
 }
 
 void RequestBroker::record_usage(const Reply& reply, double actual_tokens) {
@@ -130,8 +156,9 @@ void RequestBroker::commit() {
 void RequestBroker::drop_queued() {
   m_engine.drop_queued();
   // A dropped request never answers: nothing new may wait for it. Followers of requests
-  // already in flight still get their answers.
+  // already in flight still get their answers, but are not sent on their own any more.
   m_leaders.clear();
+  m_dropping = true;
 }
 
 void RequestBroker::cancel_in_flight() {
@@ -139,7 +166,7 @@ void RequestBroker::cancel_in_flight() {
 }
 
 bool RequestBroker::idle() const {
-  return m_cached.empty() && m_engine.idle();
+  return m_cached.empty() && m_engine.idle() && (m_unclaimed.empty() || m_dropping);
 }
 
 void RequestBroker::note_connectivity(std::size_t endpoint, const TransferResult& result) {

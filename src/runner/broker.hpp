@@ -62,13 +62,16 @@ class RequestBroker {
   /// Sends `request` for `ticket` to `endpoint`, or queues the cache's answer to it (sample
   /// `sample` of the same request has its own cache entry). With the cache on, a request
   /// identical to one in flight (same cache key: same request, same sample) is not sent
-  /// again: it takes that request's answer when it comes, as the cache would have given it
-  /// a moment later. Repeats have keys of their own, so they stay independent samples.
+  /// at once: it waits for that request's answer. An answer the run remembers (one the
+  /// cache keeps) is shared with every request that waited, as a cached answer; after a
+  /// failure, which the cache would not keep either, each waiting request is sent on its
+  /// own. Repeats have keys of their own, so they stay independent samples.
   void submit(const Ticket& ticket, std::size_t endpoint, HttpRequest request,
               double estimated_tokens, int sample);
   /// Replies that came in: cached ones at once, the engine's within `max_wait`.
   [[nodiscard]] std::vector<Reply> step(std::chrono::milliseconds max_wait);
-  /// Journals an answer the run could read (never one it could not parse).
+  /// Journals an answer the run could read (never one it could not parse), and answers the
+  /// identical requests that waited for it.
   void remember(const Reply& reply);
   /// The tokens a request really used: corrects the endpoint's tpm bucket.
   void record_usage(const Reply& reply, double actual_tokens);
@@ -94,6 +97,7 @@ class RequestBroker {
   struct Follower {
     Ticket ticket;
     std::size_t endpoint = 0;
+    HttpRequest request;  ///< sent on its own if the answer is not one to share
     double estimated_tokens = 0;
   };
   struct InFlight {
@@ -101,9 +105,11 @@ class RequestBroker {
     std::string cache_key;
     std::vector<Follower> followers;
   };
-  /// Queues the leader's reply for each of its followers: an answer marked cached (nothing
-  /// was sent for them), a failure as the same failure.
-  void answer_followers(const Reply& leader, std::vector<Follower> followers);
+  void send(const Ticket& ticket, std::size_t endpoint, HttpRequest request,
+            double estimated_tokens, std::string key);
+  /// Sends on their own the followers whose leader's answer the run did not remember (it
+  /// handles a step's replies before the next step).
+  void resend_unclaimed();
   void note_connectivity(std::size_t endpoint, const TransferResult& result);
 
   Engine m_engine;
@@ -112,7 +118,10 @@ class RequestBroker {
   std::unordered_map<std::uint64_t, InFlight> m_in_flight;  ///< by engine tag
   /// The engine tag of the request in flight for each cache key (with the cache on).
   std::unordered_map<std::string, std::uint64_t> m_leaders;
-  std::size_t m_followers = 0;  ///< waiting in m_in_flight
+  /// Followers of answered requests, by key, until the run remembers the answer.
+  std::unordered_map<std::string, std::vector<Follower>> m_unclaimed;
+  std::size_t m_followers = 0;  ///< waiting in m_in_flight or m_unclaimed
+  bool m_dropping = false;      ///< drop_queued() was called: the run is stopping
   std::uint64_t m_next_tag = 0;
   std::deque<Reply> m_cached;
   std::vector<std::size_t> m_consecutive_refusals;  ///< per endpoint

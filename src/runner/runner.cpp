@@ -20,7 +20,6 @@ ReportSummary run_eval(const Config& config, const RunOptions& options, Transpor
   Run run(config, options, transport, std::move(pipeline), checked);
   ReportSummary summary = run.execute(on_progress);
   summary.run.dataset_sha256 = checked.dataset_sha256;
-  name_metric_references(config, summary);
   run.write_report(summary);
   run.throw_if_unreachable();
   return summary;

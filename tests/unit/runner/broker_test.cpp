@@ -40,11 +40,15 @@ class Broker : public ::testing::Test {
     return RequestBroker(m_transport, {endpoint}, 8, m_clock, 0, cache);
   }
 
-  /// Steps until the broker is idle (bounded), collecting every reply.
-  std::vector<Reply> drain(RequestBroker& broker) {
+  /// Steps until the broker is idle (bounded), collecting every reply; like the run, it
+  /// remembers each answer it could read (`remember_answers`).
+  std::vector<Reply> drain(RequestBroker& broker, bool remember_answers = true) {
     std::vector<Reply> all;
     for (int turn = 0; turn < 100 && !broker.idle(); ++turn) {
       for (Reply& reply : broker.step(std::chrono::milliseconds(0))) {
+        if (remember_answers && reply.result) {
+          broker.remember(reply);
+        }
         all.push_back(std::move(reply));
       }
     }
@@ -110,7 +114,7 @@ TEST_F(Broker, WithoutTheCacheEveryRequestIsSent) {
   EXPECT_EQ(m_transport.started.size(), 3u);
 }
 
-TEST_F(Broker, AFailureIsSharedAsTheSameFailureNotAsACachedAnswer) {
+TEST_F(Broker, AfterAFailureEachWaitingRequestIsSentOnItsOwn) {
   FakeTransport failing([](const HttpRequest&) -> TransferResult {
     return tl::unexpected(RequestError{ErrorKind::timeout, 0, "timed out"});
   });
@@ -118,34 +122,53 @@ TEST_F(Broker, AFailureIsSharedAsTheSameFailureNotAsACachedAnswer) {
   RequestBroker::Endpoint endpoint;
   endpoint.limits.retry.max_retries = 0;
   RequestBroker broker(failing, {endpoint}, 8, m_clock, 0, &cache);
-  broker.submit(model_ticket(0), 0, request_for("same"), 1, 0);
-  broker.submit(model_ticket(1), 0, request_for("same"), 1, 0);
-  std::vector<Reply> replies;
-  for (int turn = 0; turn < 100 && !broker.idle(); ++turn) {
-    for (Reply& reply : broker.step(std::chrono::milliseconds(0))) {
-      replies.push_back(std::move(reply));
-    }
+  for (std::size_t i = 0; i < 3; ++i) {
+    broker.submit(model_ticket(i), 0, request_for("same"), 1, 0);
   }
-  EXPECT_EQ(failing.started.size(), 1u);
-  ASSERT_EQ(replies.size(), 2u);
+  const std::vector<Reply> replies = drain(broker);
+  EXPECT_EQ(failing.started.size(), 3u) << "failures are not shared, as the cache keeps none";
+  ASSERT_EQ(replies.size(), 3u);
   for (const Reply& reply : replies) {
     ASSERT_FALSE(reply.result.has_value());
     EXPECT_EQ(reply.result.error().kind, ErrorKind::timeout);
     EXPECT_FALSE(reply.cached);
+    EXPECT_EQ(reply.attempts, 1);
   }
+}
+
+TEST_F(Broker, AnAnswerTheRunDoesNotRememberIsNotShared) {
+  ResponseCache cache(m_dir.path() / "cache.db");
+  RequestBroker broker = make(&cache);
+  broker.submit(model_ticket(0), 0, request_for("same"), 1, 0);
+  broker.submit(model_ticket(1), 0, request_for("same"), 1, 0);
+  // Say the run could not parse the answer (an HTTP 400, a body that is not JSON).
+  const std::vector<Reply> replies = drain(broker, false);
+  EXPECT_EQ(m_transport.started.size(), 2u);
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_FALSE(replies[0].cached);
+  EXPECT_FALSE(replies[1].cached);
 }
 
 TEST_F(Broker, AnAnsweredRequestIsNoLongerALeader) {
   ResponseCache cache(m_dir.path() / "cache.db");
   RequestBroker broker = make(&cache);
   broker.submit(model_ticket(0), 0, request_for("same"), 1, 0);
-  const std::vector<Reply> first = drain(broker);
-  ASSERT_EQ(first.size(), 1u);
-  // The run does not remember this answer (say it could not parse it): the next identical
-  // request must be sent, not wait for a leader that is gone.
+  ASSERT_EQ(drain(broker, false).size(), 1u);
+  // The run did not remember that answer: the next identical request must be sent, not
+  // wait for a leader that is gone.
   broker.submit(model_ticket(1), 0, request_for("same"), 1, 0);
   EXPECT_EQ(drain(broker).size(), 1u);
   EXPECT_EQ(m_transport.started.size(), 2u);
+}
+
+TEST_F(Broker, AStoppingRunSendsNoWaitingRequestOnItsOwn) {
+  ResponseCache cache(m_dir.path() / "cache.db");
+  RequestBroker broker = make(&cache);
+  broker.submit(model_ticket(0), 0, request_for("same"), 1, 0);
+  broker.submit(model_ticket(1), 0, request_for("same"), 1, 0);
+  broker.drop_queued();  // nothing had started yet: the leader is dropped too
+  EXPECT_TRUE(drain(broker, false).empty());
+  EXPECT_TRUE(m_transport.started.empty());
 }
 
 }  // namespace
