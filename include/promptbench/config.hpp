@@ -55,7 +55,7 @@ struct ProviderConfig {
   /// the config's `concurrency` sets one, else kDefaultProviderConcurrency (see
   /// plan_concurrency).
   std::optional<int> concurrency;
-  std::chrono::milliseconds timeout{60'000};         ///< whole request
+  std::chrono::milliseconds timeout{60'000};  ///< whole request
   std::chrono::milliseconds connect_timeout{10'000};
   int retries = 5;
   RateLimit rate_limit;
@@ -96,8 +96,16 @@ struct PromptConfig {
   SourceLocation text_where;  ///< where the template text starts (file or YAML scalar)
   std::vector<MessageTemplate> messages;
   std::optional<ExtractConfig> extract;  ///< overrides Config::extract for this prompt
+  /// `params:`, merged over the params of every provider the prompt runs on (a JSON merge
+  /// patch: a key here wins, null removes the provider's); empty: the provider's alone.
+  nlohmann::json params = nlohmann::json::object();
   SourceLocation where;
 };
+
+/// The provider `provider` as it runs prompt `prompt`: its params with the prompt's merged
+/// over them (see PromptConfig::params).
+[[nodiscard]] ProviderConfig provider_for_prompt(const ProviderConfig& provider,
+                                                 const PromptConfig& prompt);
 
 struct DatasetConfig {
   std::filesystem::path path;  ///< resolved against the config's directory

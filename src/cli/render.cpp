@@ -69,7 +69,8 @@ const Item& find_by_id(const std::vector<Item>& items, const std::string& id, co
 int run_render(const RenderOptions& options) {
   const Config config = load_config(resolve_config_path(options.config));
   const PromptConfig& prompt = find_by_id(config.prompts, options.prompt, "--prompt");
-  ProviderConfig provider = find_by_id(config.providers, options.provider, "--provider");
+  ProviderConfig provider =
+      provider_for_prompt(find_by_id(config.providers, options.provider, "--provider"), prompt);
   provider.api_key_env.clear();  // the body never holds the key; don't require it here
   const Case row = find_case(config, options.case_ref);
   const RenderedPrompt rendered = PromptTemplate(prompt).render(row);

@@ -106,7 +106,7 @@ MessageTemplate read_message(const Field& field) {
 
 PromptConfig read_prompt(const Field& field, const std::filesystem::path& base_dir,
                          const std::filesystem::path& config_path) {
-  field.expect_object({"id", "template", "file", "messages", "extract"});
+  field.expect_object({"id", "template", "file", "messages", "extract", "params"});
   PromptConfig prompt;
   prompt.where = field.where();
   prompt.id = field.require("id").as_nonempty_string();
@@ -140,6 +140,10 @@ PromptConfig read_prompt(const Field& field, const std::filesystem::path& base_d
   }
   if (auto extract = field.find("extract")) {
     prompt.extract = read_extract(*extract);
+  }
+  if (auto params = field.find("params")) {
+    params->expect_mapping();
+    prompt.params = params->value();
   }
   return prompt;
 }
@@ -547,6 +551,14 @@ std::filesystem::path find_default_config(const std::filesystem::path& dir) {
   }
   throw UserError(
       "no config given and no promptbench.yaml, promptbench.yml or promptbench.json here");
+}
+
+ProviderConfig provider_for_prompt(const ProviderConfig& provider, const PromptConfig& prompt) {
+  ProviderConfig merged = provider;
+  if (!prompt.params.empty()) {
+    merged.params.merge_patch(prompt.params);
+  }
+  return merged;
 }
 
 std::vector<const ProviderConfig*> endpoints(const Config& config) {

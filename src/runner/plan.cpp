@@ -79,6 +79,16 @@ Pipeline build_pipeline(const Config& config, const std::vector<Variant>& varian
   for (const ProviderConfig* provider : pipeline.endpoints) {
     pipeline.providers.push_back(make_provider(*provider));
   }
+  for (const Variant& variant : variants) {
+    const PromptConfig& prompt = config.prompts[variant.prompt];
+    if (prompt.params.empty()) {
+      pipeline.variant_providers.push_back(pipeline.providers[variant.provider].get());
+      continue;
+    }
+    pipeline.prompt_providers.push_back(
+        make_provider(provider_for_prompt(config.providers[variant.provider], prompt)));
+    pipeline.variant_providers.push_back(pipeline.prompt_providers.back().get());
+  }
   for (const auto& metric : config.metrics) {
     pipeline.metrics.push_back(make_metric(metric));
     pipeline.judge_endpoint.push_back(

@@ -27,6 +27,10 @@ struct Pipeline {
   /// and into `providers`, and the engine's provider index.
   std::vector<const ProviderConfig*> endpoints;
   std::vector<std::unique_ptr<Provider>> providers;
+  /// Per variant: the provider that builds its requests and reads its answers; the
+  /// endpoint's own, or one of `prompt_providers` when the prompt has `params:` of its own.
+  std::vector<const Provider*> variant_providers;
+  std::vector<std::unique_ptr<Provider>> prompt_providers;
   std::vector<Extractor> extractors;  ///< per prompt
   std::vector<std::unique_ptr<Metric>> metrics;
   /// Per metric: the endpoint of its judge when a judge scores it (llm_judge).

@@ -215,11 +215,13 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
   }
   // Providers whose request bodies are templates over the case (type http) build every
   // case's request here; the others' requests depend on the rendered prompt alone.
-  std::vector<std::unique_ptr<Provider>> templated(config.providers.size());
-  for (const Variant& variant : variants) {
-    const ProviderConfig& provider = config.providers[variant.provider];
-    if (!templated[variant.provider] && provider_type(provider.type).reads_case_variables) {
-      templated[variant.provider] = make_provider(provider);
+  // Per variant: a prompt's params make its provider's body its own.
+  std::vector<std::unique_ptr<Provider>> templated(variants.size());
+  for (std::size_t v = 0; v < variants.size(); ++v) {
+    const ProviderConfig& provider = config.providers[variants[v].provider];
+    if (provider_type(provider.type).reads_case_variables) {
+      templated[v] =
+          make_provider(provider_for_prompt(provider, config.prompts[variants[v].prompt]));
     }
   }
   RecordedCheck recorded(config, variants);
@@ -251,9 +253,9 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
     if (shard.holds(row->id)) {
       ++result.shard_cases;
     }
-    for (const Variant& variant : variants) {
-      const RenderedPrompt rendered = prompts[variant.prompt].render(*row);
-      if (const auto& provider = templated[variant.provider]) {
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+      const RenderedPrompt rendered = prompts[variants[v].prompt].render(*row);
+      if (const auto& provider = templated[v]) {
         (void)provider->build_request(rendered, row->vars);
       }
     }

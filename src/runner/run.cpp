@@ -188,7 +188,7 @@ void Run::submit_case(std::size_t index, PendingCase& pending) {
       }
       continue;
     }
-    const Provider& provider = *m_pipeline.providers[variant.provider];
+    const Provider& provider = *m_pipeline.variant_providers[v];
     const HttpRequest request = provider.build_request(
         m_pipeline.prompts[variant.prompt].render(pending.row), pending.row.vars);
     const double tokens = provider.estimate_tokens(request);
@@ -233,7 +233,7 @@ void Run::handle_model_reply(Reply& reply) {
   result.repeat = ticket.slot % m_repeat;
   result.cached = reply.cached;
   note_attempts(result, reply);
-  const Provider& provider = *m_pipeline.providers[variant.provider];
+  const Provider& provider = *m_pipeline.variant_providers[ticket.slot / m_repeat];
   const tl::expected<Completion, RequestError> completion =
       reply.result ? provider.parse_response(*reply.result) : tl::unexpected(reply.result.error());
   log_request(m_options.log, place, "", reply, completion);

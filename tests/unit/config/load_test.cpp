@@ -442,4 +442,25 @@ TEST(ParseDuration, AcceptsUnitsAndPlainSeconds) {
 }
 
 }  // namespace
+TEST_F(ConfigLoad, APromptsParamsMergeOverItsProvidersParams) {
+  const Config config = load(R"(providers:
+  - {id: local, model: m, params: {temperature: 0, max_tokens: 16, top_p: 0.9}}
+prompts:
+  - {id: cold, template: x}
+  - {id: warm, template: x, params: {temperature: 0.7, top_p: null, seed: 3}}
+dataset: data.jsonl
+)");
+  EXPECT_TRUE(config.prompts[0].params.empty());
+  EXPECT_EQ(provider_for_prompt(config.providers[0], config.prompts[0]).params,
+            config.providers[0].params);
+  EXPECT_EQ(provider_for_prompt(config.providers[0], config.prompts[1]).params,
+            nlohmann::json::parse(R"({"temperature": 0.7, "max_tokens": 16, "seed": 3})"));
+  EXPECT_EQ(error_of(R"(providers: [{id: local, model: m}]
+prompts:
+  - {id: warm, template: x, params: [0.7]}
+dataset: data.jsonl
+)"),
+            "cfg.yaml:3:37: prompts[0].params: expected a mapping, got list");
+}
+
 }  // namespace promptbench
