@@ -275,6 +275,21 @@ struct ResponseCache::Impl {
     }
   }
 
+  /// identify() in one read transaction: one snapshot of the file. Read query by query,
+  /// another process creating the same new file could commit between two of them, and the
+  /// marks of before (none) and the table of after would look like someone else's database.
+  Identity identify_snapshot(const std::string& path) const {
+    exec("BEGIN", path);
+    try {
+      Identity id = identify(path);
+      exec("COMMIT", path);
+      return id;
+    } catch (...) {
+      (void)try_exec("ROLLBACK");
+      throw;
+    }
+  }
+
   /// Reads the marks and the schema of the file: queries only, nothing is written.
   Identity identify(const std::string& path) const {
     Identity id;
@@ -314,7 +329,7 @@ ResponseCache::ResponseCache(const std::filesystem::path& path) : m_impl(std::ma
   sqlite3_busy_timeout(m_impl->db, kBusyTimeoutMs);
   // Whose file is it? Asked before anything is written: switching a foreign database to WAL
   // would already change its header.
-  const Identity found = m_impl->identify(display);
+  const Identity found = m_impl->identify_snapshot(display);
   check_identity(found, display);
   // Checkpointing every 10,000 pages instead of SQLite's 1,000 copies a page rewritten by
   // many answers once rather than ten times: 3% of a run's CPU instead of 10% (BENCHMARKS.md).

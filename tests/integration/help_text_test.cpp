@@ -57,7 +57,9 @@ dataset: {path: cases.jsonl, reference: a}
   const ProcessResult planned = promptbench(dir, {"eval", "--dry-run"});
   EXPECT_EQ(planned.out,
             "dry run: 1 case x 1 variant = 1 request; nothing sent\n"
-            "  p/local  -> http://127.0.0.1:9/v1 (m)\n");
+            "  p/local  -> http://127.0.0.1:9/v1 (m)\n"
+            "concurrency: 16 requests in flight at most (the sum of the providers' limits; per "
+            "provider: local 16)\n");
 }
 
 // docs/STUB.md: `curl -X POST .../reset` (no body, no Content-Length) resets the counters.

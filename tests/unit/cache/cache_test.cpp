@@ -6,6 +6,9 @@
 
 #include <fstream>
 #include <iterator>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "promptbench/cache.hpp"
 #include "promptbench/error.hpp"
@@ -150,6 +153,32 @@ TEST(ResponseCache, ANewCacheCarriesTheSchemaVersionAndTheApplicationId) {
   EXPECT_EQ(kCacheSchemaVersion, 2);
   EXPECT_EQ(pragma_value(path, "user_version"), kCacheSchemaVersion);
   EXPECT_EQ(pragma_value(path, "application_id"), 0x50426368);  // "PBch"
+}
+
+TEST(ResponseCache, ProcessesCreatingOneNewFileAtOnceAllOpenIt) {
+  // Each opener reads the file's marks and schema while another may be creating them; it
+  // must see all of them or none (the race two `eval`s on one new cache used to lose).
+  for (int round = 0; round < 40; ++round) {
+    testing::ScratchDir dir;
+    const auto path = dir.path() / "shared.db";
+    std::vector<std::string> errors(4);
+    std::vector<std::thread> openers;
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+      openers.emplace_back([&path, &errors, i] {
+        try {
+          ResponseCache cache(path);
+        } catch (const std::exception& e) {
+          errors[i] = e.what();
+        }
+      });
+    }
+    for (std::thread& opener : openers) {
+      opener.join();
+    }
+    for (const std::string& error : errors) {
+      ASSERT_EQ(error, "") << "round " << round;
+    }
+  }
 }
 
 TEST(ResponseCache, AnEmptyFileBecomesACache) {
