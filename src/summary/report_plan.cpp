@@ -38,7 +38,10 @@ void add_metrics(const Json& variant, SummaryPlan& plan) {
   if (!metrics.is_object()) {
     return;
   }
-  for (const auto& [name, summary] : metrics.items()) {
+  // Not a structured binding: clang 14 (the fuzz preset) cannot capture one in a lambda.
+  for (const auto& item : metrics.items()) {
+    const std::string& name = item.key();
+    const Json& summary = item.value();
     const bool known = std::any_of(plan.metrics.begin(), plan.metrics.end(),
                                    [&](const auto& m) { return m.name == name; });
     if (!known) {
