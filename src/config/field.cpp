@@ -88,10 +88,8 @@ bool Field::as_bool() const {
 std::chrono::milliseconds Field::as_duration() const {
   std::optional<std::chrono::milliseconds> duration;
   if (m_value->is_number()) {
-    const double seconds = m_value->get<double>();
-    if (seconds >= 0 && std::isfinite(seconds)) {
-      duration = std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
-    }
+    // A number is seconds, read as its text would be (so the same limits hold).
+    duration = parse_duration(fmt::format("{}s", m_value->get<double>()));
   } else if (m_value->is_string()) {
     duration = parse_duration(m_value->get<std::string>());
   }

@@ -516,6 +516,7 @@ std::optional<Allowance> parse_allowance(const std::string& text) {
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
+  constexpr double kMaxDurationMs = 1e12;  // see config.hpp
   std::size_t end = 0;
   double amount = 0;
   try {
@@ -539,7 +540,14 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
   } else {
     return std::nullopt;
   }
-  return std::chrono::milliseconds(static_cast<long long>(std::llround(amount * factor)));
+  // Longer than kMaxDurationMs is refused rather than wrapped: llround of a value beyond
+  // long long (found by fuzzing: "510055105510055100" came back negative), or a deadline
+  // computed in nanoseconds from it, would overflow.
+  const double milliseconds = amount * factor;
+  if (milliseconds > kMaxDurationMs) {
+    return std::nullopt;
+  }
+  return std::chrono::milliseconds(static_cast<long long>(std::llround(milliseconds)));
 }
 
 std::filesystem::path find_default_config(const std::filesystem::path& dir) {

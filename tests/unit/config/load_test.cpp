@@ -441,6 +441,15 @@ TEST(ParseDuration, AcceptsUnitsAndPlainSeconds) {
   EXPECT_EQ(parse_duration("5 parsecs"), std::nullopt);
 }
 
+// Found by fuzz_flags (docs/FUZZING.md): beyond long long milliseconds llround wrapped the
+// duration to a negative one.
+TEST(ParseDuration, RefusesDurationsTooLongToHold) {
+  EXPECT_EQ(parse_duration("510055105510055100"), std::nullopt);
+  EXPECT_EQ(parse_duration("1e300h"), std::nullopt);
+  EXPECT_EQ(parse_duration("1000000000000ms"), std::chrono::milliseconds(1'000'000'000'000));
+  EXPECT_EQ(parse_duration("1000000000001ms"), std::nullopt);
+}
+
 }  // namespace
 TEST_F(ConfigLoad, APromptsParamsMergeOverItsProvidersParams) {
   const Config config = load(R"(providers:
