@@ -219,7 +219,9 @@ struct Config {
                                          const std::vector<std::string>& variants,
                                          const std::string& text);
 
-/// "60s", "500ms", "2m", "1h" or a plain number of seconds.
+/// "60s", "500ms", "2m", "1h" or a plain number of seconds; nullopt if malformed, negative
+/// or longer than 10^12 ms (about 31 years: longer would overflow a deadline kept in
+/// nanoseconds).
 [[nodiscard]] std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
 
 /// The id of the variant that runs prompt `prompt_id` on provider `provider_id`:

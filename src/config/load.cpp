@@ -516,7 +516,7 @@ std::optional<Allowance> parse_allowance(const std::string& text) {
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
-  constexpr double kMaxDurationMs = 1e12;  // see config.hpp
+  constexpr double kMaxDurationMs = 1e12;  // the limit config.hpp documents
   std::size_t end = 0;
   double amount = 0;
   try {
