@@ -137,6 +137,9 @@ class JsonArrayReader final : public RowReader {
       row = nlohmann::json::parse(m_text);
     } catch (const nlohmann::json::parse_error& e) {
       throw dataset::malformed_json(m_file, line_of(e), dataset::parse_error_reason(e));
+    } catch (const nlohmann::json::out_of_range& e) {
+      // A number beyond a double (1e400): found by fuzz_dataset, it escaped as exit 3.
+      throw dataset::malformed_json(m_file, m_row_line, dataset::parse_error_reason(e));
     }
     if (!row.is_object()) {
       throw dataset::not_an_object(m_file, m_row_line, row);

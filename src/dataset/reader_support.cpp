@@ -14,16 +14,18 @@
 
 namespace promptbench::dataset {
 
-std::string parse_error_reason(const nlohmann::json::parse_error& error) {
+std::string parse_error_reason(const nlohmann::json::exception& error) {
   const std::string_view what = error.what();
   // "[json.exception.parse_error.101] parse error at line 1, column 5: <reason>"
   const std::size_t position = what.find("parse error");
   const std::size_t colon =
       position == std::string_view::npos ? what.npos : what.find(": ", position);
-  if (colon == std::string_view::npos) {
-    return std::string(what);
+  if (colon != std::string_view::npos) {
+    return std::string(what.substr(colon + 2));
   }
-  return std::string(what.substr(colon + 2));
+  // "[json.exception.out_of_range.406] number overflow parsing '1e400'"
+  const std::size_t bracket = what.starts_with('[') ? what.find("] ") : what.npos;
+  return std::string(bracket == std::string_view::npos ? what : what.substr(bracket + 2));
 }
 
 std::string describe_byte(int c) {

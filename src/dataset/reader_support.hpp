@@ -23,7 +23,9 @@ inline constexpr std::size_t read_buffer_size = std::size_t{64} * 1024;
 
 /// nlohmann's message without its "[json.exception.parse_error.101] parse error at line 1,
 /// column 5: " prefix, whose position is relative to the text we handed it, not to the file.
-[[nodiscard]] std::string parse_error_reason(const nlohmann::json::parse_error& error);
+/// Also takes the out_of_range error parsing throws for a number beyond a double ("number
+/// overflow parsing '1e400'", without its "[json.exception.out_of_range.406] ").
+[[nodiscard]] std::string parse_error_reason(const nlohmann::json::exception& error);
 
 /// A byte for a message: `'x'` when printable ASCII, else `byte 0xC3`; -1 is "end of input".
 [[nodiscard]] std::string describe_byte(int c);

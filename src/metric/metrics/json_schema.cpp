@@ -43,7 +43,8 @@ std::unique_ptr<valijson::Schema> load_schema(const std::filesystem::path& base_
   nlohmann::json document;
   try {
     document = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, or out_of_range for a number beyond a double (1e400).
     throw ParamError("schema", fmt::format("'{}' is not valid JSON: {}", path, e.what()));
   }
   auto schema = std::make_unique<valijson::Schema>();
