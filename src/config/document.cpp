@@ -8,6 +8,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 #include <vector>
 
 #include <fmt/format.h>
@@ -242,7 +243,14 @@ class YamlConverter {
         if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str") {
           return node.Scalar();
         }
-        return resolve_plain_scalar(node.Scalar());
+        try {
+          return resolve_plain_scalar(node.Scalar());
+        } catch (const std::out_of_range&) {
+          // A number beyond a double or a long long (1e400, 0x1FFFFFFFFFFFFFFFF): stod and
+          // stoll throw. Found by fuzz_config; it escaped as exit 3.
+          throw UserError(location_of(m_doc.file, node.Mark()), "",
+                          "number overflow parsing '" + node.Scalar() + "'");
+        }
       case YAML::NodeType::Sequence: {
         nlohmann::json array = nlohmann::json::array();
         std::size_t index = 0;
