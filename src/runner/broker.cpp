@@ -41,17 +41,9 @@ void RequestBroker::submit(const Ticket& ticket, std::size_t endpoint, HttpReque
   std::string key = m_cache != nullptr ? cache_key(request, sample) : std::string();
   if (m_cache != nullptr) {
     if (std::optional<HttpResponse> hit = m_cache->get(key)) {
-      Reply& reply = m_cached.emplace_back();
-      reply.ticket = ticket;
-      reply.endpoint = endpoint;
-      reply.result = std::move(*hit);
-      reply.cached = true;
-      reply.estimated_tokens = estimated_tokens;
-      reply.cache_key = std::move(key);
+      queue_cached(ticket, endpoint, std::move(*hit), estimated_tokens, std::move(key));
       return;
     }
-  }
-  if (m_cache != nullptr) {
     if (auto leader = m_leaders.find(key); leader != m_leaders.end()) {
       m_in_flight.at(leader->second)
           .followers.push_back({ticket, endpoint, std::move(request), estimated_tokens});
@@ -61,6 +53,17 @@ void RequestBroker::submit(const Ticket& ticket, std::size_t endpoint, HttpReque
     m_leaders.emplace(key, m_next_tag);
   }
   send(ticket, endpoint, std::move(request), estimated_tokens, std::move(key));
+}
+
+void RequestBroker::queue_cached(const Ticket& ticket, std::size_t endpoint, HttpResponse answer,
+                                 double estimated_tokens, std::string key) {
+  Reply& reply = m_cached.emplace_back();
+  reply.ticket = ticket;
+  reply.endpoint = endpoint;
+  reply.result = std::move(answer);
+  reply.cached = true;
+  reply.estimated_tokens = estimated_tokens;
+  reply.cache_key = std::move(key);
 }
 
 void RequestBroker::send(const Ticket& ticket, std::size_t endpoint, HttpRequest request,
@@ -129,14 +132,9 @@ void RequestBroker::remember(const Reply& reply) {
     return;
   }
   m_followers -= waiting->second.size();
-  for (Follower& follower : waiting->second) {
-    Reply& shared = m_cached.emplace_back();
-    shared.ticket = follower.ticket;
-    shared.endpoint = follower.endpoint;
-    shared.result = reply.result;
-    shared.cached = true;
-    shared.estimated_tokens = follower.estimated_tokens;
-    shared.cache_key = reply.cache_key;
+  for (const Follower& follower : waiting->second) {
+    queue_cached(follower.ticket, follower.endpoint, *reply.result, follower.estimated_tokens,
+                 reply.cache_key);
   }
   m_unclaimed.erase(waiting);
 }

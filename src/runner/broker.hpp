@@ -107,6 +107,10 @@ class RequestBroker {
   };
   void send(const Ticket& ticket, std::size_t endpoint, HttpRequest request,
             double estimated_tokens, std::string key);
+  /// Queues `answer` for `ticket` as a cached reply: from the cache, or shared by the
+  /// identical request it waited for.
+  void queue_cached(const Ticket& ticket, std::size_t endpoint, HttpResponse answer,
+                    double estimated_tokens, std::string key);
   /// Sends on their own the followers whose leader's answer the run did not remember (it
   /// handles a step's replies before the next step).
   void resend_unclaimed();
