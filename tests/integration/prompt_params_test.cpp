@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -15,17 +14,6 @@ namespace promptbench::testing {
 namespace {
 
 using nlohmann::json;
-
-std::vector<json> read_records(const std::filesystem::path& path) {
-  std::vector<json> records;
-  std::istringstream lines(read_file(path));
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty()) {
-      records.push_back(json::parse(line));
-    }
-  }
-  return records;
-}
 
 TEST(PromptParams, EachPromptsParamsAreMergedOverItsProvidersInTheRequestsItSends) {
   TempDir dir;
@@ -54,7 +42,7 @@ metrics: [exact_match]
   ASSERT_EQ(result.exit_code, 0) << result.err;
 
   std::map<double, int> by_temperature;
-  const std::vector<json> records = read_records(log);
+  const std::vector<json> records = read_json_lines(log);
   ASSERT_EQ(records.size(), 8u) << "same text, other params: not one request shared";
   for (const json& record : records) {
     const json body = json::parse(record["body"].get<std::string>());

@@ -20,7 +20,6 @@
 #include <random>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,21 +35,6 @@ using nlohmann::json;
 
 json read_json(const std::filesystem::path& path) {
   return json::parse(read_file(path));
-}
-
-/// The stub's --record-requests file: one JSON object per line.
-std::vector<json> read_records(const std::filesystem::path& path) {
-  std::vector<json> records;
-  if (!std::filesystem::exists(path)) {
-    return records;
-  }
-  std::istringstream lines(read_file(path));
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty()) {
-      records.push_back(json::parse(line));
-    }
-  }
-  return records;
 }
 
 std::string to_jsonl(const std::vector<json>& rows) {
@@ -290,7 +274,7 @@ TEST(ProvidersAnthropic, SendsTheMessagesRequestAndScoresTheStubsAnswers) {
   }
 
   // The wire: every request as the Messages API wants it.
-  const std::vector<json> requests = read_records(log);
+  const std::vector<json> requests = read_json_lines(log);
   ASSERT_EQ(requests.size(), 3 * cases.size());
   std::map<std::string, const SentimentCase*> by_id;
   for (const auto& c : cases) {
@@ -384,7 +368,7 @@ TEST(ProvidersOpenAi, SendsTheBearerKeyModelMessagesAndAsksForUsageWhenStreaming
     EXPECT_FALSE(result.contains("ttft_ms")) << result.dump();
   }
 
-  const std::vector<json> requests = read_records(log);
+  const std::vector<json> requests = read_json_lines(log);
   ASSERT_EQ(requests.size(), 2u * cases);
   std::map<std::string, int> per_model;
   for (json request : requests) {
@@ -496,7 +480,7 @@ void expect_hostile_texts_echoed(const std::string& method) {
     }
   }
 
-  const std::vector<json> requests = read_records(log);
+  const std::vector<json> requests = read_json_lines(log);
   ASSERT_EQ(requests.size(), 2 * kHostileTexts.size());
   std::set<std::string> inputs;
   for (json request : requests) {

@@ -545,6 +545,20 @@ std::string read_file(const std::filesystem::path& path) {
   return content.str();
 }
 
+std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& path) {
+  std::vector<nlohmann::json> values;
+  if (!std::filesystem::exists(path)) {
+    return values;
+  }
+  std::istringstream lines(read_file(path));
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) {
+      values.push_back(nlohmann::json::parse(line));
+    }
+  }
+  return values;
+}
+
 ProcessResult promptbench(const TempDir& dir, const std::vector<std::string>& args,
                           RunOptions options) {
   std::vector<std::string> argv = {promptbench_bin()};

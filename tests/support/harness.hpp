@@ -128,6 +128,10 @@ class TempDir {
 // The whole file; throws std::runtime_error if it cannot be read.
 std::string read_file(const std::filesystem::path& path);
 
+// A JSON Lines file (the stub's --record-requests log), one value per non-empty line; empty
+// when the file does not exist (no request was recorded).
+std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& path);
+
 // Runs the promptbench binary to completion with `dir` as its working directory (so paths in
 // its messages are relative) and NO_COLOR removed from its environment (a test wanting it
 // passes it in options.env); the timeout is 60 s unless options set another.
