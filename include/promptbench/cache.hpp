@@ -4,9 +4,11 @@
 // a crash, a kill or Ctrl-C sends only what is missing. Several processes may share one file.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "promptbench/http.hpp"
@@ -23,6 +25,30 @@ inline constexpr int kCacheSchemaVersion = 2;
 /// headers and the body -- plus the repeat index. Credentials never enter it.
 [[nodiscard]] std::string cache_key(const HttpRequest& request, int repeat);
 
+/// A cache that failed during a run (docs/FAULTS.md): it could not be written (disk full, an
+/// I/O error, another process holding the write lock past the busy timeout), could not be
+/// read (a corrupt file), or its file was moved, deleted or replaced under the run. what()
+/// is "cannot write the cache PATH: REASON" (or "read"). Failures while opening the cache
+/// are UserError instead: nothing has been sent yet.
+class CacheError : public std::runtime_error {
+ public:
+  CacheError(const std::filesystem::path& path, bool writing, const std::string& reason);
+  [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
+
+ private:
+  std::filesystem::path m_path;
+};
+
+/// How a ResponseCache opens its file. The defaults are production's; tests shorten the wait
+/// and open the file through a fault-injecting VFS (tests/unit/faults/fault_vfs.hpp).
+struct CacheOptions {
+  /// How long a read or a commit waits for another process's lock before it fails. After a
+  /// failed commit the wait drops to 0: a stopping run does not wait on a lock again.
+  std::chrono::milliseconds busy_timeout{30'000};
+  /// The registered name of the SQLite VFS to open the file with; empty: SQLite's default.
+  std::string vfs;
+};
+
 class ResponseCache {
  public:
   /// Opens (creating it and its folder if needed) the cache at `path`. Throws UserError
@@ -30,14 +56,15 @@ class ResponseCache {
   /// application's database, or was written by a newer promptbench (a higher
   /// kCacheSchemaVersion); none of these is changed. A cache from before schema versions
   /// (user_version 0, our one table) is adopted: marked with the current version.
-  explicit ResponseCache(const std::filesystem::path& path);
-  /// Commits what is still staged (best effort: a failure here is dropped, not thrown).
+  explicit ResponseCache(const std::filesystem::path& path, const CacheOptions& options = {});
+  /// Commits what is still staged (best effort: a failure here is dropped, not thrown; it
+  /// does not wait for a lock when a commit has already failed).
   ~ResponseCache();
   ResponseCache(const ResponseCache&) = delete;
   ResponseCache& operator=(const ResponseCache&) = delete;
 
   /// The stored answer (status, body, latency, a stream's arrivals) for `key`, if any;
-  /// staged answers included.
+  /// staged answers included. Throws CacheError when the file cannot be read (corrupt).
   [[nodiscard]] std::optional<HttpResponse> get(const std::string& key);
   /// Stages a successful answer; commit() writes it. Staging is what lets the answers one
   /// event-loop turn received share a transaction: one WAL append and one lock round for
@@ -45,11 +72,16 @@ class ResponseCache {
   void put(const std::string& key, const HttpResponse& response);
   /// Writes every staged answer in one transaction. The runner calls it before each wait for
   /// the network, so an answer is durable (against kill -9) before the next one can arrive.
-  /// Failure to write (disk full, database locked for longer than the busy timeout) throws
-  /// std::runtime_error and keeps the answers staged.
+  /// Failure to write (disk full, an I/O error, database locked for longer than the busy
+  /// timeout) throws CacheError and keeps the answers staged: a later commit() may still
+  /// write them. A file moved, deleted or replaced since it was opened is never written
+  /// again (SQLite would write the answers into the new file's journal over another
+  /// database): every later commit() throws CacheError. Checked on every call, staged
+  /// answers or not, so the run notices within one turn of its loop.
   void commit();
   /// Answers staged and not yet committed.
   [[nodiscard]] std::size_t staged() const;
+  [[nodiscard]] const std::filesystem::path& path() const;
 
  private:
   struct Impl;

@@ -153,6 +153,7 @@ struct RunInfo {
   std::string finished_at;
   bool complete = true;
   std::string stop_reason;  ///< why an incomplete run stopped: interrupted, max_errors, ...
+  std::string stop_detail;  ///< for stderr, not written to the report: the cache's failure
   std::string config_sha256;
   std::string dataset_path;
   std::string dataset_sha256;

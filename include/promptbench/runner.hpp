@@ -98,8 +98,10 @@ struct Preflight {
 /// tallied in summary.run.errors (the caller decides the exit code from it, with
 /// errors_exceed_allowance); user errors throw UserError before anything is sent. A run
 /// that stops early still writes its report, with run.complete false and run.stop_reason
-/// saying why: "interrupted" or "max_errors" (returned) or "unreachable" (then UserError is
-/// thrown, located at the provider's base_url).
+/// saying why: "interrupted", "max_errors" or "cache_error" (returned; docs/FAULTS.md) or
+/// "unreachable" (then UserError is thrown, located at the provider's base_url). A report
+/// that cannot be written, or whose spool failed during the run, throws UserError naming
+/// the file (the run stops as soon as the spool fails).
 [[nodiscard]] ReportSummary run_eval(const Config& config, const RunOptions& options,
                                      Transport& transport,
                                      const std::function<void(const Progress&)>& on_progress = {});

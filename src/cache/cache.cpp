@@ -26,8 +26,6 @@ namespace promptbench {
 
 namespace {
 
-constexpr int kBusyTimeoutMs = 30'000;
-
 /// `PRAGMA application_id` of every cache this build creates or adopts ("PBch"): how a
 /// promptbench cache is told apart from another program's SQLite file.
 constexpr int kApplicationId = 0x50426368;
@@ -109,6 +107,26 @@ struct Identity {
   }
 };
 
+/// SQLite's message for a failure during a run, with what it means for the user where
+/// SQLite's own words ("database is locked") do not say it.
+std::string describe_failure(sqlite3* db, const std::string& message,
+                             std::chrono::milliseconds busy_timeout) {
+  switch (sqlite3_errcode(db) & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return fmt::format("{} (another process held it for longer than {})", message,
+                         busy_timeout.count() % 1000 == 0
+                             ? fmt::format("{} s", busy_timeout.count() / 1000)
+                             : fmt::format("{} ms", busy_timeout.count()));
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return fmt::format("{} (the file is corrupt: delete it or use another --cache path)",
+                         message);
+    default:
+      return message;
+  }
+}
+
 [[noreturn]] void refuse(const std::string& path, const std::string& message) {
   throw UserError(SourceLocation{path}, "", message);
 }
@@ -161,18 +179,32 @@ std::string cache_key(const HttpRequest& request, int repeat) {
   return hasher.hex();
 }
 
+CacheError::CacheError(const std::filesystem::path& path, bool writing, const std::string& reason)
+    : std::runtime_error(fmt::format("cannot {} the cache {}: {}", writing ? "write" : "read",
+                                     path.string(), reason)),
+      m_path(path) {}
+
 struct ResponseCache::Impl {
   using Rows = std::vector<std::vector<std::string>>;
 
+  std::filesystem::path path;
+  std::chrono::milliseconds busy_timeout{};
   sqlite3* db = nullptr;
   std::unique_ptr<Statement> select;
   std::unique_ptr<Statement> insert;
   /// Answers put() and not yet committed, oldest first (a turn's worth: at most a few hundred).
   std::vector<std::pair<std::string, HttpResponse>> staged;
+  bool failed = false;  ///< a commit failed: later ones do not wait for a lock
 
   ~Impl() {
     select.reset();
     insert.reset();
+    // Closing checkpoints the journal into our file and deletes the journal by its name.
+    // When another file has taken the name since, that journal is the other file's: leave it.
+    std::error_code ignored;
+    if (db != nullptr && moved() && std::filesystem::exists(path, ignored)) {
+      sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    }
     sqlite3_close(db);
   }
 
@@ -196,11 +228,19 @@ struct ResponseCache::Impl {
     return message;
   }
 
-  /// Runs `sql` during a run: a failure throws std::runtime_error.
+  /// Runs `sql` during a run: a failure throws CacheError.
   void run(const char* sql) const {
     if (const auto error = try_exec(sql)) {
-      throw std::runtime_error(fmt::format("cache: cannot write: {}", *error));
+      throw CacheError(path, true, describe_failure(db, *error, busy_timeout));
     }
+  }
+
+  /// Whether the file at `path` is no longer the one this connection has open: it was
+  /// renamed, deleted, or deleted and created again (SQLite's own check, by inode).
+  [[nodiscard]] bool moved() const {
+    int moved = 0;
+    return sqlite3_file_control(db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
+           moved != 0;
   }
 
   void insert_row(const std::string& key, const HttpResponse& response) const {
@@ -220,7 +260,7 @@ struct ResponseCache::Impl {
     const int rc = sqlite3_step(statement);
     insert->reset();
     if (rc != SQLITE_DONE) {
-      throw std::runtime_error(fmt::format("cache: cannot write: {}", sqlite3_errmsg(db)));
+      throw CacheError(path, true, describe_failure(db, sqlite3_errmsg(db), busy_timeout));
     }
   }
 
@@ -233,8 +273,7 @@ struct ResponseCache::Impl {
 
   /// exec() that returns the rows `sql` produced, each column as text ("" for NULL).
   Rows query(const char* sql, const std::string& path) const {
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    const auto deadline = std::chrono::steady_clock::now() + busy_timeout;
     for (;;) {
       Rows rows;
       const auto error = try_exec(sql, &rows);
@@ -314,7 +353,10 @@ struct ResponseCache::Impl {
   }
 };
 
-ResponseCache::ResponseCache(const std::filesystem::path& path) : m_impl(std::make_unique<Impl>()) {
+ResponseCache::ResponseCache(const std::filesystem::path& path, const CacheOptions& options)
+    : m_impl(std::make_unique<Impl>()) {
+  m_impl->path = path;
+  m_impl->busy_timeout = options.busy_timeout;
   const std::string display = path.string();
   if (path.has_parent_path()) {
     std::error_code error;
@@ -322,11 +364,11 @@ ResponseCache::ResponseCache(const std::filesystem::path& path) : m_impl(std::ma
   }
   if (sqlite3_open_v2(display.c_str(), &m_impl->db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
+                      options.vfs.empty() ? nullptr : options.vfs.c_str()) != SQLITE_OK) {
     throw UserError(SourceLocation{display}, "",
                     fmt::format("cannot open the cache: {}", sqlite3_errmsg(m_impl->db)));
   }
-  sqlite3_busy_timeout(m_impl->db, kBusyTimeoutMs);
+  sqlite3_busy_timeout(m_impl->db, static_cast<int>(options.busy_timeout.count()));
   // Whose file is it? Asked before anything is written: switching a foreign database to WAL
   // would already change its header.
   const Identity found = m_impl->identify_snapshot(display);
@@ -349,6 +391,9 @@ ResponseCache::ResponseCache(const std::filesystem::path& path) : m_impl(std::ma
 
 ResponseCache::~ResponseCache() {
   try {
+    if (m_impl->failed) {
+      sqlite3_busy_timeout(m_impl->db, 0);  // the run is ending: try once, do not wait
+    }
     commit();
   } catch (const std::exception&) {
     // Nothing to tell anyone from a destructor; the answers will be asked for again.
@@ -377,9 +422,10 @@ std::optional<HttpResponse> ResponseCache::get(const std::string& key) {
     }
     found = std::move(response);
   } else if (rc != SQLITE_DONE) {
-    const std::string message = sqlite3_errmsg(m_impl->db);
+    const std::string reason =
+        describe_failure(m_impl->db, sqlite3_errmsg(m_impl->db), m_impl->busy_timeout);
     m_impl->select->reset();
-    throw std::runtime_error(fmt::format("cache: cannot read: {}", message));
+    throw CacheError(m_impl->path, false, reason);
   }
   m_impl->select->reset();
   return found;
@@ -393,19 +439,35 @@ void ResponseCache::put(const std::string& key, const HttpResponse& response) {
 }
 
 void ResponseCache::commit() {
+  // Written after a rename, the answers would go to the journal at the old name (lost to
+  // the renamed file); after a delete and re-create, into the new file's journal over a
+  // database that is not ours. Never again, then: the run stops and says so.
+  if (m_impl->moved()) {
+    m_impl->failed = true;
+    throw CacheError(m_impl->path, true,
+                     "the file was moved, deleted or replaced during the run; the answers "
+                     "committed before are in the file that was there when the run started");
+  }
   if (m_impl->staged.empty()) {
     return;
   }
   // IMMEDIATE takes the write lock up front (waiting up to the busy timeout for another
   // process), so the transaction cannot fail half-way for want of it.
-  m_impl->run("BEGIN IMMEDIATE");
   try {
-    for (const auto& [key, response] : m_impl->staged) {
-      m_impl->insert_row(key, response);
+    m_impl->run("BEGIN IMMEDIATE");
+    try {
+      for (const auto& [key, response] : m_impl->staged) {
+        m_impl->insert_row(key, response);
+      }
+      m_impl->run("COMMIT");
+    } catch (const CacheError&) {
+      (void)m_impl->try_exec("ROLLBACK");
+      throw;
     }
-    m_impl->run("COMMIT");
-  } catch (const std::exception&) {
-    (void)m_impl->try_exec("ROLLBACK");
+  } catch (const CacheError&) {
+    // The run stops on this; what it still commits while it stops must not wait 30 s a turn.
+    m_impl->failed = true;
+    sqlite3_busy_timeout(m_impl->db, 0);
     throw;
   }
   m_impl->staged.clear();
@@ -413,6 +475,10 @@ void ResponseCache::commit() {
 
 std::size_t ResponseCache::staged() const {
   return m_impl->staged.size();
+}
+
+const std::filesystem::path& ResponseCache::path() const {
+  return m_impl->path;
 }
 
 }  // namespace promptbench

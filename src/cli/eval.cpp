@@ -223,6 +223,15 @@ int verdict(const ReportSummary& summary, const EvalOptions& options) {
                            "the cache)");
     return kExitInterrupted;
   }
+  if (summary.run.stop_reason == "cache_error") {
+    print_error(fmt::format("{}; the run stopped: partial report ({} of {} case{}) written to "
+                            "{}; once the cache is usable again, run the same command: what it "
+                            "holds is not sent again",
+                            summary.run.stop_detail, summary.run.cases_evaluated,
+                            summary.run.shard_cases, summary.run.shard_cases == 1 ? "" : "s",
+                            options.output));
+    return kExitRunFailed;
+  }
   // A gate over one shard's cases is no verdict: `merge` applies the gates to the whole.
   const bool gates_deferred = !summary.run.shard.whole();
   if (gates_deferred && !summary.gates.empty()) {

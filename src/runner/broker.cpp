@@ -40,7 +40,19 @@ void RequestBroker::submit(const Ticket& ticket, std::size_t endpoint, HttpReque
                            double estimated_tokens, int sample) {
   std::string key = m_cache != nullptr ? cache_key(request, sample) : std::string();
   if (m_cache != nullptr) {
-    if (std::optional<HttpResponse> hit = m_cache->get(key)) {
+    std::optional<HttpResponse> hit;
+    try {
+      hit = m_cache->get(key);
+    } catch (const CacheError& error) {
+      // Not sent: the answer may be in the cache, paid for already. The run stops on this.
+      note_cache_failure(error);
+      Reply& reply = m_cached.emplace_back();
+      reply.ticket = ticket;
+      reply.endpoint = endpoint;
+      reply.result = tl::unexpected(RequestError{ErrorKind::cancelled, 0, error.what(), false});
+      return;
+    }
+    if (hit) {
       queue_cached(ticket, endpoint, std::move(*hit), estimated_tokens, std::move(key));
       return;
     }
@@ -146,9 +158,24 @@ void RequestBroker::record_usage(const Reply& reply, double actual_tokens) {
 }
 
 void RequestBroker::commit() {
-  if (m_cache != nullptr) {
-    m_cache->commit();
+  if (m_cache == nullptr) {
+    return;
   }
+  try {
+    m_cache->commit();
+  } catch (const CacheError& error) {
+    note_cache_failure(error);  // the answers stay staged; the run stops on this
+  }
+}
+
+void RequestBroker::note_cache_failure(const CacheError& error) {
+  if (!m_cache_failure) {
+    m_cache_failure = error.what();
+  }
+}
+
+std::size_t RequestBroker::uncommitted() const {
+  return m_cache != nullptr ? m_cache->staged() : 0;
 }
 
 void RequestBroker::drop_queued() {

@@ -75,8 +75,16 @@ class RequestBroker {
   void remember(const Reply& reply);
   /// The tokens a request really used: corrects the endpoint's tpm bucket.
   void record_usage(const Reply& reply, double actual_tokens);
-  /// Makes this turn's answers durable before the loop waits again.
+  /// Makes this turn's answers durable before the loop waits again. A cache that fails
+  /// (CacheError) is noted in cache_failure(), not thrown; its answers stay staged and each
+  /// later commit() tries them again.
   void commit();
+  /// The first failure of the cache, read or write ("cannot write the cache PATH: ..."): the
+  /// run stops on it. A request whose cache lookup failed is not sent: its reply is
+  /// `cancelled`, like one cut off by a stop (the answer may be in the cache, paid for).
+  [[nodiscard]] const std::optional<std::string>& cache_failure() const { return m_cache_failure; }
+  /// Answers received and not yet in the cache (staged: a commit failed or is to come).
+  [[nodiscard]] std::size_t uncommitted() const;
 
   /// Drops requests not yet sent; cancels those in flight with cancel_in_flight().
   void drop_queued();
@@ -115,6 +123,7 @@ class RequestBroker {
   /// handles a step's replies before the next step).
   void resend_unclaimed();
   void note_connectivity(std::size_t endpoint, const TransferResult& result);
+  void note_cache_failure(const CacheError& error);
 
   Engine m_engine;
   ResponseCache* m_cache;
@@ -128,6 +137,7 @@ class RequestBroker {
   bool m_dropping = false;      ///< drop_queued() was called: the run is stopping
   std::uint64_t m_next_tag = 0;
   std::deque<Reply> m_cached;
+  std::optional<std::string> m_cache_failure;
   std::vector<std::size_t> m_consecutive_refusals;  ///< per endpoint
   std::size_t m_refusals_to_give_up = 8;
   std::optional<Unreachable> m_unreachable;

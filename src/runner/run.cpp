@@ -36,6 +36,10 @@ const char* to_string(StopReason reason) {
       return "max_errors";
     case StopReason::unreachable:
       return "unreachable";
+    case StopReason::cache_error:
+      return "cache_error";
+    case StopReason::report_error:
+      return "report_error";
     case StopReason::none:
       break;
   }
@@ -105,6 +109,7 @@ ReportSummary Run::execute(const std::function<void(const Progress&)>& on_progre
     }
     m_broker.commit();  // this turn's answers, journaled before the loop waits again
     m_cases.flush_finished();
+    check_file_faults();
     report_progress();  // also while nothing finishes: waiting, backoff, rate limits
   }
   if (m_stop != StopReason::none) {
@@ -136,6 +141,41 @@ void Run::stop(StopReason reason, bool cancel_now) {
   m_broker.drop_queued();
   m_local.clear();  // not answered yet: like a request not sent, left to a re-run
   m_grace_deadline = m_clock.now() + (cancel_now ? std::chrono::milliseconds(0) : m_options.grace);
+}
+
+/// Both stop like an interrupt: nothing new is sent, the requests in flight (paid for) may
+/// finish within the grace period. Their answers go to the report when the cache failed,
+/// to the cache when the report's spool did.
+void Run::check_file_faults() {
+  if (m_broker.cache_failure()) {
+    stop(StopReason::cache_error, false);
+  }
+  if (m_report.failure()) {
+    stop(StopReason::report_error, false);
+  }
+}
+
+void Run::write_report(const ReportSummary& summary) {
+  try {
+    m_report.finish(summary);
+  } catch (const UserError& error) {
+    if (m_options.cache_path.empty()) {
+      throw;
+    }
+    if (const auto& failure = m_broker.cache_failure()) {
+      const std::size_t unsaved = m_broker.uncommitted();
+      throw UserError(
+          fmt::format("{}; and {}: {} answer{} received since the cache failed {} "
+                      "in neither (a re-run sends {} again)",
+                      error.what(), *failure, unsaved, unsaved == 1 ? "" : "s",
+                      unsaved == 1 ? "is" : "are", unsaved == 1 ? "it" : "them"));
+    }
+    throw UserError(
+        fmt::format("{}; the answers received are in the cache {}: run the same "
+                    "command again once the report can be written and they are "
+                    "not sent again",
+                    error.what(), m_options.cache_path.string()));
+  }
 }
 
 void Run::check_interrupts() {
@@ -396,6 +436,16 @@ ReportSummary Run::summarize(const std::string& started_at) const {
   run.finished_at = utc_timestamp(m_clock.wall_now());
   run.complete = m_stop == StopReason::none;
   run.stop_reason = to_string(m_stop);
+  if (m_stop == StopReason::cache_error) {
+    const std::size_t unsaved = m_broker.uncommitted();
+    run.stop_detail = unsaved == 0
+                          ? *m_broker.cache_failure()
+                          : fmt::format(
+                                "{}; {} answer{} received since {} in the report but not in "
+                                "the cache (a re-run sends {} again)",
+                                *m_broker.cache_failure(), unsaved, unsaved == 1 ? "" : "s",
+                                unsaved == 1 ? "is" : "are", unsaved == 1 ? "it" : "them");
+  }
   run.config_sha256 = m_config.sha256;
   run.dataset_path = m_config.dataset.display_path;
   run.dataset_cases = m_dataset_rows;

@@ -22,8 +22,11 @@
 
 namespace promptbench {
 
-enum class StopReason { none, interrupted, max_errors, unreachable };
-/// The report's spelling: "interrupted", "max_errors", "unreachable"; "" for none.
+/// cache_error: the cache could not be read or written (docs/FAULTS.md); report_error: a
+/// case could not be written to the report's spool (the report cannot be complete).
+enum class StopReason { none, interrupted, max_errors, unreachable, cache_error, report_error };
+/// The report's spelling: "interrupted", "max_errors", "unreachable", "cache_error",
+/// "report_error"; "" for none.
 [[nodiscard]] const char* to_string(StopReason reason);
 
 class Run {
@@ -35,7 +38,9 @@ class Run {
 
   /// Runs to the end (or to a stop) and returns the summary; the report is not written yet.
   [[nodiscard]] ReportSummary execute(const std::function<void(const Progress&)>& on_progress);
-  void write_report(const ReportSummary& summary) { m_report.finish(summary); }
+  /// Throws UserError naming the file when the report cannot be written, saying where the
+  /// answers received are (the cache).
+  void write_report(const ReportSummary& summary);
   /// After the report is written: an endpoint that refused every connection is the
   /// config's problem, reported at its base_url.
   void throw_if_unreachable() const;
@@ -43,6 +48,8 @@ class Run {
  private:
   void stop(StopReason reason, bool cancel_now);
   void check_interrupts();
+  /// Stops the run when the cache or the report's spool failed (docs/FAULTS.md).
+  void check_file_faults();
   void feed();
   /// Whether this run takes the case: selected, and in the shard.
   [[nodiscard]] bool runs(const std::string& case_id) const;

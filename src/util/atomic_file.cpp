@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "promptbench/error.hpp"
+#include "util/file_ops.hpp"
 
 namespace promptbench::util {
 
@@ -29,9 +30,9 @@ constexpr std::size_t kBufferBytes = std::size_t{1} << 16;
 }
 
 /// Writes all of `bytes` to `fd`: 0, or the errno of the failure.
-int write_all(int fd, std::string_view bytes) {
+int write_all(FileOps& ops, int fd, std::string_view bytes) {
   while (!bytes.empty()) {
-    const ssize_t written = ::write(fd, bytes.data(), bytes.size());
+    const ssize_t written = ops.write(fd, bytes.data(), bytes.size());
     if (written < 0) {
       if (errno == EINTR) {
         continue;
@@ -58,6 +59,7 @@ void sync_directory(const fs::path& directory) {
 
 /// The open temporary file, its buffer, and the first error a write met (0 for none).
 struct AtomicFile::Impl : std::streambuf {
+  FileOps& ops = file_ops();  ///< the one of when the file was created, to the end
   fs::path target;
   fs::path temp;
   int fd = -1;
@@ -77,7 +79,7 @@ struct AtomicFile::Impl : std::streambuf {
       return false;
     }
     if (bytes.size() >= kBufferBytes) {
-      error = write_all(fd, bytes);  // a large chunk (a spooled file) skips the copy
+      error = write_all(ops, fd, bytes);  // a large chunk (a spooled file) skips the copy
       return error == 0;
     }
     buffer.append(bytes);
@@ -86,7 +88,7 @@ struct AtomicFile::Impl : std::streambuf {
 
   bool flush_buffer() {
     if (error == 0) {
-      error = write_all(fd, buffer);
+      error = write_all(ops, fd, buffer);
     }
     buffer.clear();
     return error == 0;
@@ -95,11 +97,11 @@ struct AtomicFile::Impl : std::streambuf {
   /// Closes and removes the temporary file (the target is untouched).
   void discard() {
     if (fd >= 0) {
-      ::close(fd);
+      ops.close(fd);
       fd = -1;
     }
     if (owns_temp) {
-      ::unlink(temp.c_str());
+      ops.unlink(temp.c_str());
     }
   }
 
@@ -140,8 +142,9 @@ AtomicFile::AtomicFile(fs::path target) : m_impl(std::make_unique<Impl>()) {
   }
   // A leftover of a crash (or a symlink someone left there) is removed, not followed or
   // appended to: the file written is always a new one, created here.
-  ::unlink(m_impl->temp.c_str());
-  m_impl->fd = ::open(m_impl->temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  m_impl->ops.unlink(m_impl->temp.c_str());
+  m_impl->fd =
+      m_impl->ops.open(m_impl->temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (m_impl->fd < 0) {
     cannot_write(m_impl->target, std::strerror(errno));
   }
@@ -175,27 +178,35 @@ void AtomicFile::commit() {
   if (!impl.flush_buffer()) {
     impl.fail(std::strerror(impl.error));
   }
-  if (::fsync(impl.fd) != 0) {
+  if (impl.ops.fsync(impl.fd) != 0) {
     impl.fail(std::strerror(errno));
   }
   // Another process writing the same target may have replaced the temporary file since it
   // was created (see the header); renaming now would publish its unfinished bytes.
   struct stat mine {};
   struct stat there {};
-  if (::fstat(impl.fd, &mine) != 0 || ::stat(impl.temp.c_str(), &there) != 0 ||
-      mine.st_dev != there.st_dev || mine.st_ino != there.st_ino) {
+  const bool have_mine = ::fstat(impl.fd, &mine) == 0;
+  const bool have_there = ::stat(impl.temp.c_str(), &there) == 0;
+  if (have_mine && !have_there && errno == ENOENT) {
+    impl.owns_temp = false;
+    impl.discard();
+    cannot_write(impl.target, fmt::format("{} was deleted while it was being written; {} is "
+                                          "as it was",
+                                          impl.temp.string(), impl.target.string()));
+  }
+  if (!have_mine || !have_there || mine.st_dev != there.st_dev || mine.st_ino != there.st_ino) {
     impl.owns_temp = false;
     impl.discard();
     cannot_write(impl.target, fmt::format("{} was replaced by another process writing the "
                                           "same file; the other write wins",
                                           impl.temp.string()));
   }
-  const int closed = ::close(impl.fd);
+  const int closed = impl.ops.close(impl.fd);
   impl.fd = -1;
   if (closed != 0) {
     impl.fail(std::strerror(errno));
   }
-  if (::rename(impl.temp.c_str(), impl.target.c_str()) != 0) {
+  if (impl.ops.rename(impl.temp.c_str(), impl.target.c_str()) != 0) {
     impl.fail(std::strerror(errno));
   }
   impl.committed = true;

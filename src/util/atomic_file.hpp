@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Atomic file replacement: every output promptbench writes (the JSON report, Markdown, CSV,
 // JUnit) goes through here, so a reader sees the old file or the whole new one, never half.
+// Its system calls go through util::file_ops(), where tests inject faults (docs/FAULTS.md).
 #pragma once
 
 #include <filesystem>
