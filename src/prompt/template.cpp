@@ -5,6 +5,9 @@
 // mark resolves it and remembers which marked names it could not find.
 #include <optional>
 #include <set>
+#include <string_view>
+#include <tuple>
+#include <utility>
 
 #include <fmt/format.h>
 #include <kainjow/mustache.hpp>
@@ -20,44 +23,100 @@ namespace {
 namespace mstch = kainjow::mustache;
 
 /// The names a template uses as plain variables (`{{x}}`, `{{{x}}}`, `{{&x}}`), with the
-/// offset of their first use. Section names (`{{#x}}`, `{{^x}}`) are not listed: a missing
-/// section is false. Only the default delimiters are understood; that is enough to classify.
+/// offset of their tag and of the name itself. Section names (`{{#x}}`, `{{^x}}`) are not
+/// listed: a missing section is false.
 struct VariableUse {
   std::string name;
-  std::size_t offset = 0;
+  std::size_t offset = 0;       ///< of the tag, for messages
+  std::size_t name_offset = 0;  ///< of the name's first byte, where the mark goes
 };
 
-/// One `{{...}}` tag: its text between the braces (trimmed) and where it starts.
+/// One tag: its text between the delimiters (trimmed), where the tag and that text start,
+/// and whether it was written with the default delimiters.
 struct Tag {
   std::string text;
   bool triple = false;
   std::size_t offset = 0;
+  std::size_t text_offset = 0;
+  bool default_delimiters = true;
 };
 
+constexpr std::string_view kSpace = " \t\r\n\f\v";
+
+/// The delimiters a set-delimiter tag's text (`=<% %>=`, trimmed) chooses, read as the
+/// library reads them; nullopt when it would refuse them.
+std::optional<std::pair<std::string, std::string>> read_delimiters(const std::string& text) {
+  if (text.size() < 5 || text.back() != '=') {
+    return std::nullopt;
+  }
+  const std::string inner = util::trim(std::string_view(text).substr(1, text.size() - 2));
+  const std::size_t space = inner.find(' ');
+  if (space == std::string::npos) {
+    return std::nullopt;
+  }
+  std::pair<std::string, std::string> delimiters{
+      inner.substr(0, space), inner.substr(inner.find_first_not_of(' ', space + 1))};
+  for (const std::string* delimiter : {&delimiters.first, &delimiters.second}) {
+    if (delimiter->find_first_of(std::string(kSpace) + "=") != std::string::npos) {
+      return std::nullopt;
+    }
+  }
+  return delimiters;
+}
+
+/// The tags in the order the library parses them, following `{{=<% %>=}}` as it does, so a
+/// tag written with other delimiters is seen and `{{x}}` after them is text.
 std::vector<Tag> scan_tags(const std::string& source) {
   std::vector<Tag> tags;
+  std::string open = "{{";
+  std::string close = "}}";
   std::size_t pos = 0;
-  while ((pos = source.find("{{", pos)) != std::string::npos) {
-    const bool triple = source.compare(pos, 3, "{{{") == 0;
-    const std::size_t body = pos + (triple ? 3 : 2);
-    const std::size_t close = source.find(triple ? "}}}" : "}}", body);
-    if (close == std::string::npos) {
+  while ((pos = source.find(open, pos)) != std::string::npos) {
+    const bool braces = open == "{{" && close == "}}";
+    const bool triple = braces && pos + 2 < source.size() && source[pos + 2] == '{';
+    const std::size_t body = pos + open.size() + (triple ? 1 : 0);
+    const std::string& end = triple ? "}}}" : close;
+    const std::size_t stop = source.find(end, body);
+    if (stop == std::string::npos) {
       break;
     }
-    tags.push_back({util::trim(source.substr(body, close - body)), triple, pos});
-    pos = close + (triple ? 3 : 2);
+    const std::string_view raw = std::string_view(source).substr(body, stop - body);
+    const std::size_t lead = raw.find_first_not_of(kSpace);
+    Tag tag{util::trim(raw), triple, pos, body + (lead == std::string_view::npos ? 0 : lead),
+            braces};
+    pos = stop + end.size();
+    if (tag.text.starts_with('=')) {
+      auto delimiters = read_delimiters(tag.text);
+      if (!delimiters) {
+        break;  // the library refuses the template too
+      }
+      std::tie(open, close) = std::move(*delimiters);
+    }
+    tags.push_back(std::move(tag));
   }
   return tags;
 }
 
+/// As the library names them: a triple tag's whole text, `&`'s text after it, else the
+/// text of a tag without a sigil. An empty name and `.` (the current item) are not listed.
 std::vector<VariableUse> scan_variables(const std::string& source) {
   std::vector<VariableUse> uses;
   for (const Tag& tag : scan_tags(source)) {
     const char sigil = tag.text.empty() ? '\0' : tag.text[0];
-    if (tag.triple || sigil == '&') {
-      uses.push_back({util::trim(sigil == '&' ? tag.text.substr(1) : tag.text), tag.offset});
-    } else if (std::string("#^/!>=").find(sigil) == std::string::npos && !tag.text.empty()) {
-      uses.push_back({tag.text, tag.offset});
+    VariableUse use{tag.text, tag.offset, tag.text_offset};
+    if (sigil == '=') {
+      continue;
+    }
+    if (!tag.triple && sigil == '&') {
+      const std::string_view rest = std::string_view(tag.text).substr(1);
+      const std::size_t lead = rest.find_first_not_of(kSpace);
+      use.name = util::trim(rest);
+      use.name_offset = tag.text_offset + 1 + (lead == std::string_view::npos ? 0 : lead);
+    } else if (!tag.triple && std::string_view("#^/!>").find(sigil) != std::string_view::npos) {
+      continue;
+    }
+    if (!use.name.empty() && use.name != ".") {
+      uses.push_back(std::move(use));
     }
   }
   return uses;
@@ -68,7 +127,7 @@ std::vector<VariableUse> scan_variables(const std::string& source) {
 /// partial is refused when the template loads rather than silently dropped.
 std::optional<Tag> find_partial(const std::string& source) {
   for (const Tag& tag : scan_tags(source)) {
-    if (!tag.triple && tag.text.starts_with('>')) {
+    if (!tag.triple && tag.default_delimiters && tag.text.starts_with('>')) {
       return tag;
     }
   }
@@ -119,13 +178,9 @@ std::string mark_variables(const std::string& source, const std::vector<Variable
   std::string marked;
   std::size_t copied = 0;
   for (const VariableUse& use : uses) {
-    if (use.name == ".") {
-      continue;
-    }
-    const std::size_t name_at = source.find(use.name, use.offset);
-    marked.append(source, copied, name_at - copied);
+    marked.append(source, copied, use.name_offset - copied);
     marked += kVariableMark;
-    copied = name_at;
+    copied = use.name_offset;
   }
   marked.append(source, copied, std::string::npos);
   return marked;

@@ -113,6 +113,17 @@ TEST(PromptTemplate, RefusesAPartialBehindOtherDelimitersWhenRendering) {
             "text into the template)");
 }
 
+// Found by fuzz_template (issue 16): the variables were found with the default delimiters
+// only, so after `{{=<% %>=}}` a literal "{{q}}" was marked as a variable and came out with a
+// \x01 byte inside it, and a variable written with the new delimiters was not strict.
+TEST(PromptTemplate, FollowsChangedDelimitersForVariables) {
+  const auto rendered = PromptTemplate(text_prompt("{{=<% %>=}}<%q%> and {{q}} <%={{ }}=%>{{q}}"))
+                            .render(make_case({{"q", "a"}}));
+  EXPECT_EQ(rendered.messages[0].content, "a and {{q}} a");
+  EXPECT_EQ(error_of(text_prompt("{{=<% %>=}}<% missing %>"), make_case({{"q", "a"}})),
+            "cfg.yaml:4:15: prompt 'p': case '7' has no variable 'missing'");
+}
+
 TEST(PromptTemplate, RefusesARowNestedDeeperThan100Levels) {
   // A Case built in code skips the dataset readers' check; the renderer has its own.
   nlohmann::json deep = "leaf";
