@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The external scorer's process: spawned with posix_spawn on one end of a socket pair (its
 // stdin and stdout), in its own process group so that Ctrl-C at the terminal reaches
-// promptbench, which then finishes the cases in flight, rather than killing the scorer.
+// promptbench, which then finishes the cases in flight, rather than killing the scorer; and
+// reading its reply lines (parse_scorer_reply, a function of its own so it can be fuzzed).
 #include "metric/scorer_process.hpp"
 
 #include <poll.h>
@@ -12,10 +13,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "util/input_limits.hpp"
+#include "util/json_depth.hpp"
 
 extern char** environ;  // NOLINT: POSIX declares it nowhere else
 
@@ -88,10 +94,17 @@ class FileActions {
   posix_spawn_file_actions_t m_actions{};
 };
 
+constexpr std::size_t kQuotedReplyLength = 200;
+
+std::string quoted_reply(const std::string& reply) {
+  return reply.size() <= kQuotedReplyLength ? reply : reply.substr(0, kQuotedReplyLength) + "...";
+}
+
 }  // namespace
 
-ScorerProcess::ScorerProcess(std::vector<std::string> argv, std::filesystem::path cwd)
-    : m_argv(std::move(argv)), m_cwd(std::move(cwd)) {}
+ScorerProcess::ScorerProcess(std::vector<std::string> argv, std::filesystem::path cwd,
+                             std::size_t max_reply_bytes)
+    : m_argv(std::move(argv)), m_cwd(std::move(cwd)), m_max_reply_bytes(max_reply_bytes) {}
 
 ScorerProcess::~ScorerProcess() {
   stop();
@@ -153,20 +166,44 @@ std::string ScorerProcess::exit_description() {
   return describe_status(status);
 }
 
+void ScorerProcess::kill_now() {
+  ::kill(-m_pid, SIGKILL);  // the group: a shell scorer's children too
+  (void)exit_description();
+}
+
+/// Output waiting before a request is sent answers nothing: a scorer that writes two lines
+/// per request, or writes without being asked, would else have its replies taken for the
+/// wrong cases.
+bool ScorerProcess::has_unasked_output() {
+  if (!m_buffer.empty()) {
+    return true;
+  }
+  pollfd ready{m_fd, POLLIN, 0};
+  char byte = 0;
+  return ::poll(&ready, 1, 0) > 0 && ::recv(m_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+std::string ScorerProcess::name() const {
+  return fmt::format("{}", fmt::join(m_argv, " "));
+}
+
 tl::expected<std::string, std::string> ScorerProcess::exchange(const std::string& line,
                                                                std::chrono::milliseconds timeout) {
   if (m_pid == 0) {
     if (auto started = start(); !started) {
       return tl::unexpected(started.error());
     }
+  } else if (has_unasked_output()) {
+    kill_now();
+    return tl::unexpected(fmt::format(
+        "the scorer '{}' wrote more than one line for a request and was stopped", name()));
   }
   const auto deadline = Clock::now() + timeout;
   const std::string message = line + "\n";
   for (std::size_t sent = 0; sent < message.size();) {
     pollfd ready{m_fd, POLLOUT, 0};
     if (::poll(&ready, 1, remaining_ms(deadline)) <= 0) {
-      ::kill(-m_pid, SIGKILL);  // the group: a shell scorer's children too
-      (void)exit_description();
+      kill_now();
       return tl::unexpected(
           fmt::format("the scorer read no input within {} ms and was stopped", timeout.count()));
     }
@@ -177,8 +214,23 @@ tl::expected<std::string, std::string> ScorerProcess::exchange(const std::string
     }
     sent += n > 0 ? static_cast<std::size_t>(n) : 0;
   }
+  return read_reply(timeout, deadline);
+}
+
+tl::expected<std::string, std::string> ScorerProcess::read_reply(
+    std::chrono::milliseconds timeout, std::chrono::steady_clock::time_point deadline) {
+  std::size_t searched = 0;  // m_buffer holds no line end before this
   while (true) {
-    const std::size_t newline = m_buffer.find('\n');
+    const std::size_t newline = m_buffer.find('\n', searched);
+    const std::size_t length = newline == std::string::npos ? m_buffer.size() : newline;
+    // Checked as it arrives: a scorer flooding its stdout costs at most the limit.
+    if (length > m_max_reply_bytes) {
+      kill_now();
+      return tl::unexpected(fmt::format(
+          "the scorer '{}' wrote more than {} bytes without ending its reply line and was "
+          "stopped",
+          name(), m_max_reply_bytes));
+    }
     if (newline != std::string::npos) {
       std::string reply = m_buffer.substr(0, newline);
       m_buffer.erase(0, newline + 1);
@@ -187,18 +239,18 @@ tl::expected<std::string, std::string> ScorerProcess::exchange(const std::string
       }
       return reply;
     }
+    searched = m_buffer.size();
     pollfd ready{m_fd, POLLIN, 0};
     const int polled = ::poll(&ready, 1, remaining_ms(deadline));
     if (polled < 0 && errno == EINTR) {
       continue;
     }
     if (polled <= 0) {
-      ::kill(-m_pid, SIGKILL);  // the group: a shell scorer's children too
-      (void)exit_description();
+      kill_now();
       return tl::unexpected(
           fmt::format("the scorer gave no reply within {} ms and was stopped", timeout.count()));
     }
-    char chunk[4096];
+    char chunk[65536];
     const ssize_t n = ::recv(m_fd, chunk, sizeof chunk, 0);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
       continue;
@@ -208,6 +260,38 @@ tl::expected<std::string, std::string> ScorerProcess::exchange(const std::string
     }
     m_buffer.append(chunk, static_cast<std::size_t>(n));
   }
+}
+
+tl::expected<ScorerReply, std::string> parse_scorer_reply(const std::string& reply) {
+  // The reply's `reason` goes into the report as it is: bounded like a dataset row, since
+  // writing and reading a deeper value would recurse past the stack.
+  if (util::find_nesting_beyond(reply, util::kMaxNestingDepth)) {
+    return tl::unexpected(
+        fmt::format("the scorer's reply nests deeper than {} levels", util::kMaxNestingDepth));
+  }
+  const nlohmann::json parsed = nlohmann::json::parse(reply, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return tl::unexpected(
+        fmt::format("the scorer's reply is not a JSON object: '{}'", quoted_reply(reply)));
+  }
+  const auto score = parsed.find("score");
+  if (score == parsed.end() || !score->is_number() || !std::isfinite(score->get<double>())) {
+    return tl::unexpected(
+        fmt::format("the scorer's reply has no numeric 'score': '{}'", quoted_reply(reply)));
+  }
+  ScorerReply result;
+  result.score = score->get<double>();
+  if (const auto pass = parsed.find("pass"); pass != parsed.end() && !pass->is_null()) {
+    if (!pass->is_boolean()) {
+      return tl::unexpected(
+          fmt::format("the scorer's 'pass' is not true or false: '{}'", quoted_reply(reply)));
+    }
+    result.pass = pass->get<bool>();
+  }
+  if (const auto reason = parsed.find("reason"); reason != parsed.end() && !reason->is_null()) {
+    result.reason = *reason;
+  }
+  return result;
 }
 
 }  // namespace promptbench

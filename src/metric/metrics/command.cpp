@@ -4,7 +4,6 @@
 // an error on that case, and the next case starts a fresh scorer.
 #include <unistd.h>
 
-#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -12,20 +11,12 @@
 
 #include "metric/metrics/metrics.hpp"
 #include "metric/scorer_process.hpp"
-#include "util/input_limits.hpp"
-#include "util/json_depth.hpp"
 
 namespace promptbench {
 
 namespace {
 
 using nlohmann::json;
-
-constexpr std::size_t kQuotedReplyLength = 200;
-
-std::string quoted_reply(const std::string& reply) {
-  return reply.size() <= kQuotedReplyLength ? reply : reply.substr(0, kQuotedReplyLength) + "...";
-}
 
 class Command : public Metric {
  public:
@@ -61,36 +52,15 @@ class Command : public Metric {
 
  private:
   tl::expected<Score, std::string> parse_reply(const std::string& reply) const {
-    // The reply's `reason` goes into the report as it is: bounded like a dataset row, since
-    // writing and reading a deeper value would recurse past the stack.
-    if (util::find_nesting_beyond(reply, util::kMaxNestingDepth)) {
-      return tl::unexpected(
-          fmt::format("the scorer's reply nests deeper than {} levels", util::kMaxNestingDepth));
-    }
-    const json parsed = json::parse(reply, nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_object()) {
-      return tl::unexpected(
-          fmt::format("the scorer's reply is not a JSON object: '{}'", quoted_reply(reply)));
-    }
-    const auto score = parsed.find("score");
-    if (score == parsed.end() || !score->is_number() || !std::isfinite(score->get<double>())) {
-      return tl::unexpected(
-          fmt::format("the scorer's reply has no numeric 'score': '{}'", quoted_reply(reply)));
-    }
-    Score result;
-    result.value = score->get<double>();
-    result.pass = pass(result.value);
-    if (const auto pass = parsed.find("pass"); pass != parsed.end() && !pass->is_null()) {
-      if (!pass->is_boolean()) {
-        return tl::unexpected(
-            fmt::format("the scorer's 'pass' is not true or false: '{}'", quoted_reply(reply)));
+    return parse_scorer_reply(reply).map([&](const ScorerReply& read) {
+      Score result;
+      result.value = read.score;
+      result.pass = read.pass ? read.pass : pass(read.score);
+      if (!read.reason.is_null()) {
+        result.detail = {{"reason", read.reason}};
       }
-      result.pass = pass->get<bool>();
-    }
-    if (const auto reason = parsed.find("reason"); reason != parsed.end() && !reason->is_null()) {
-      result.detail = {{"reason", *reason}};
-    }
-    return result;
+      return result;
+    });
   }
 
   mutable ScorerProcess m_process;  // scoring is logically const; the process is a cache
