@@ -4,10 +4,22 @@
 // that also holds the datasets and prompt files the seed configs name, so inputs that parse
 // reach the checks behind the parser. A UserError is the expected answer to a bad config;
 // any other exception, a crash, or a loaded config that breaks an invariant is a finding.
+// Invariants of a config that loads: every path and reference in it resolves --
+//  - it has providers and prompts, with non-empty ids unique among themselves (endpoints:
+//    providers and judges together);
+//  - the dataset file, a recorded provider's outputs file and a prompt file exist, and a
+//    prompt from a file holds the file's text;
+//  - every metric builds through the registry (its rubric or schema file is there, its
+//    parameters are right), and report names are unique;
+//  - an llm_judge's `judge:` names an endpoint; a gate names a metric of the config and no
+//    variant or one of its variants; `baseline:` is empty, a variant or a prompt id.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <typeinfo>
@@ -15,6 +27,8 @@
 #include "fuzz_support.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/error.hpp"
+#include "promptbench/metric.hpp"
+#include "provider/providers/recorded.hpp"
 
 namespace {
 
@@ -38,6 +52,101 @@ void make_referenced_files() {
   write_scratch_file("data.csv", "id,question,answer\n1,2+2?,4\n");
   write_scratch_file("prompts/fewshot.mustache", "Review: {{text}}\nSentiment:");
   write_scratch_file("prompts/p.mustache", "Q: {{question}}");
+  std::filesystem::create_directories(scratch_dir() / "rubrics");
+  write_scratch_file("rubrics/grade.mustache",
+                     "Expected {{reference}}, got {{output}}. Score 0-10:");
+  write_scratch_file("schema.json", "{\"type\": \"object\", \"required\": [\"label\"]}");
+  write_scratch_file("outputs.jsonl", "{\"id\": \"1\", \"output\": \"4\"}\n");
+}
+
+bool listed(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string file_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void check_unique_ids(const promptbench::Config& config, std::string_view input) {
+  std::set<std::string> ids;
+  for (const promptbench::ProviderConfig* endpoint : promptbench::endpoints(config)) {
+    if (endpoint->id.empty() || !ids.insert(endpoint->id).second) {
+      invariant_failed("endpoint id '" + endpoint->id + "' empty or not unique", input);
+    }
+  }
+  ids.clear();
+  for (const promptbench::PromptConfig& prompt : config.prompts) {
+    if (prompt.id.empty() || !ids.insert(prompt.id).second) {
+      invariant_failed("prompt id '" + prompt.id + "' empty or not unique", input);
+    }
+  }
+}
+
+void check_files(const promptbench::Config& config, std::string_view input) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(config.dataset.path, error)) {
+    invariant_failed("a config that loads names a missing dataset", input);
+  }
+  for (const promptbench::ProviderConfig& provider : config.providers) {
+    if (provider.type == promptbench::providers::kRecordedType &&
+        !std::filesystem::is_regular_file(promptbench::providers::recorded_file(provider).path,
+                                          error)) {
+      invariant_failed("recorded provider '" + provider.id + "' names a missing outputs file",
+                       input);
+    }
+  }
+  for (const promptbench::PromptConfig& prompt : config.prompts) {
+    const promptbench::SourceLocation& from = prompt.text_where;
+    if (!prompt.messages.empty() || from.line != 1 || from.column != 1) {
+      continue;  // not from a file
+    }
+    const std::filesystem::path path = std::filesystem::path(from.file).is_absolute()
+                                           ? std::filesystem::path(from.file)
+                                           : config.base_dir / from.file;
+    if (!std::filesystem::is_regular_file(path, error) || file_text(path) != prompt.text) {
+      invariant_failed("prompt '" + prompt.id + "' does not hold its file " + from.file, input);
+    }
+  }
+}
+
+void check_references(const promptbench::Config& config, std::string_view input) {
+  std::vector<std::string> endpoint_ids;
+  for (const promptbench::ProviderConfig* endpoint : promptbench::endpoints(config)) {
+    endpoint_ids.push_back(endpoint->id);
+  }
+  const std::vector<std::string> names = promptbench::metric_report_names(config);
+  if (std::set<std::string>(names.begin(), names.end()).size() != names.size()) {
+    invariant_failed("two metrics share a report name", input);
+  }
+  for (const promptbench::MetricConfig& metric : config.metrics) {
+    try {
+      (void)promptbench::make_metric(metric);
+    } catch (const std::exception& e) {
+      invariant_failed("metric " + metric.field + " of a loaded config does not build: " + e.what(),
+                       input);
+    }
+    if (metric.name == "llm_judge" &&
+        !listed(endpoint_ids, metric.params.value("judge", std::string()))) {
+      invariant_failed("llm_judge " + metric.field + " names no judge or provider", input);
+    }
+  }
+  const std::vector<std::string> variants = promptbench::variant_ids(config);
+  for (const promptbench::GateConfig& gate : config.gates) {
+    if (!listed(names, gate.metric)) {
+      invariant_failed("gate " + gate.field + " names no metric of the config", input);
+    }
+    if (!gate.variant.empty() && !listed(variants, gate.variant)) {
+      invariant_failed("gate " + gate.field + " names no variant of the config", input);
+    }
+  }
+  if (!config.baseline.empty() && !listed(variants, config.baseline) &&
+      std::none_of(config.prompts.begin(), config.prompts.end(),
+                   [&](const promptbench::PromptConfig& p) { return p.id == config.baseline; })) {
+    invariant_failed("baseline '" + config.baseline + "' is neither a variant nor a prompt", input);
+  }
 }
 
 void check_invariants(const promptbench::Config& config, std::string_view input) {
@@ -47,16 +156,9 @@ void check_invariants(const promptbench::Config& config, std::string_view input)
   if (config.prompts.empty()) {
     invariant_failed("a config that loads has no prompts", input);
   }
-  std::set<std::string> ids;
-  for (const promptbench::ProviderConfig* endpoint : promptbench::endpoints(config)) {
-    if (endpoint->id.empty() || !ids.insert(endpoint->id).second) {
-      invariant_failed("endpoint id '" + endpoint->id + "' empty or not unique", input);
-    }
-  }
-  std::error_code error;
-  if (!std::filesystem::exists(config.dataset.path, error)) {
-    invariant_failed("a config that loads names a missing dataset", input);
-  }
+  check_unique_ids(config, input);
+  check_files(config, input);
+  check_references(config, input);
 }
 
 }  // namespace
