@@ -103,7 +103,8 @@ metrics: [exact_match]
   /// Outputs in the report, by case id.
   std::set<std::string> reported_ids() const {
     std::set<std::string> ids;
-    for (const auto& c : read_report()["cases"]) {
+    const nlohmann::json report = read_report();
+    for (const auto& c : report["cases"]) {
       if (!c["results"].empty() && c["results"][0]["output"].is_string()) {
         ids.insert(c["id"].get<std::string>());
       }
