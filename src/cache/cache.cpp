@@ -199,12 +199,6 @@ struct ResponseCache::Impl {
   ~Impl() {
     select.reset();
     insert.reset();
-    // Closing checkpoints the journal into our file and deletes the journal by its name.
-    // When another file has taken the name since, that journal is the other file's: leave it.
-    std::error_code ignored;
-    if (db != nullptr && moved() && std::filesystem::exists(path, ignored)) {
-      sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-    }
     sqlite3_close(db);
   }
 

@@ -26,6 +26,15 @@ constexpr std::size_t kMaxLocalAnswers = 256;
 /// The error kind of a result its recorded provider's file has no line for.
 constexpr const char* kNotRecorded = "not_recorded";
 
+/// "3 answers received after the last commit that succeeded are WHERE (a re-run sends them
+/// again)": what a cache that failed could not keep.
+std::string answers_not_committed(std::size_t count, std::string_view where) {
+  return fmt::format(
+      "{} answer{} received after the last commit that succeeded {} {} (a re-run "
+      "sends {} again)",
+      count, count == 1 ? "" : "s", count == 1 ? "is" : "are", where, count == 1 ? "it" : "them");
+}
+
 }  // namespace
 
 const char* to_string(StopReason reason) {
@@ -163,12 +172,8 @@ void Run::write_report(const ReportSummary& summary) {
       throw;
     }
     if (const auto& failure = m_broker.cache_failure()) {
-      const std::size_t unsaved = m_broker.uncommitted();
-      throw UserError(
-          fmt::format("{}; and {}: {} answer{} received since the cache failed {} "
-                      "in neither (a re-run sends {} again)",
-                      error.what(), *failure, unsaved, unsaved == 1 ? "" : "s",
-                      unsaved == 1 ? "is" : "are", unsaved == 1 ? "it" : "them"));
+      throw UserError(fmt::format("{}; and {}: {}", error.what(), *failure,
+                                  answers_not_committed(m_broker.uncommitted(), "in neither")));
     }
     throw UserError(
         fmt::format("{}; the answers received are in the cache {}: run the same "
@@ -438,13 +443,11 @@ ReportSummary Run::summarize(const std::string& started_at) const {
   run.stop_reason = to_string(m_stop);
   if (m_stop == StopReason::cache_error) {
     const std::size_t unsaved = m_broker.uncommitted();
-    run.stop_detail = unsaved == 0
-                          ? *m_broker.cache_failure()
-                          : fmt::format(
-                                "{}; {} answer{} received since {} in the report but not in "
-                                "the cache (a re-run sends {} again)",
-                                *m_broker.cache_failure(), unsaved, unsaved == 1 ? "" : "s",
-                                unsaved == 1 ? "is" : "are", unsaved == 1 ? "it" : "them");
+    run.stop_detail =
+        unsaved == 0
+            ? *m_broker.cache_failure()
+            : fmt::format("{}; {}", *m_broker.cache_failure(),
+                          answers_not_committed(unsaved, "in the report but not in the cache"));
   }
   run.config_sha256 = m_config.sha256;
   run.dataset_path = m_config.dataset.display_path;

@@ -142,8 +142,9 @@ TEST_F(RunFaults, DiskFullWhileCommittingStopsTheRunWithEveryAnswerInTheReportOr
   EXPECT_EQ(summary.run.stop_reason, "cache_error");
   EXPECT_THAT(summary.run.stop_detail, HasSubstr("cannot write the cache " + cache_path().string() +
                                                  ": database or disk is full; "));
-  EXPECT_THAT(summary.run.stop_detail, HasSubstr("received since are in the report but not in "
-                                                 "the cache (a re-run sends them again)"));
+  EXPECT_THAT(summary.run.stop_detail, HasSubstr("received after the last commit that succeeded "
+                                                 "are in the report but not in the cache (a "
+                                                 "re-run sends them again)"));
   const nlohmann::json report = read_report();
   EXPECT_EQ(report["run"]["complete"], false);
   EXPECT_EQ(report["run"]["stop_reason"], "cache_error");
