@@ -54,25 +54,25 @@ std::optional<double> to_number(const std::string& text) {
   }
 }
 
-struct Found {
+struct FoundScore {
   double value = 0;
   std::optional<double> scale;  ///< the denominator of "7/10"
 };
 
-std::optional<Found> json_score(std::string_view reply) {
+std::optional<FoundScore> json_score(std::string_view reply) {
   const std::optional<nlohmann::json> parsed = parse_json_output(reply, true);
   if (!parsed || !parsed->is_object()) {
     return std::nullopt;
   }
   for (const char* key : {"score", "rating"}) {
     if (const auto it = parsed->find(key); it != parsed->end() && it->is_number()) {
-      return Found{it->get<double>(), std::nullopt};
+      return FoundScore{it->get<double>(), std::nullopt};
     }
   }
   return std::nullopt;
 }
 
-std::optional<Found> pattern_score(std::string_view reply, const RE2& pattern) {
+std::optional<FoundScore> pattern_score(std::string_view reply, const RE2& pattern) {
   std::string value;
   std::string scale;
   if (!last_match(reply, pattern, &value, &scale)) {
@@ -82,10 +82,10 @@ std::optional<Found> pattern_score(std::string_view reply, const RE2& pattern) {
   if (!number) {
     return std::nullopt;
   }
-  return Found{*number, scale.empty() ? std::nullopt : to_number(scale)};
+  return FoundScore{*number, scale.empty() ? std::nullopt : to_number(scale)};
 }
 
-std::optional<Found> find_score(std::string_view reply) {
+std::optional<FoundScore> find_score(std::string_view reply) {
   static const RE2 labelled(
       R"((?i)\b(?:score|rating|grade)\b[^0-9\n]{0,12}?(-?\d+(?:\.\d+)?)(?:\s*(?:/|out\s+of)\s*(\d+(?:\.\d+)?))?)");
   static const RE2 fraction(R"((-?\d+(?:\.\d+)?)\s*(?:/|out\s+of)\s*(\d+(?:\.\d+)?))");
@@ -103,7 +103,7 @@ std::optional<Found> find_score(std::string_view reply) {
     bare.pop_back();
   }
   if (const auto number = to_number(bare)) {
-    return Found{*number, std::nullopt};
+    return FoundScore{*number, std::nullopt};
   }
   return std::nullopt;
 }
@@ -143,7 +143,7 @@ std::optional<bool> json_pass(std::string_view reply) {
 }  // namespace
 
 tl::expected<double, std::string> parse_score_verdict(std::string_view reply, double max_score) {
-  const std::optional<Found> found = find_score(reply);
+  const std::optional<FoundScore> found = find_score(reply);
   if (!found) {
     return tl::unexpected(fmt::format("the judge's reply holds no score: '{}'", quoted(reply)));
   }

@@ -11,6 +11,9 @@
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+#include <tl/expected.hpp>
+
+#include "promptbench/http.hpp"
 
 namespace promptbench {
 
@@ -37,6 +40,12 @@ struct StreamOptions {
 /// a streamed answer and the same answer in one document agree byte for byte.
 [[nodiscard]] std::string completion_text(const std::string& content,
                                           const nlohmann::json& tool_calls);
+
+/// A provider's failure to read an answer, as the unexpected value of its parse result.
+[[nodiscard]] inline tl::unexpected<RequestError> answer_failure(ErrorKind kind,
+                                                                 std::string message) {
+  return tl::unexpected(RequestError{kind, 0, std::move(message)});
+}
 
 /// `object[key]`, or a null value when `object` is not an object or has no such member.
 [[nodiscard]] const nlohmann::json& member(const nlohmann::json& object, const char* key);

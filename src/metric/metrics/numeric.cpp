@@ -21,7 +21,7 @@ bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-bool is_alnum(char c) {
+bool is_ascii_alnum(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
@@ -48,7 +48,7 @@ std::optional<Found> read_number(std::string_view text, std::size_t start) {
   found.begin = start;
   bool negative = false;
   const auto sign_allowed = [&](std::size_t sign_at) {
-    return sign_at == 0 || (!is_alnum(text[sign_at - 1]) && text[sign_at - 1] != '.');
+    return sign_at == 0 || (!is_ascii_alnum(text[sign_at - 1]) && text[sign_at - 1] != '.');
   };
   if (start >= 1 && (text[start - 1] == '-' || text[start - 1] == '+') && sign_allowed(start - 1)) {
     negative = text[start - 1] == '-';

@@ -28,7 +28,7 @@ namespace promptbench::providers {
 
 namespace {
 
-constexpr const char* kDefaultBaseUrl = "https://api.anthropic.com/v1";
+constexpr const char* kAnthropicBaseUrl = "https://api.anthropic.com/v1";
 constexpr const char* kDefaultVersion = "2023-06-01";
 constexpr std::int64_t kDefaultMaxTokens = 4096;
 
@@ -59,21 +59,17 @@ AnthropicOptions read_options(const nlohmann::json& options) {
   return result;
 }
 
-tl::unexpected<RequestError> failure(ErrorKind kind, std::string message) {
-  return tl::unexpected(RequestError{kind, 0, std::move(message)});
-}
-
 /// JSON from the server, refused beyond the nesting limit: a tool's `input` is copied
 /// into the completion and written into the report, which recurses.
 tl::expected<nlohmann::json, RequestError> parse_json(const std::string& text, const char* what) {
   if (util::find_nesting_beyond(text, util::kMaxNestingDepth)) {
-    return failure(ErrorKind::bad_response,
-                   fmt::format("{} nests deeper than {} levels", what, util::kMaxNestingDepth));
+    return answer_failure(ErrorKind::bad_response, fmt::format("{} nests deeper than {} levels",
+                                                               what, util::kMaxNestingDepth));
   }
   auto parsed = nlohmann::json::parse(text, nullptr, false);
   if (!parsed.is_object()) {
-    return failure(ErrorKind::bad_response,
-                   fmt::format("{} is not a JSON object: {}", what, quoted_start(text)));
+    return answer_failure(ErrorKind::bad_response,
+                          fmt::format("{} is not a JSON object: {}", what, quoted_start(text)));
   }
   return parsed;
 }
@@ -183,7 +179,7 @@ class AnthropicProvider final : public Provider {
  public:
   AnthropicProvider(const ProviderConfig& config, AnthropicOptions options)
       : Provider(config), m_options(std::move(options)) {
-    std::string base = config.base_url.empty() ? kDefaultBaseUrl : config.base_url;
+    std::string base = config.base_url.empty() ? kAnthropicBaseUrl : config.base_url;
     while (!base.empty() && base.back() == '/') {
       base.pop_back();
     }
@@ -275,7 +271,7 @@ class AnthropicProvider final : public Provider {
     }
     const nlohmann::json& content = member(*parsed, "content");
     if (!content.is_array()) {
-      return failure(ErrorKind::bad_response, "response has no content list");
+      return answer_failure(ErrorKind::bad_response, "response has no content list");
     }
     std::vector<Block> blocks;
     blocks.reserve(content.size());
@@ -295,7 +291,7 @@ class AnthropicProvider final : public Provider {
   tl::expected<Completion, RequestError> parse_stream(const HttpResponse& response) const {
     const std::vector<SseEvent> events = parse_sse(response.body);
     if (const auto failed = find_stream_failure(events)) {
-      return failure(ErrorKind::stream_error, failed->message);
+      return answer_failure(ErrorKind::stream_error, failed->message);
     }
     StreamedMessage message;
     for (const SseEvent& event : events) {
@@ -311,7 +307,7 @@ class AnthropicProvider final : public Provider {
       }
     }
     if (!message.stopped) {
-      return failure(ErrorKind::stream_error, "stream ended before its last event");
+      return answer_failure(ErrorKind::stream_error, "stream ended before its last event");
     }
     std::vector<Block> in_order;
     for (auto& [index, block] : message.blocks) {

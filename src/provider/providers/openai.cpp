@@ -30,7 +30,7 @@ bool ends_with_done(std::string_view body) {
   return body.size() >= kDone.size() && body.substr(body.size() - kDone.size()) == kDone;
 }
 
-constexpr const char* kDefaultBaseUrl = "https://api.openai.com/v1";
+constexpr const char* kOpenAiBaseUrl = "https://api.openai.com/v1";
 
 /// `content` is a string, null (e.g. a tool call) or a list of parts with `text`.
 std::optional<std::string> content_text(const nlohmann::json& content) {
@@ -61,10 +61,6 @@ Usage usage_of(const nlohmann::json& usage) {
   return {integer_member(usage, "prompt_tokens"), integer_member(usage, "completion_tokens")};
 }
 
-tl::unexpected<RequestError> failure(ErrorKind kind, std::string message) {
-  return tl::unexpected(RequestError{kind, 0, std::move(message)});
-}
-
 /// message.tool_calls [{id, type, function: {name, arguments}}] as Completion::tool_calls;
 /// null when there are none.
 tl::expected<nlohmann::json, RequestError> message_tool_calls(const nlohmann::json& message) {
@@ -73,14 +69,14 @@ tl::expected<nlohmann::json, RequestError> message_tool_calls(const nlohmann::js
     return nlohmann::json();
   }
   if (!calls->is_array()) {
-    return failure(ErrorKind::bad_response, "choices[0].message.tool_calls is not a list");
+    return answer_failure(ErrorKind::bad_response, "choices[0].message.tool_calls is not a list");
   }
   nlohmann::json result = nlohmann::json::array();
   for (const auto& call : *calls) {
     const nlohmann::json& function = member(call, "function");
     if (!function.is_object()) {
-      return failure(ErrorKind::bad_response,
-                     "choices[0].message.tool_calls has a call without a function");
+      return answer_failure(ErrorKind::bad_response,
+                            "choices[0].message.tool_calls has a call without a function");
     }
     // Arguments are a JSON string; a server that sends the object itself is taken at its word.
     const auto arguments = function.find("arguments");
@@ -139,7 +135,7 @@ struct StreamedAnswer {
       if (auto piece = delta.find("content"); piece != delta.end()) {
         const auto text = content_text(*piece);
         if (!text) {
-          return failure(ErrorKind::bad_response, "choices[0].delta.content is not text");
+          return answer_failure(ErrorKind::bad_response, "choices[0].delta.content is not text");
         }
         content += *text;
         carries = !text->empty();
@@ -179,7 +175,7 @@ class OpenAiProvider final : public Provider {
  public:
   OpenAiProvider(const ProviderConfig& config, const StreamOptions& stream)
       : Provider(config), m_stream(stream) {
-    std::string base = config.base_url.empty() ? kDefaultBaseUrl : config.base_url;
+    std::string base = config.base_url.empty() ? kOpenAiBaseUrl : config.base_url;
     while (!base.empty() && base.back() == '/') {
       base.pop_back();
     }
@@ -243,25 +239,26 @@ class OpenAiProvider final : public Provider {
     }
     // Tool call arguments sent as an object are copied into the completion, which recurses.
     if (util::find_nesting_beyond(response.body, util::kMaxNestingDepth)) {
-      return failure(
+      return answer_failure(
           ErrorKind::bad_response,
           fmt::format("response body nests deeper than {} levels", util::kMaxNestingDepth));
     }
     const auto parsed = nlohmann::json::parse(response.body, nullptr, false);
     if (parsed.is_discarded()) {
       // Quote the start of the body: an HTML page or a proxy's notice says what went wrong.
-      return failure(ErrorKind::bad_response, fmt::format("response body is not valid JSON: {}",
-                                                          quoted_start(response.body)));
+      return answer_failure(
+          ErrorKind::bad_response,
+          fmt::format("response body is not valid JSON: {}", quoted_start(response.body)));
     }
     const auto choices = parsed.find("choices");
     if (choices == parsed.end() || !choices->is_array() || choices->empty() ||
         !(*choices)[0].is_object() || !(*choices)[0].contains("message")) {
-      return failure(ErrorKind::bad_response, "response has no choices[0].message");
+      return answer_failure(ErrorKind::bad_response, "response has no choices[0].message");
     }
     const auto& choice = (*choices)[0];
     const auto& message = choice["message"];
     if (!message.is_object()) {
-      return failure(ErrorKind::bad_response, "choices[0].message.content is not text");
+      return answer_failure(ErrorKind::bad_response, "choices[0].message.content is not text");
     }
     const auto tool_calls = message_tool_calls(message);
     if (!tool_calls) {
@@ -272,7 +269,7 @@ class OpenAiProvider final : public Provider {
                       : !tool_calls->is_null()    ? std::optional<std::string>("")
                                                   : std::nullopt;
     if (!text) {
-      return failure(ErrorKind::bad_response, "choices[0].message.content is not text");
+      return answer_failure(ErrorKind::bad_response, "choices[0].message.content is not text");
     }
     Completion completion;
     completion.text = completion_text(*text, *tool_calls);
@@ -291,7 +288,7 @@ class OpenAiProvider final : public Provider {
   tl::expected<Completion, RequestError> parse_stream(const HttpResponse& response) const {
     const std::vector<SseEvent> events = parse_sse(response.body);
     if (const auto failed = find_stream_failure(events)) {
-      return failure(ErrorKind::stream_error, failed->message);
+      return answer_failure(ErrorKind::stream_error, failed->message);
     }
     StreamedAnswer answer;
     for (const SseEvent& event : events) {
@@ -304,15 +301,16 @@ class OpenAiProvider final : public Provider {
       }
       const auto chunk = nlohmann::json::parse(event.data, nullptr, false);
       if (!chunk.is_object()) {
-        return failure(ErrorKind::bad_response, fmt::format("stream event is not a JSON object: {}",
-                                                            quoted_start(event.data)));
+        return answer_failure(
+            ErrorKind::bad_response,
+            fmt::format("stream event is not a JSON object: {}", quoted_start(event.data)));
       }
       if (auto added = answer.add(chunk, event.end); !added) {
         return tl::unexpected(added.error());
       }
     }
     if (!answer.done && answer.finish_reason.empty()) {
-      return failure(ErrorKind::stream_error, "stream ended before its last event");
+      return answer_failure(ErrorKind::stream_error, "stream ended before its last event");
     }
     Completion completion;
     completion.tool_calls = answer.assembled_tool_calls();

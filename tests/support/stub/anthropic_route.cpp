@@ -128,7 +128,7 @@ std::string tools_problem(const json& request) {
 
 // Why the request cannot be answered, or "" if it can; the first problem in the order the
 // real API reports them: headers, body, model, max_tokens, messages, then the rest.
-std::string problem_of(const httplib::Request& req, const json& request) {
+std::string messages_request_problem(const httplib::Request& req, const json& request) {
   if (!req.has_header("anthropic-version")) {
     return "anthropic-version: header is required";
   }
@@ -209,8 +209,8 @@ std::vector<Turn> message_turns(const json& request) {
 
 // The tool the answer calls: the first (or the one tool_choice names), unless there are no
 // tools, tool_choice is {"type":"none"}, or the conversation ends with tool results.
-std::optional<ToolCall> tool_call(const json& request, const std::string& body,
-                                  const std::vector<Turn>& turns) {
+std::optional<ToolCall> messages_tool_call(const json& request, const std::string& body,
+                                           const std::vector<Turn>& turns) {
   const json choice = request.value("tool_choice", json::object());
   if (!request.contains("tools") || request["tools"].empty() ||
       (choice.is_object() && choice.value("type", "") == "none") || turns.back().role == "tool") {
@@ -265,13 +265,13 @@ std::uint64_t handle_messages(const Context& context, const StubState::Admission
   if (answer_fault(context, Route::Messages, req, res, admission, stream)) {
     return 0;
   }
-  if (const std::string problem = problem_of(req, request); !problem.empty()) {
+  if (const std::string problem = messages_request_problem(req, request); !problem.empty()) {
     answer_error(context, Route::Messages, res, 400, "invalid_request_error", problem);
     context.state.record_answer(admission.body_hash, 400, false, false);
     return 0;
   }
   const std::vector<Turn> turns = message_turns(request);
-  const std::optional<ToolCall> call = tool_call(request, req.body, turns);
+  const std::optional<ToolCall> call = messages_tool_call(request, req.body, turns);
   const std::string number = std::to_string(admission.number);
   const std::string text =
       call ? call->input.begin()->get<std::string>() : reply_text(turns, context.options.mode);

@@ -10,7 +10,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string problem_of(const json& request) {
+std::string generate_request_problem(const json& request) {
   if (request.is_discarded()) {
     return "stub: request body is not valid JSON";
   }
@@ -34,7 +34,7 @@ std::uint64_t handle_generate(const Context& context, const StubState::Admission
   if (answer_fault(context, Route::Generate, req, res, admission, false)) {
     return 0;
   }
-  if (const std::string problem = problem_of(request); !problem.empty()) {
+  if (const std::string problem = generate_request_problem(request); !problem.empty()) {
     answer_error(context, Route::Generate, res, 400, "invalid_request_error", problem);
     context.state.record_answer(admission.body_hash, 400, false, false);
     return 0;

@@ -37,7 +37,7 @@ std::vector<Turn> chat_turns(const json& messages) {
 }
 
 // Why the request cannot be answered, or "" if it can.
-std::string problem_of(const json& request) {
+std::string chat_request_problem(const json& request) {
   if (request.is_discarded()) {
     return "stub: request body is not valid JSON";
   }
@@ -69,8 +69,8 @@ std::string problem_of(const json& request) {
 // The tool call the answer makes: the first tool (or the one tool_choice names), unless there
 // are no tools, tool_choice is "none", or the conversation ends with a tool's result (a client
 // running a tool loop then gets its text answer rather than another call).
-std::optional<ToolCall> tool_call(const json& request, const std::string& body,
-                                  const std::vector<Turn>& turns) {
+std::optional<ToolCall> chat_tool_call(const json& request, const std::string& body,
+                                       const std::vector<Turn>& turns) {
   if (!request.contains("tools") || request["tools"].empty() ||
       request.value("tool_choice", json()) == "none" ||
       (!turns.empty() && turns.back().role == "tool")) {
@@ -169,7 +169,7 @@ std::uint64_t handle_chat(const Context& context, const StubState::Admission& ad
   if (answer_fault(context, Route::Chat, req, res, admission, stream)) {
     return 0;
   }
-  if (const std::string problem = problem_of(request); !problem.empty()) {
+  if (const std::string problem = chat_request_problem(request); !problem.empty()) {
     answer_error(context, Route::Chat, res, 400, "invalid_request_error", problem);
     context.state.record_answer(admission.body_hash, 400, false, false);
     return 0;
@@ -180,7 +180,7 @@ std::uint64_t handle_chat(const Context& context, const StubState::Admission& ad
     model = request["model"].get<std::string>();
   }
   const std::string id = "stub-" + std::to_string(admission.number);
-  const std::optional<ToolCall> call = tool_call(request, req.body, turns);
+  const std::optional<ToolCall> call = chat_tool_call(request, req.body, turns);
   const std::string text =
       call ? call->input.begin()->get<std::string>() : reply_text(turns, context.options.mode);
   const json usage = usage_json(word_count(turns), output_tokens(text));

@@ -14,7 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string lowercase(std::string text) {
+std::string lowercase_header(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
@@ -38,7 +38,7 @@ RequestRecorder::RequestRecorder(const std::string& path)
 void RequestRecorder::record(const httplib::Request& req) {
   json headers = json::object();
   for (const auto& [name, value] : req.headers) {
-    const std::string lower = lowercase(name);
+    const std::string lower = lowercase_header(name);
     if (pseudo_header(lower)) {
       continue;
     }

@@ -16,7 +16,7 @@ std::unique_ptr<RowReader> json_array(const std::string& text) {
 }
 
 /// Reads until the reader throws; the message, or "(no error)".
-std::string error_of(const std::string& text) {
+std::string array_error_of(const std::string& text) {
   auto reader = json_array(text);
   try {
     while (reader->next()) {
@@ -75,61 +75,62 @@ TEST(JsonArrayReader, ReadsElementLongerThanTheReadBuffer) {
 }
 
 TEST(JsonArrayReader, RejectsFileThatIsNotAnArray) {
-  EXPECT_EQ(error_of("{\"a\": 1}\n"), "datasets/qa.json:1: expected a JSON array of objects");
-  EXPECT_EQ(error_of(""), "datasets/qa.json:1: expected a JSON array of objects");
-  EXPECT_EQ(error_of("\n\n  \"rows\""), "datasets/qa.json:3: expected a JSON array of objects");
+  EXPECT_EQ(array_error_of("{\"a\": 1}\n"), "datasets/qa.json:1: expected a JSON array of objects");
+  EXPECT_EQ(array_error_of(""), "datasets/qa.json:1: expected a JSON array of objects");
+  EXPECT_EQ(array_error_of("\n\n  \"rows\""),
+            "datasets/qa.json:3: expected a JSON array of objects");
 }
 
 TEST(JsonArrayReader, RejectsElementThatIsNotAnObject) {
-  EXPECT_EQ(error_of("[\n  {\"a\": 1},\n  42\n]\n"),
+  EXPECT_EQ(array_error_of("[\n  {\"a\": 1},\n  42\n]\n"),
             "datasets/qa.json:3: expected a JSON object, got number");
-  EXPECT_EQ(error_of("[[1, 2]]"), "datasets/qa.json:1: expected a JSON object, got array");
-  EXPECT_EQ(error_of("[\"x\"]"), "datasets/qa.json:1: expected a JSON object, got string");
+  EXPECT_EQ(array_error_of("[[1, 2]]"), "datasets/qa.json:1: expected a JSON object, got array");
+  EXPECT_EQ(array_error_of("[\"x\"]"), "datasets/qa.json:1: expected a JSON object, got string");
 }
 
 TEST(JsonArrayReader, ReportsMalformedElementAtTheLineOfTheMistake) {
-  EXPECT_EQ(error_of("[\n  {\"a\": 1},\n  {\n    \"a\": tru\n  }\n]\n"),
+  EXPECT_EQ(array_error_of("[\n  {\"a\": 1},\n  {\n    \"a\": tru\n  }\n]\n"),
             "datasets/qa.json:4: malformed JSON: syntax error while parsing value - "
             "invalid literal; last read: '\"a\": tru<U+000A>'");
 }
 
 TEST(JsonArrayReader, ReportsMismatchedBracket) {
-  EXPECT_EQ(error_of("[\n{\"a\": [1, 2}\n]"),
+  EXPECT_EQ(array_error_of("[\n{\"a\": [1, 2}\n]"),
             "datasets/qa.json:2: malformed JSON: syntax error while parsing array - "
             "unexpected '}'; expected ']'");
 }
 
 TEST(JsonArrayReader, ReportsUnterminatedStringAtItsLine) {
   // The scanner stops at the raw newline instead of reading the rest of the file as text.
-  EXPECT_EQ(error_of("[\n{\"a\": \"no end\n}, {\"b\": 1}]\n"),
+  EXPECT_EQ(array_error_of("[\n{\"a\": \"no end\n}, {\"b\": 1}]\n"),
             "datasets/qa.json:2: malformed JSON: syntax error while parsing value - "
             "invalid string: control character U+000A (LF) must be escaped to \\u000A or \\n; "
             "last read: '\"no end<U+000A>'");
 }
 
 TEST(JsonArrayReader, ReportsUnterminatedArray) {
-  EXPECT_EQ(error_of("[{\"a\": 1}"),
+  EXPECT_EQ(array_error_of("[{\"a\": 1}"),
             "datasets/qa.json:1: malformed JSON: unexpected end of input; expected ',' or ']'");
-  EXPECT_EQ(error_of("[\n{\"a\": 1},\n"),
+  EXPECT_EQ(array_error_of("[\n{\"a\": 1},\n"),
             "datasets/qa.json:3: malformed JSON: unexpected end of input; "
             "expected a JSON object");
-  EXPECT_EQ(error_of("["),
+  EXPECT_EQ(array_error_of("["),
             "datasets/qa.json:1: malformed JSON: unexpected end of input; "
             "expected a JSON object");
 }
 
 TEST(JsonArrayReader, ReportsElementCutOffByEndOfFile) {
-  EXPECT_EQ(error_of("[\n{\"a\": [1,\n 2"),
+  EXPECT_EQ(array_error_of("[\n{\"a\": [1,\n 2"),
             "datasets/qa.json:3: malformed JSON: syntax error while parsing array - "
             "unexpected end of input; expected ']'");
 }
 
 TEST(JsonArrayReader, ReportsMisplacedSeparators) {
-  EXPECT_EQ(error_of("[{\"a\": 1},\n]"),
+  EXPECT_EQ(array_error_of("[{\"a\": 1},\n]"),
             "datasets/qa.json:2: malformed JSON: unexpected ']'; expected a JSON object");
-  EXPECT_EQ(error_of("[,{\"a\": 1}]"),
+  EXPECT_EQ(array_error_of("[,{\"a\": 1}]"),
             "datasets/qa.json:1: malformed JSON: unexpected ','; expected a JSON object");
-  EXPECT_EQ(error_of("[{\"a\": 1} {\"b\": 2}]"),
+  EXPECT_EQ(array_error_of("[{\"a\": 1} {\"b\": 2}]"),
             "datasets/qa.json:1: malformed JSON: unexpected '{'; expected ',' or ']'");
 }
 
@@ -154,12 +155,12 @@ TEST(JsonArrayReader, StopsAfterAnError) {
 
 TEST(JsonArrayReader, RefusesAnElementNestedDeeperThan100LevelsAtTheLineOfTheLevel) {
   const std::string deep = std::string(20'000, '[') + std::string(20'000, ']');
-  EXPECT_EQ(error_of("[{\"q\": \"a\"},\n {\"q\":\n  " + deep + "}]\n"),
+  EXPECT_EQ(array_error_of("[{\"q\": \"a\"},\n {\"q\":\n  " + deep + "}]\n"),
             "datasets/qa.json:3: values nested deeper than 100 levels");
 }
 
 TEST(JsonArrayReader, ReportsInvalidUtf8AtItsLine) {
-  EXPECT_EQ(error_of("[{\"q\": \"a\"},\n {\"q\":\n  \"\xFF\"}]\n"),
+  EXPECT_EQ(array_error_of("[{\"q\": \"a\"},\n {\"q\":\n  \"\xFF\"}]\n"),
             "datasets/qa.json:3: invalid UTF-8 (byte 0xFF); save the file as UTF-8");
 }
 

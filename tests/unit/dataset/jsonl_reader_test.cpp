@@ -16,7 +16,7 @@ std::unique_ptr<RowReader> jsonl(const std::string& text) {
 }
 
 /// Reads until the reader throws; the message, or "(no error)".
-std::string error_of(const std::string& text) {
+std::string jsonl_error_of(const std::string& text) {
   auto reader = jsonl(text);
   try {
     while (reader->next()) {
@@ -66,7 +66,7 @@ TEST(JsonlReader, EmptyInputHasNoRows) {
 }
 
 TEST(JsonlReader, ReportsLineOfMalformedRow) {
-  EXPECT_EQ(error_of("{\"a\": 1}\n\n{\"a\": 2\n{\"a\": 3}\n"),
+  EXPECT_EQ(jsonl_error_of("{\"a\": 1}\n\n{\"a\": 2\n{\"a\": 3}\n"),
             "datasets/qa.jsonl:3: malformed JSON: syntax error while parsing object - "
             "unexpected end of input; expected '}'");
 }
@@ -84,40 +84,41 @@ TEST(JsonlReader, ErrorCarriesTheLocation) {
 }
 
 TEST(JsonlReader, ReportsTrailingTextAfterTheObject) {
-  EXPECT_EQ(error_of("{\"a\": 1} x\n"),
+  EXPECT_EQ(jsonl_error_of("{\"a\": 1} x\n"),
             "datasets/qa.jsonl:1: malformed JSON: syntax error while parsing value - "
             "invalid literal; last read: '1} x'; expected end of input");
 }
 
 TEST(JsonlReader, ReportsObjectSpreadOverLines) {
-  EXPECT_EQ(error_of("{\"a\":\n 1}\n"),
+  EXPECT_EQ(jsonl_error_of("{\"a\":\n 1}\n"),
             "datasets/qa.jsonl:1: malformed JSON: syntax error while parsing value - "
             "unexpected end of input; expected '[', '{', or a literal");
 }
 
 // nlohmann's own message quoted the raw byte, putting invalid UTF-8 on the terminal.
 TEST(JsonlReader, ReportsInvalidUtf8WithoutQuotingIt) {
-  EXPECT_EQ(error_of("{\"a\": \"\xFF\"}\n"),
+  EXPECT_EQ(jsonl_error_of("{\"a\": \"\xFF\"}\n"),
             "datasets/qa.jsonl:1: invalid UTF-8 (byte 0xFF); save the file as UTF-8");
-  EXPECT_EQ(error_of("{\"q\": \"a\"}\n{\"q\": \"caf\xE9\"}\n"),
+  EXPECT_EQ(jsonl_error_of("{\"q\": \"a\"}\n{\"q\": \"caf\xE9\"}\n"),
             "datasets/qa.jsonl:2: invalid UTF-8 (byte 0xE9); save the file as UTF-8");
 }
 
 TEST(JsonlReader, RejectsRowThatIsNotAnObject) {
-  EXPECT_EQ(error_of("{\"a\": 1}\n[1, 2]\n"),
+  EXPECT_EQ(jsonl_error_of("{\"a\": 1}\n[1, 2]\n"),
             "datasets/qa.jsonl:2: expected a JSON object, got array");
-  EXPECT_EQ(error_of("\"text\"\n"), "datasets/qa.jsonl:1: expected a JSON object, got string");
-  EXPECT_EQ(error_of("42\n"), "datasets/qa.jsonl:1: expected a JSON object, got number");
-  EXPECT_EQ(error_of("null\n"), "datasets/qa.jsonl:1: expected a JSON object, got null");
+  EXPECT_EQ(jsonl_error_of("\"text\"\n"),
+            "datasets/qa.jsonl:1: expected a JSON object, got string");
+  EXPECT_EQ(jsonl_error_of("42\n"), "datasets/qa.jsonl:1: expected a JSON object, got number");
+  EXPECT_EQ(jsonl_error_of("null\n"), "datasets/qa.jsonl:1: expected a JSON object, got null");
 }
 
 TEST(JsonlReader, RefusesARowNestedDeeperThan100Levels) {
   // 20,000 levels used to reach the template renderer and overflow its stack.
   const std::string deep = std::string(20'000, '[') + std::string(20'000, ']');
-  EXPECT_EQ(error_of("{\"q\": \"a\"}\n\n{\"q\": " + deep + "}\n"),
+  EXPECT_EQ(jsonl_error_of("{\"q\": \"a\"}\n\n{\"q\": " + deep + "}\n"),
             "datasets/qa.jsonl:3: values nested deeper than 100 levels");
   const std::string limit = std::string(99, '[') + std::string(99, ']');
-  EXPECT_EQ(error_of("{\"q\": " + limit + ", \"s\": \"[[[[\"}\n"), "(no error)");
+  EXPECT_EQ(jsonl_error_of("{\"q\": " + limit + ", \"s\": \"[[[[\"}\n"), "(no error)");
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ class AnthropicProvider : public ::testing::Test {
   std::optional<std::string> m_saved;
 };
 
-ProviderConfig config_for(nlohmann::json options = nlohmann::json::object()) {
+ProviderConfig anthropic_config(nlohmann::json options = nlohmann::json::object()) {
   ProviderConfig config;
   config.id = "claude";
   config.type = "anthropic";
@@ -46,9 +46,9 @@ ProviderConfig config_for(nlohmann::json options = nlohmann::json::object()) {
   return config;
 }
 
-const nlohmann::json kVars = {{"text", "Hi"}, {"label", "positive"}};
+const nlohmann::json kMessageVars = {{"text", "Hi"}, {"label", "positive"}};
 
-HttpResponse response(int status, std::string body) {
+HttpResponse anthropic_reply(int status, std::string body) {
   HttpResponse r;
   r.status = status;
   r.body = std::move(body);
@@ -57,11 +57,12 @@ HttpResponse response(int status, std::string body) {
 }
 
 nlohmann::json body_of(const ProviderConfig& config, const RenderedPrompt& prompt) {
-  return nlohmann::json::parse(make_provider(config)->build_request(prompt, kVars).body);
+  return nlohmann::json::parse(make_provider(config)->build_request(prompt, kMessageVars).body);
 }
 
 TEST_F(AnthropicProvider, BuildsAMessagesRequestWithItsHeaders) {
-  const HttpRequest request = make_provider(config_for())->build_request({{{"user", "Hi"}}}, kVars);
+  const HttpRequest request =
+      make_provider(anthropic_config())->build_request({{{"user", "Hi"}}}, kMessageVars);
   EXPECT_EQ(request.method, "POST");
   EXPECT_EQ(request.url, "http://127.0.0.1:8080/v1/messages");
   ASSERT_EQ(request.headers.size(), 3u);
@@ -78,24 +79,24 @@ TEST_F(AnthropicProvider, BuildsAMessagesRequestWithItsHeaders) {
 }
 
 TEST_F(AnthropicProvider, DefaultsToTheAnthropicApi) {
-  ProviderConfig config = config_for();
+  ProviderConfig config = anthropic_config();
   config.base_url.clear();
-  EXPECT_EQ(make_provider(config)->build_request({{{"user", "x"}}}, kVars).url,
+  EXPECT_EQ(make_provider(config)->build_request({{{"user", "x"}}}, kMessageVars).url,
             "https://api.anthropic.com/v1/messages");
 }
 
 TEST_F(AnthropicProvider, ANamedKeyVariableWinsOverTheDefault) {
   ::setenv("PB_UNIT_ANT_KEY", "sk-named", 1);
-  ProviderConfig config = config_for();
+  ProviderConfig config = anthropic_config();
   config.api_key_env = "PB_UNIT_ANT_KEY";
-  const HttpRequest request = make_provider(config)->build_request({{{"user", "x"}}}, kVars);
+  const HttpRequest request = make_provider(config)->build_request({{{"user", "x"}}}, kMessageVars);
   EXPECT_EQ(request.headers[0].value, "sk-named");
   ::unsetenv("PB_UNIT_ANT_KEY");
 }
 
 TEST_F(AnthropicProvider, RefusesToStartWithoutAKey) {
   ::unsetenv(kKeyVariable);
-  ProviderConfig config = config_for();
+  ProviderConfig config = anthropic_config();
   config.where = {"cfg.yaml", 3, 5};
   try {
     (void)make_provider(config);
@@ -108,9 +109,9 @@ TEST_F(AnthropicProvider, RefusesToStartWithoutAKey) {
 }
 
 TEST_F(AnthropicProvider, TakesTheConfiguredVersionAndHeaders) {
-  ProviderConfig config = config_for({{"anthropic_version", "2024-10-22"}});
+  ProviderConfig config = anthropic_config({{"anthropic_version", "2024-10-22"}});
   config.headers = {{"X-Api-Key", "gw-key", true}, {"X-Trace", "on", false}};
-  const HttpRequest request = make_provider(config)->build_request({{{"user", "x"}}}, kVars);
+  const HttpRequest request = make_provider(config)->build_request({{{"user", "x"}}}, kMessageVars);
   ASSERT_EQ(request.headers.size(), 4u);
   EXPECT_EQ(request.headers[0].name, "anthropic-version");
   EXPECT_EQ(request.headers[0].value, "2024-10-22");
@@ -120,12 +121,12 @@ TEST_F(AnthropicProvider, TakesTheConfiguredVersionAndHeaders) {
 }
 
 TEST_F(AnthropicProvider, PutsEverySystemMessageIntoSystemInOrder) {
-  const nlohmann::json body = body_of(config_for(), {{{"system", "Be brief."},
-                                                      {"user", "u1"},
-                                                      {"system", "Answer in French."},
-                                                      {"assistant", "a1"},
-                                                      {"user", "u2"},
-                                                      {"user", "u3"}}});
+  const nlohmann::json body = body_of(anthropic_config(), {{{"system", "Be brief."},
+                                                            {"user", "u1"},
+                                                            {"system", "Answer in French."},
+                                                            {"assistant", "a1"},
+                                                            {"user", "u2"},
+                                                            {"user", "u3"}}});
   EXPECT_EQ(body["system"], "Be brief.\n\nAnswer in French.");
   const nlohmann::json expected = nlohmann::json::array({{{"role", "user"}, {"content", "u1"}},
                                                          {{"role", "assistant"}, {"content", "a1"}},
@@ -135,7 +136,7 @@ TEST_F(AnthropicProvider, PutsEverySystemMessageIntoSystemInOrder) {
 }
 
 TEST_F(AnthropicProvider, SendsNoSystemWithoutSystemMessages) {
-  const nlohmann::json body = body_of(config_for(), {{{"user", "Hi"}}});
+  const nlohmann::json body = body_of(anthropic_config(), {{{"user", "Hi"}}});
   EXPECT_FALSE(body.contains("system"));
   EXPECT_EQ(body["model"], "claude-test");
   EXPECT_EQ(body["temperature"], 0);
@@ -144,9 +145,9 @@ TEST_F(AnthropicProvider, SendsNoSystemWithoutSystemMessages) {
 }
 
 TEST_F(AnthropicProvider, AlwaysSendsMaxTokens) {
-  EXPECT_EQ(body_of(config_for(), {{{"user", "x"}}})["max_tokens"], 4096);
-  EXPECT_EQ(body_of(config_for({{"max_tokens", 256}}), {{{"user", "x"}}})["max_tokens"], 256);
-  ProviderConfig params = config_for({{"max_tokens", 256}});
+  EXPECT_EQ(body_of(anthropic_config(), {{{"user", "x"}}})["max_tokens"], 4096);
+  EXPECT_EQ(body_of(anthropic_config({{"max_tokens", 256}}), {{{"user", "x"}}})["max_tokens"], 256);
+  ProviderConfig params = anthropic_config({{"max_tokens", 256}});
   params.params["max_tokens"] = 100;
   EXPECT_EQ(body_of(params, {{{"user", "x"}}})["max_tokens"], 100) << "params win";
 }
@@ -154,19 +155,19 @@ TEST_F(AnthropicProvider, AlwaysSendsMaxTokens) {
 TEST_F(AnthropicProvider, SendsHostileTextIntact) {
   const std::string hostile = "say \"hi\"\\n\\\\ \n\ttab \u00e9\u4e16\U0001F642 {{x}}";
   const nlohmann::json body =
-      body_of(config_for(), {{{"system", hostile}, {"user", hostile + "!"}}});
+      body_of(anthropic_config(), {{{"system", hostile}, {"user", hostile + "!"}}});
   EXPECT_EQ(body["system"], hostile);
   EXPECT_EQ(body["messages"][0]["content"], hostile + "!");
 }
 
 TEST_F(AnthropicProvider, StreamingAsksForEvents) {
-  const HttpRequest request =
-      make_provider(config_for({{"stream", true}}))->build_request({{{"user", "x"}}}, kVars);
+  const HttpRequest request = make_provider(anthropic_config({{"stream", true}}))
+                                  ->build_request({{{"user", "x"}}}, kMessageVars);
   EXPECT_EQ(nlohmann::json::parse(request.body)["stream"], true);
   EXPECT_TRUE(request.stream);
   EXPECT_EQ(request.idle_timeout, std::chrono::seconds(30));
-  const HttpRequest idle = make_provider(config_for({{"stream", true}, {"idle_timeout", 10}}))
-                               ->build_request({{{"user", "x"}}}, kVars);
+  const HttpRequest idle = make_provider(anthropic_config({{"stream", true}, {"idle_timeout", 10}}))
+                               ->build_request({{{"user", "x"}}}, kMessageVars);
   EXPECT_EQ(idle.idle_timeout, std::chrono::seconds(10));
 }
 
@@ -197,14 +198,14 @@ TEST_F(AnthropicProvider, ChecksItsOptions) {
 }
 
 TEST_F(AnthropicProvider, EstimatesTokensWithTheDefaultMaxTokens) {
-  const auto provider = make_provider(config_for());
-  const HttpRequest request = provider->build_request({{{"user", "x"}}}, kVars);
+  const auto provider = make_provider(anthropic_config());
+  const HttpRequest request = provider->build_request({{{"user", "x"}}}, kMessageVars);
   EXPECT_DOUBLE_EQ(provider->estimate_tokens(request),
                    static_cast<double>(request.body.size()) / 4.0 + 4096);
-  ProviderConfig capped = config_for({{"max_tokens", 300}});
+  ProviderConfig capped = anthropic_config({{"max_tokens", 300}});
   capped.params["max_tokens"] = 100;
   const auto with_params = make_provider(capped);
-  const HttpRequest small = with_params->build_request({{{"user", "x"}}}, kVars);
+  const HttpRequest small = with_params->build_request({{{"user", "x"}}}, kMessageVars);
   EXPECT_DOUBLE_EQ(with_params->estimate_tokens(small),
                    static_cast<double>(small.body.size()) / 4.0 + 100);
 }
@@ -213,8 +214,8 @@ TEST_F(AnthropicProvider, EstimatesTokensWithTheDefaultMaxTokens) {
 
 TEST_F(AnthropicProvider, ParsesTextBlocksUsageAndStopReason) {
   const auto completion =
-      make_provider(config_for())
-          ->parse_response(response(
+      make_provider(anthropic_config())
+          ->parse_response(anthropic_reply(
               200, R"({"id":"msg_1","type":"message","role":"assistant","model":"claude-test",
       "content":[{"type":"text","text":"Bon"},{"type":"text","text":"jour."}],
       "stop_reason":"end_turn","stop_sequence":null,
@@ -230,9 +231,9 @@ TEST_F(AnthropicProvider, ParsesTextBlocksUsageAndStopReason) {
 }
 
 TEST_F(AnthropicProvider, ToolUseBlocksBecomeToolCalls) {
-  const auto provider = make_provider(config_for());
+  const auto provider = make_provider(anthropic_config());
   const auto with_text = provider->parse_response(
-      response(200, R"({"content":[{"type":"text","text":"Checking."},{"type":"tool_use",
+      anthropic_reply(200, R"({"content":[{"type":"text","text":"Checking."},{"type":"tool_use",
       "id":"toolu_1","name":"get_weather","input":{"city":"Paris"}}],
       "stop_reason":"tool_use","usage":{"input_tokens":5,"output_tokens":9}})"));
   ASSERT_TRUE(with_text) << with_text.error().message;
@@ -242,15 +243,15 @@ TEST_F(AnthropicProvider, ToolUseBlocksBecomeToolCalls) {
   EXPECT_EQ(with_text->tool_calls[0]["arguments"]["city"], "Paris");
   EXPECT_EQ(with_text->finish_reason, "tool_use");
   const auto only_tool = provider->parse_response(
-      response(200, R"({"content":[{"type":"tool_use","id":"t","name":"f","input":{}}]})"));
+      anthropic_reply(200, R"({"content":[{"type":"tool_use","id":"t","name":"f","input":{}}]})"));
   ASSERT_TRUE(only_tool) << only_tool.error().message;
   EXPECT_EQ(only_tool->text,
             R"({"content":null,"tool_calls":[{"arguments":{},"id":"t","name":"f"}]})");
 }
 
 TEST_F(AnthropicProvider, RecordsTheServersMessageForHttpErrors) {
-  const auto provider = make_provider(config_for());
-  const HttpResponse overloaded = response(
+  const auto provider = make_provider(anthropic_config());
+  const HttpResponse overloaded = anthropic_reply(
       529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})");
   const auto error = provider->parse_response(overloaded);
   ASSERT_FALSE(error);
@@ -259,33 +260,33 @@ TEST_F(AnthropicProvider, RecordsTheServersMessageForHttpErrors) {
 }
 
 TEST_F(AnthropicProvider, AdvisesOnEveryStatus) {
-  const auto provider = make_provider(config_for());
+  const auto provider = make_provider(anthropic_config());
   for (int status : {529, 429}) {
-    EXPECT_EQ(provider->advise(response(status, "")), RetryAdvice::back_off) << status;
+    EXPECT_EQ(provider->advise(anthropic_reply(status, "")), RetryAdvice::back_off) << status;
   }
   for (int status : {500, 502, 503, 504, 408}) {
-    EXPECT_EQ(provider->advise(response(status, "")), RetryAdvice::retry) << status;
+    EXPECT_EQ(provider->advise(anthropic_reply(status, "")), RetryAdvice::retry) << status;
   }
   for (int status : {200, 400, 401, 403, 404, 413}) {
-    EXPECT_EQ(provider->advise(response(status, "")), RetryAdvice::final) << status;
+    EXPECT_EQ(provider->advise(anthropic_reply(status, "")), RetryAdvice::final) << status;
   }
 }
 
 TEST_F(AnthropicProvider, CallsMalformedBodiesBadResponses) {
-  const auto provider = make_provider(config_for());
-  EXPECT_EQ(provider->parse_response(response(200, "<html>")).error().message,
+  const auto provider = make_provider(anthropic_config());
+  EXPECT_EQ(provider->parse_response(anthropic_reply(200, "<html>")).error().message,
             "response body is not a JSON object: '<html>'");
-  EXPECT_EQ(provider->parse_response(response(200, R"({"content":"x"})")).error().message,
+  EXPECT_EQ(provider->parse_response(anthropic_reply(200, R"({"content":"x"})")).error().message,
             "response has no content list");
   const std::string deep = "{\"content\":" + std::string(300, '[') + std::string(300, ']') + "}";
-  EXPECT_EQ(provider->parse_response(response(200, deep)).error().message,
+  EXPECT_EQ(provider->parse_response(anthropic_reply(200, deep)).error().message,
             "response body nests deeper than 100 levels");
 }
 
 // --- streamed answers -------------------------------------------------------------------
 
 /// A streamed 200 answer: each block of SSE text arrives whole, `ms` after the start.
-HttpResponse streamed(const std::vector<std::pair<std::string, double>>& blocks) {
+HttpResponse anthropic_streamed(const std::vector<std::pair<std::string, double>>& blocks) {
   HttpResponse r;
   r.status = 200;
   r.latency_ms = 90;
@@ -331,8 +332,8 @@ std::string message_end(const std::string& stop_reason, int output_tokens) {
          event("message_stop");
 }
 
-ProviderConfig streaming_config() {
-  return config_for({{"stream", true}});
+ProviderConfig anthropic_streaming_config() {
+  return anthropic_config({{"stream", true}});
 }
 
 TEST_F(AnthropicProvider, StreamedTextIsByteIdenticalToTheWholeAnswer) {
@@ -346,13 +347,15 @@ TEST_F(AnthropicProvider, StreamedTextIsByteIdenticalToTheWholeAnswer) {
   }
   blocks.emplace_back(event("ping"), 4);
   blocks.emplace_back(block_stop(0) + message_end("end_turn", 15), 5);
-  const auto stream = make_provider(streaming_config())->parse_response(streamed(blocks));
+  const auto stream =
+      make_provider(anthropic_streaming_config())->parse_response(anthropic_streamed(blocks));
   ASSERT_TRUE(stream) << stream.error().message;
 
   const nlohmann::json document = {{"content", {{{"type", "text"}, {"text", whole_text}}}},
                                    {"stop_reason", "end_turn"},
                                    {"usage", {{"input_tokens", 25}, {"output_tokens", 15}}}};
-  const auto whole = make_provider(config_for())->parse_response(response(200, document.dump()));
+  const auto whole =
+      make_provider(anthropic_config())->parse_response(anthropic_reply(200, document.dump()));
   ASSERT_TRUE(whole) << whole.error().message;
   EXPECT_EQ(stream->text, whole->text);
   EXPECT_EQ(stream->text, "Gr\u00fc\u00dfe, \u4e16\u754c \U0001F642 \"q\" \\ \n\tend");
@@ -363,15 +366,16 @@ TEST_F(AnthropicProvider, StreamedTextIsByteIdenticalToTheWholeAnswer) {
 }
 
 TEST_F(AnthropicProvider, TimeToFirstTokenIsTheFirstTextNotMessageStart) {
-  const auto completion = make_provider(streaming_config())
-                              ->parse_response(streamed({{message_start(), 100},
-                                                         {text_start(0), 120},
-                                                         {event("ping"), 150},
-                                                         {text_delta(0, ""), 170},
-                                                         {text_delta(0, "Hi"), 240},
-                                                         {text_delta(0, "!"), 260},
-                                                         {block_stop(0), 270},
-                                                         {message_end("end_turn", 2), 280}}));
+  const auto completion =
+      make_provider(anthropic_streaming_config())
+          ->parse_response(anthropic_streamed({{message_start(), 100},
+                                               {text_start(0), 120},
+                                               {event("ping"), 150},
+                                               {text_delta(0, ""), 170},
+                                               {text_delta(0, "Hi"), 240},
+                                               {text_delta(0, "!"), 260},
+                                               {block_stop(0), 270},
+                                               {message_end("end_turn", 2), 280}}));
   ASSERT_TRUE(completion) << completion.error().message;
   EXPECT_EQ(completion->text, "Hi!");
   EXPECT_EQ(completion->ttft_ms, 240.0);
@@ -384,7 +388,8 @@ TEST_F(AnthropicProvider, ReadsAStreamWithCrLfLineEnds) {
   for (char c : body) {
     crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
   }
-  const auto completion = make_provider(streaming_config())->parse_response(streamed({{crlf, 7}}));
+  const auto completion =
+      make_provider(anthropic_streaming_config())->parse_response(anthropic_streamed({{crlf, 7}}));
   ASSERT_TRUE(completion) << completion.error().message;
   EXPECT_EQ(completion->text, "a\nb");
   EXPECT_EQ(completion->finish_reason, "end_turn");
@@ -398,28 +403,28 @@ TEST_F(AnthropicProvider, StreamedToolUseMatchesTheWholeAnswer) {
         {{"index", index}, {"delta", {{"type", "input_json_delta"}, {"partial_json", partial}}}});
   };
   const auto stream =
-      make_provider(streaming_config())
-          ->parse_response(
-              streamed({{message_start(), 10},
-                        {text_start(0), 20},
-                        {text_delta(0, "Checking."), 30},
-                        {block_stop(0), 31},
-                        {event("content_block_start", {{"index", 1},
-                                                       {"content_block",
-                                                        {{"type", "tool_use"},
-                                                         {"id", "toolu_1"},
-                                                         {"name", "get_weather"},
-                                                         {"input", nlohmann::json::object()}}}}),
-                         40},
-                        {json_delta(1, ""), 41},
-                        {json_delta(1, "{\"city\": \"Pa"), 45},
-                        {json_delta(1, "ris\"}"), 50},
-                        {block_stop(1), 51},
-                        {message_end("tool_use", 40), 60}}));
+      make_provider(anthropic_streaming_config())
+          ->parse_response(anthropic_streamed(
+              {{message_start(), 10},
+               {text_start(0), 20},
+               {text_delta(0, "Checking."), 30},
+               {block_stop(0), 31},
+               {event("content_block_start", {{"index", 1},
+                                              {"content_block",
+                                               {{"type", "tool_use"},
+                                                {"id", "toolu_1"},
+                                                {"name", "get_weather"},
+                                                {"input", nlohmann::json::object()}}}}),
+                40},
+               {json_delta(1, ""), 41},
+               {json_delta(1, "{\"city\": \"Pa"), 45},
+               {json_delta(1, "ris\"}"), 50},
+               {block_stop(1), 51},
+               {message_end("tool_use", 40), 60}}));
   ASSERT_TRUE(stream) << stream.error().message;
   const auto whole =
-      make_provider(config_for())
-          ->parse_response(response(200, R"({"content":[{"type":"text","text":"Checking."},
+      make_provider(anthropic_config())
+          ->parse_response(anthropic_reply(200, R"({"content":[{"type":"text","text":"Checking."},
                              {"type":"tool_use","id":"toolu_1","name":"get_weather",
                              "input":{"city":"Paris"}}],"stop_reason":"tool_use"})"));
   ASSERT_TRUE(whole) << whole.error().message;
@@ -434,18 +439,18 @@ TEST_F(AnthropicProvider, StreamedToolUseMatchesTheWholeAnswer) {
 
 TEST_F(AnthropicProvider, ATimeToFirstTokenMayBeAToolCall) {
   const auto stream =
-      make_provider(streaming_config())
-          ->parse_response(
-              streamed({{message_start(), 10},
-                        {event("content_block_start", {{"index", 0},
-                                                       {"content_block",
-                                                        {{"type", "tool_use"},
-                                                         {"id", "t"},
-                                                         {"name", "f"},
-                                                         {"input", nlohmann::json::object()}}}}),
-                         35},
-                        {block_stop(0), 36},
-                        {message_end("tool_use", 4), 37}}));
+      make_provider(anthropic_streaming_config())
+          ->parse_response(anthropic_streamed(
+              {{message_start(), 10},
+               {event("content_block_start", {{"index", 0},
+                                              {"content_block",
+                                               {{"type", "tool_use"},
+                                                {"id", "t"},
+                                                {"name", "f"},
+                                                {"input", nlohmann::json::object()}}}}),
+                35},
+               {block_stop(0), 36},
+               {message_end("tool_use", 4), 37}}));
   ASSERT_TRUE(stream) << stream.error().message;
   EXPECT_EQ(stream->text,
             R"({"content":null,"tool_calls":[{"arguments":{},"id":"t","name":"f"}]})");
@@ -453,12 +458,12 @@ TEST_F(AnthropicProvider, ATimeToFirstTokenMayBeAToolCall) {
 }
 
 TEST_F(AnthropicProvider, AnErrorEventIsAStreamErrorWithItsAdvice) {
-  const auto provider = make_provider(streaming_config());
+  const auto provider = make_provider(anthropic_streaming_config());
   const auto failing = [](const std::string& type, const std::string& message) {
-    return streamed({{message_start() + text_start(0) + text_delta(0, "Hal"), 10},
-                     {"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"" + type +
-                          "\",\"message\":\"" + message + "\"}}\n\n",
-                      20}});
+    return anthropic_streamed({{message_start() + text_start(0) + text_delta(0, "Hal"), 10},
+                               {"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"" +
+                                    type + "\",\"message\":\"" + message + "\"}}\n\n",
+                                20}});
   };
   const HttpResponse overloaded = failing("overloaded_error", "Overloaded");
   const auto completion = provider->parse_response(overloaded);
@@ -474,11 +479,11 @@ TEST_F(AnthropicProvider, AnErrorEventIsAStreamErrorWithItsAdvice) {
 }
 
 TEST_F(AnthropicProvider, AStreamWithoutMessageStopIsAStreamError) {
-  const auto provider = make_provider(streaming_config());
-  const HttpResponse cut = streamed({{message_start(), 10},
-                                     {text_start(0), 20},
-                                     {text_delta(0, "Hal"), 30},
-                                     {"event: content_block_delta\ndata: {\"ty", 40}});
+  const auto provider = make_provider(anthropic_streaming_config());
+  const HttpResponse cut = anthropic_streamed({{message_start(), 10},
+                                               {text_start(0), 20},
+                                               {text_delta(0, "Hal"), 30},
+                                               {"event: content_block_delta\ndata: {\"ty", 40}});
   const auto completion = provider->parse_response(cut);
   ASSERT_FALSE(completion);
   EXPECT_EQ(completion.error().kind, ErrorKind::stream_error);
@@ -488,23 +493,24 @@ TEST_F(AnthropicProvider, AStreamWithoutMessageStopIsAStreamError) {
 }
 
 TEST_F(AnthropicProvider, AnEventThatIsNotJsonIsABadResponse) {
-  const auto completion = make_provider(streaming_config())
-                              ->parse_response(streamed({{message_start() +
-                                                              "event: content_block_delta\ndata: "
-                                                              "<oops>\n\n" +
-                                                              message_end("end_turn", 1),
-                                                          5}}));
+  const auto completion =
+      make_provider(anthropic_streaming_config())
+          ->parse_response(anthropic_streamed({{message_start() +
+                                                    "event: content_block_delta\ndata: "
+                                                    "<oops>\n\n" +
+                                                    message_end("end_turn", 1),
+                                                5}}));
   ASSERT_FALSE(completion);
   EXPECT_EQ(completion.error().kind, ErrorKind::bad_response);
   EXPECT_EQ(completion.error().message, "stream event is not a JSON object: '<oops>'");
 }
 
 TEST_F(AnthropicProvider, StreamInParamsStreamsLikeTheOption) {
-  ProviderConfig config = config_for();
+  ProviderConfig config = anthropic_config();
   config.params["stream"] = true;
   const auto provider = make_provider(config);
-  EXPECT_TRUE(provider->build_request({{{"user", "x"}}}, kVars).stream);
-  const auto completion = provider->parse_response(streamed(
+  EXPECT_TRUE(provider->build_request({{{"user", "x"}}}, kMessageVars).stream);
+  const auto completion = provider->parse_response(anthropic_streamed(
       {{message_start() + text_start(0) + text_delta(0, "ok") + message_end("end_turn", 1), 3}}));
   ASSERT_TRUE(completion) << completion.error().message;
   EXPECT_EQ(completion->text, "ok");

@@ -22,7 +22,7 @@ ProviderConfig config_for(std::string key_env = "") {
 /// The case's row; the chat API sends only the rendered messages.
 const nlohmann::json kVars = {{"text", "Hi"}, {"label", "positive"}};
 
-HttpResponse response(int status, std::string body) {
+HttpResponse openai_reply(int status, std::string body) {
   HttpResponse r;
   r.status = status;
   r.body = std::move(body);
@@ -131,7 +131,7 @@ TEST(OpenAiProvider, RefusesToStartWhenTheKeyVariableIsUnset) {
 
 TEST(OpenAiProvider, ParsesTextUsageAndFinishReason) {
   const auto provider = make_provider(config_for());
-  const auto completion = provider->parse_response(response(200, R"({"choices":[{"index":0,
+  const auto completion = provider->parse_response(openai_reply(200, R"({"choices":[{"index":0,
     "message":{"role":"assistant","content":"Positive."},"finish_reason":"stop"}],
     "usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}})"));
   ASSERT_TRUE(completion) << completion.error().message;
@@ -144,50 +144,50 @@ TEST(OpenAiProvider, ParsesTextUsageAndFinishReason) {
 
 TEST(OpenAiProvider, JoinsContentPartsAndAcceptsNullContent) {
   const auto provider = make_provider(config_for());
-  const auto parts = provider->parse_response(response(200, R"({"choices":[{"message":
+  const auto parts = provider->parse_response(openai_reply(200, R"({"choices":[{"message":
     {"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}}]})"));
   ASSERT_TRUE(parts);
   EXPECT_EQ(parts->text, "ab");
   EXPECT_FALSE(parts->usage.prompt_tokens.has_value());
   const auto null_content =
-      provider->parse_response(response(200, R"({"choices":[{"message":{"content":null}}]})"));
+      provider->parse_response(openai_reply(200, R"({"choices":[{"message":{"content":null}}]})"));
   ASSERT_TRUE(null_content);
   EXPECT_EQ(null_content->text, "");
 }
 
 TEST(OpenAiProvider, RecordsTheServersMessageForHttpErrors) {
   const auto provider = make_provider(config_for());
-  const auto error = provider->parse_response(response(
+  const auto error = provider->parse_response(openai_reply(
       400, R"({"error":{"message":"max_tokens is too large","type":"invalid_request_error"}})"));
   ASSERT_FALSE(error);
   EXPECT_EQ(error.error().kind, ErrorKind::http_status);
   EXPECT_EQ(error.error().http_status, 400);
   EXPECT_EQ(error.error().message, "HTTP 400: max_tokens is too large");
-  const auto plain = provider->parse_response(response(502, "Bad Gateway"));
+  const auto plain = provider->parse_response(openai_reply(502, "Bad Gateway"));
   EXPECT_EQ(plain.error().message, "HTTP 502: Bad Gateway");
 }
 
 TEST(OpenAiProvider, CallsMalformedBodiesBadResponses) {
   const auto provider = make_provider(config_for());
-  const auto not_json = provider->parse_response(response(200, "{\"choices\": [tru"));
+  const auto not_json = provider->parse_response(openai_reply(200, "{\"choices\": [tru"));
   ASSERT_FALSE(not_json);
   EXPECT_EQ(not_json.error().kind, ErrorKind::bad_response);
   EXPECT_EQ(not_json.error().message, "response body is not valid JSON: '{\"choices\": [tru'");
   // The start of the body says what came instead: an HTML page, a proxy's notice.
   const std::string page = "<html>\n<head><title>502 Bad Gateway</title></head><body>" +
                            std::string(100, 'x') + "</body></html>";
-  EXPECT_EQ(provider->parse_response(response(200, page)).error().message,
+  EXPECT_EQ(provider->parse_response(openai_reply(200, page)).error().message,
             "response body is not valid JSON: '<html> <head><title>502 Bad "
             "Gateway</title></head><body>xxxx...'");
-  EXPECT_EQ(provider->parse_response(response(200, "")).error().message,
+  EXPECT_EQ(provider->parse_response(openai_reply(200, "")).error().message,
             "response body is not valid JSON: (empty)");
-  const auto no_choices = provider->parse_response(response(200, R"({"choices":[]})"));
+  const auto no_choices = provider->parse_response(openai_reply(200, R"({"choices":[]})"));
   EXPECT_EQ(no_choices.error().message, "response has no choices[0].message");
   const auto number =
-      provider->parse_response(response(200, R"({"choices":[{"message":{"content":5}}]})"));
+      provider->parse_response(openai_reply(200, R"({"choices":[{"message":{"content":5}}]})"));
   EXPECT_EQ(number.error().message, "choices[0].message.content is not text");
   const std::string deep = "{\"choices\":" + std::string(300, '[') + std::string(300, ']') + "}";
-  EXPECT_EQ(provider->parse_response(response(200, deep)).error().message,
+  EXPECT_EQ(provider->parse_response(openai_reply(200, deep)).error().message,
             "response body nests deeper than 100 levels");
 }
 
@@ -202,7 +202,7 @@ TEST(OpenAiProvider, SendsHostileTextIntactThroughTheJsonBody) {
 
 TEST(OpenAiProvider, ToolCallsBecomeTheTextAndTheCompletionsCalls) {
   const auto provider = make_provider(config_for());
-  const auto completion = provider->parse_response(response(200, R"({"choices":[{"message":
+  const auto completion = provider->parse_response(openai_reply(200, R"({"choices":[{"message":
     {"role":"assistant","content":null,"tool_calls":[
       {"id":"call_1","type":"function","function":{"name":"get_weather",
        "arguments":"{\"city\":\"Paris\"}"}},
@@ -222,7 +222,7 @@ TEST(OpenAiProvider, ToolCallsBecomeTheTextAndTheCompletionsCalls) {
 TEST(OpenAiProvider, ToolCallsKeepTheTextBesideThem) {
   const auto completion =
       make_provider(config_for())
-          ->parse_response(response(
+          ->parse_response(openai_reply(
               200, R"({"choices":[{"message":{"content":"Checking.","tool_calls":[{"id":"c",
       "type":"function","function":{"name":"f","arguments":"{}"}}]}}]})"));
   ASSERT_TRUE(completion) << completion.error().message;
@@ -234,7 +234,7 @@ TEST(OpenAiProvider, AnAnswerWithoutToolCallsHasNoToolCalls) {
   const auto completion =
       make_provider(config_for())
           ->parse_response(
-              response(200, R"({"choices":[{"message":{"content":"x","tool_calls":[]}}]})"));
+              openai_reply(200, R"({"choices":[{"message":{"content":"x","tool_calls":[]}}]})"));
   ASSERT_TRUE(completion);
   EXPECT_EQ(completion->text, "x");
   EXPECT_TRUE(completion->tool_calls.is_null());
@@ -332,7 +332,8 @@ TEST(OpenAiProvider, StreamedTextIsByteIdenticalToTheWholeAnswer) {
   const nlohmann::json document = {
       {"choices", {{{"message", {{"content", whole_text}}}, {"finish_reason", "stop"}}}},
       {"usage", {{"prompt_tokens", 9}, {"completion_tokens", 4}}}};
-  const auto whole = make_provider(config_for())->parse_response(response(200, document.dump()));
+  const auto whole =
+      make_provider(config_for())->parse_response(openai_reply(200, document.dump()));
   ASSERT_TRUE(whole) << whole.error().message;
   EXPECT_EQ(stream->text, whole->text);
   EXPECT_EQ(stream->text, "Gr\u00fc\u00dfe, \u4e16\u754c \U0001F642 \"q\" \\ \n\tend");
@@ -463,7 +464,7 @@ TEST(OpenAiProvider, StreamedToolCallsMatchTheWholeAnswer) {
          {"function", {{"name", "note"}, {"arguments", "{\"oops"}}}}}}};
   const auto whole =
       make_provider(config_for())
-          ->parse_response(response(
+          ->parse_response(openai_reply(
               200, nlohmann::json{{"choices",
                                    {{{"message", whole_message}, {"finish_reason", "tool_calls"}}}}}
                        .dump()));
@@ -480,7 +481,7 @@ TEST(OpenAiProvider, StreamedToolCallsMatchTheWholeAnswer) {
 TEST(OpenAiProvider, AServerThatIgnoresStreamIsReadAsAWholeAnswer) {
   const auto completion =
       make_provider(streaming_config())
-          ->parse_response(response(200, R"({"choices":[{"message":{"content":"whole"}}]})"));
+          ->parse_response(openai_reply(200, R"({"choices":[{"message":{"content":"whole"}}]})"));
   ASSERT_TRUE(completion) << completion.error().message;
   EXPECT_EQ(completion->text, "whole");
   EXPECT_FALSE(completion->ttft_ms.has_value());
@@ -496,9 +497,9 @@ TEST(OpenAiProvider, AChunkThatIsNotJsonIsABadResponse) {
 
 TEST(OpenAiProvider, AdvisesOnStatusesLikeTheBaseClass) {
   const auto provider = make_provider(streaming_config());
-  EXPECT_EQ(provider->advise(response(429, "")), RetryAdvice::back_off);
-  EXPECT_EQ(provider->advise(response(503, "")), RetryAdvice::retry);
-  EXPECT_EQ(provider->advise(response(400, "")), RetryAdvice::final);
+  EXPECT_EQ(provider->advise(openai_reply(429, "")), RetryAdvice::back_off);
+  EXPECT_EQ(provider->advise(openai_reply(503, "")), RetryAdvice::retry);
+  EXPECT_EQ(provider->advise(openai_reply(400, "")), RetryAdvice::final);
   EXPECT_EQ(provider->advise(streamed({{chunk({{"content", "x"}}, "stop"), 1}, {kDone, 2}})),
             RetryAdvice::final);
 }

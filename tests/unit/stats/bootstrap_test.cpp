@@ -9,13 +9,15 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/stats/nan.hpp"
+
 #include "promptbench/stats.hpp"
 #include "stats/random.hpp"
 
 namespace promptbench {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using test::kNaN;
 
 /// reference.py's SCORES_30: ((i * 37) % 101) / 100 for i in 0..29.
 std::vector<double> scores_30() {

@@ -9,12 +9,14 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
+#include "unit/stats/nan.hpp"
 
 namespace promptbench {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using test::kNaN;
 
 /// 30 cases: the baseline passes 10 (cases 0-9), the variant 19 (cases 0-8 and 12-21): one
 /// case only the baseline passes (9), ten only the variant (12-21), McNemar b=1, c=10.

@@ -9,12 +9,14 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/stats/nan.hpp"
+
 #include "promptbench/stats.hpp"
 
 namespace promptbench {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using test::kNaN;
 
 TEST(McNemarExact, MatchesExactBinomialTails) {
   // reference.py: 2 * sum(comb(b + c, i) for i <= min(b, c)) / 2^(b + c), capped at 1.

@@ -8,10 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/stats/nan.hpp"
+
 namespace promptbench {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using test::kNaN;
 
 /// The t multiplier summarize uses for n values: (ci_high - mean) / stderr.
 double t_multiplier(std::size_t n) {
