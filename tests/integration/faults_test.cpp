@@ -9,6 +9,7 @@
 // Mounting needs root (CAP_SYS_ADMIN); where the kernel refuses, those tests are skipped
 // with the reason, never passed.
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -382,6 +383,100 @@ TEST(Faults, AReadOnlyOutputDirectoryIsRefusedWithExit2BeforeAnythingIsSent) {
   }
   EXPECT_EQ(stub.stats()["requests"], 0);
   EXPECT_EQ(read_file(dir.path() / "ro/report.json"), "previous\n");
+}
+
+/// argv run as user and group nobody (65534): as root, permissions do not apply, so EACCES
+/// needs another user. Empty when that cannot be done here (the test skips).
+std::vector<std::string> as_nobody(const std::vector<std::string>& argv, std::string& why_not) {
+  if (::geteuid() != 0) {
+    why_not = "switching to an unprivileged user needs root";
+    return {};
+  }
+  if (run_process({"sh", "-c", "command -v setpriv"}).exit_code != 0) {
+    why_not = "needs setpriv (util-linux) to run promptbench as another user";
+    return {};
+  }
+  std::vector<std::string> wrapped = {"setpriv", "--reuid=65534", "--regid=65534",
+                                      "--clear-groups"};
+  wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+  return wrapped;
+}
+
+TEST(Faults, AnOutputDirectoryThatBecomesUnwritableMidRunExits2WithEveryAnswerInTheCache) {
+  StubServer stub({"--latency-ms", "20"});
+  TempDir dir;
+  const int cases = 200;
+  dir.write("data.jsonl", make_rows(cases, 10));
+  dir.write("cfg.yaml", make_config(stub, 2));
+  fs::create_directories(dir.path() / "out");
+  fs::create_directories(dir.path() / "cache");
+  dir.write("out/report.json", "previous\n");
+  fs::permissions(dir.path(), fs::perms::all & ~fs::perms::others_write & ~fs::perms::group_write);
+  fs::permissions(dir.path() / "out", fs::perms::all);
+  fs::permissions(dir.path() / "cache", fs::perms::all);
+  std::string why_not;
+  const std::vector<std::string> argv =
+      as_nobody({promptbench_bin(), "eval", "cfg.yaml", "-q", "-o", "out/report.json", "--cache",
+                 "cache/cache.db"},
+                why_not);
+  if (argv.empty()) {
+    GTEST_SKIP() << why_not;
+  }
+  ChildProcess child;
+  RunOptions options;
+  options.working_dir = dir.path().string();
+  child.start(argv, options);
+  for (int wait = 0; wait < 800 && stub.stats()["requests"].get<int>() < 20; ++wait) {
+    std::this_thread::sleep_for(milliseconds(25));
+  }
+  ASSERT_TRUE(child.is_running());
+  // The spool is open already; the report's temporary file cannot be created any more.
+  fs::permissions(dir.path() / "out", fs::perms::owner_all | fs::perms::group_read |
+                                          fs::perms::group_exec | fs::perms::others_read |
+                                          fs::perms::others_exec);
+  const ProcessResult denied = child.wait();
+  EXPECT_EQ(denied.exit_code, 2) << denied.err;
+  EXPECT_TRUE(contains(denied.err,
+                       "promptbench: error: cannot write out/report.json: "
+                       "Permission denied; the answers received are in the cache "
+                       "cache/cache.db"))
+      << denied.err;
+  EXPECT_EQ(read_file(dir.path() / "out/report.json"), "previous\n");
+  EXPECT_EQ(ok_answers(stub), cases);
+
+  fs::permissions(dir.path() / "out", fs::perms::all);
+  stub.reset();
+  RunOptions again;
+  again.working_dir = dir.path().string();
+  const ProcessResult rerun = run_process(argv, again);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_EQ(stub.stats()["requests"], 0);  // every answer came from the cache
+  EXPECT_EQ(read_json(dir.path() / "out/report.json")["variants"][0]["cache_hits"], cases);
+}
+
+TEST(Faults, AnOutputDirectoryWithoutWritePermissionIsRefusedWithExit2) {
+  StubServer stub;
+  TempDir dir;
+  dir.write("data.jsonl", make_rows(5, 10));
+  dir.write("cfg.yaml", make_config(stub, 2));
+  fs::create_directories(dir.path() / "locked");
+  fs::permissions(dir.path(), fs::perms::all & ~fs::perms::others_write & ~fs::perms::group_write);
+  std::string why_not;
+  const std::vector<std::string> argv = as_nobody(
+      {promptbench_bin(), "eval", "cfg.yaml", "-q", "-o", "locked/report.json", "--no-cache"},
+      why_not);
+  if (argv.empty()) {
+    GTEST_SKIP() << why_not;
+  }
+  RunOptions options;
+  options.working_dir = dir.path().string();
+  const ProcessResult refused = run_process(argv, options);
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_TRUE(contains(refused.err,
+                       "promptbench: error: -o locked/report.json: cannot create a "
+                       "file in locked: Permission denied"))
+      << refused.err;
+  EXPECT_EQ(stub.stats()["requests"], 0);
 }
 
 }  // namespace
