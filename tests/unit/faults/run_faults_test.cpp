@@ -256,6 +256,33 @@ TEST_F(RunFaults, AReportThatCannotBeWrittenKeepsThePreviousOneAndEveryAnswerInT
   EXPECT_EQ(rerun_sends(), 0u);
 }
 
+TEST_F(RunFaults, TheCacheAndTheReportFailingTogetherSayThatSomeAnswersAreInNeither) {
+  testing::FaultFileOps full;
+  full.fail_open("report.json.tmp", ENOSPC);
+  std::string message;
+  {
+    const testing::FaultVfsAsDefault vfs;
+    const util::ScopedFileOps install(full);
+    testing::FakeTransport transport(Echo([](int answer) {
+      if (answer == 20) {
+        testing::arm_vfs_faults({0, SQLITE_FULL, 0});
+      }
+    }));
+    try {
+      (void)run_eval(m_config, options(), transport);
+    } catch (const UserError& error) {
+      message = error.what();
+    }
+  }
+  EXPECT_THAT(message, HasSubstr(fmt::format("cannot write {}: No space left on device; and "
+                                             "cannot write the cache {}: database or disk is "
+                                             "full: ",
+                                             report_path().string(), cache_path().string())));
+  EXPECT_THAT(message, HasSubstr("received after the last commit that succeeded are in neither "
+                                 "(a re-run sends them again)"));
+  EXPECT_GE(cached_answers(cache_path()), 19);
+}
+
 TEST_F(RunFaults, TheSpoolDeletedMidRunStillGivesTheWholeReport) {
   testing::FakeTransport transport(Echo([this](int answer) {
     if (answer == 200) {
