@@ -1,15 +1,52 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Installs the dependencies, builds everything with warnings as errors and runs the whole
-# test suite (unit + integration). `scripts/test.sh asan` does the same in the ASan/UBSan
-# build. CI runs exactly `bash scripts/test.sh`.
+# Installs the dependencies, builds with warnings as errors and runs the whole test suite:
+# unit + integration tests in the default build, the same suite again in the AddressSanitizer
+# + UndefinedBehaviorSanitizer build, then every libFuzzer target for a short bounded run on
+# its corpus (scripts/fuzz.sh). CI runs exactly `bash scripts/test.sh`.
+#
+#   bash scripts/test.sh             # all of it (what CI runs)
+#   bash scripts/test.sh default     # one preset's build and tests: default, asan or debug
+#   bash scripts/test.sh fuzz        # the fuzz smoke run only
+#
+# PROMPTBENCH_FUZZ_SECONDS sets each fuzz target's run (default 15 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-preset=${1:-default}
+# Prints how long each stage took, so a slow CI run shows where the time went.
+stage() {
+  local name="$1" start=$SECONDS
+  shift
+  echo "== $name"
+  "$@"
+  echo "== $name: $((SECONDS - start)) s"
+}
+
+build_and_test() {
+  cmake --preset "$1"
+  cmake --build --preset "$1"
+  ctest --preset "$1"
+}
+
+fuzz_smoke() {
+  bash scripts/fuzz.sh "${PROMPTBENCH_FUZZ_SECONDS:-15}"
+}
+
+what=${1:-all}
 bash scripts/install-deps.sh
 # Chromium (and a font) for the tests that check the HTML report in a real browser.
 bash scripts/install-test-deps.sh
-cmake --preset "$preset"
-cmake --build --preset "$preset"
-ctest --preset "$preset"
+
+case "$what" in
+  all)
+    stage "default build and tests" build_and_test default
+    stage "asan build and tests" build_and_test asan
+    stage "fuzz smoke" fuzz_smoke
+    ;;
+  fuzz) stage "fuzz smoke" fuzz_smoke ;;
+  default | asan | debug) stage "$what build and tests" build_and_test "$what" ;;
+  *)
+    echo "usage: bash scripts/test.sh [all|default|asan|debug|fuzz]" >&2
+    exit 2
+    ;;
+esac
