@@ -107,12 +107,17 @@ struct PromptConfig {
 [[nodiscard]] ProviderConfig provider_for_prompt(const ProviderConfig& provider,
                                                  const PromptConfig& prompt);
 
+/// The default `dataset.max_row_bytes`: a longer dataset row is refused before more of it is
+/// read into memory.
+inline constexpr std::size_t kDefaultMaxRowBytes = std::size_t{16} << 20;
+
 struct DatasetConfig {
   std::filesystem::path path;  ///< resolved against the config's directory
   std::string display_path;    ///< as written in the config, for messages and reports
   std::string format;          ///< "jsonl", "json" or "csv"; from the extension if not given
   std::string reference = "reference";  ///< field holding the expected answer
   std::string id;                       ///< optional field holding a stable case id
+  std::size_t max_row_bytes = kDefaultMaxRowBytes;  ///< longer rows are an error (exit 2)
   SourceLocation where;
   /// A field a metric takes its reference from instead of `reference` (its `reference:`).
   struct MetricReference {

@@ -38,16 +38,21 @@ class RowReader {
 
 /// Opens the dataset in the format `config.format` names, or else its extension says
 /// (.jsonl/.ndjson, .json, .csv). Throws UserError if the file cannot be opened or the
-/// format is unknown. `display_path` names the file in messages.
+/// format is unknown. `display_path` names the file in messages; `max_row_bytes` bounds a row.
 [[nodiscard]] std::unique_ptr<RowReader> open_rows(const DatasetConfig& config);
 
-/// Format-specific readers, for tests and for callers that already know the format.
-[[nodiscard]] std::unique_ptr<RowReader> make_jsonl_reader(std::unique_ptr<std::istream> in,
-                                                           std::string display_path);
-[[nodiscard]] std::unique_ptr<RowReader> make_json_array_reader(std::unique_ptr<std::istream> in,
-                                                                std::string display_path);
-[[nodiscard]] std::unique_ptr<RowReader> make_csv_reader(std::unique_ptr<std::istream> in,
-                                                         std::string display_path);
+/// Format-specific readers, for tests and for callers that already know the format. A row
+/// longer than `max_row_bytes` (its line end not counted) is a UserError at the line where it
+/// starts, thrown before more than that is held in memory.
+[[nodiscard]] std::unique_ptr<RowReader> make_jsonl_reader(
+    std::unique_ptr<std::istream> in, std::string display_path,
+    std::size_t max_row_bytes = kDefaultMaxRowBytes);
+[[nodiscard]] std::unique_ptr<RowReader> make_json_array_reader(
+    std::unique_ptr<std::istream> in, std::string display_path,
+    std::size_t max_row_bytes = kDefaultMaxRowBytes);
+[[nodiscard]] std::unique_ptr<RowReader> make_csv_reader(
+    std::unique_ptr<std::istream> in, std::string display_path,
+    std::size_t max_row_bytes = kDefaultMaxRowBytes);
 
 /// Turns rows into Cases: picks the reference and id fields. A row without the reference
 /// field, or without a field a metric takes its reference from (config.metric_references),

@@ -24,6 +24,7 @@
 #include "cli/samples_file.hpp"
 #include "cli/verdict.hpp"
 #include "cli/watch.hpp"
+#include "engine/open_files.hpp"
 #include "promptbench/cli.hpp"
 #include "promptbench/concurrency.hpp"
 #include "promptbench/config.hpp"
@@ -171,6 +172,22 @@ void print_selection(const Preflight& checked, const SelectionCriteria& selectio
                                   more ? ", ..." : ""));
 }
 
+/// Makes room for the requests the run keeps in flight: raises the soft open-file limit, or,
+/// when even the hard limit is too low, runs fewer at once and says so, rather than failing
+/// mid-run with "Too many open files" (README "Limits").
+void fit_to_open_files(const Config& config, RunOptions& run) {
+  const auto variants = plan_variants(config, run.prompt_ids, run.provider_ids);
+  const ConcurrencyPlan plan = plan_concurrency(config, variants, run.concurrency);
+  const OpenFileFit fit = fit_open_files(plan.global);
+  if (fit.clamped(plan.global)) {
+    std::cerr << fmt::format(
+        "promptbench: warning: {} requests in flight ({}) need {} open files, over the hard "
+        "open-file limit of {} (ulimit -Hn); running {} at most\n",
+        plan.global, plan.global_source, fit.needed, fit.hard, fit.concurrency);
+    run.concurrency = fit.concurrency;
+  }
+}
+
 int dry_run(const Config& config, const RunOptions& run, bool quiet) {
   const auto variants = plan_variants(config, run.prompt_ids, run.provider_ids);
   const Preflight checked = preflight(config, variants, run.limit, run.shard, run.selection);
@@ -295,6 +312,7 @@ int run_eval_command(const EvalOptions& options, const RunObserver* observer = n
   if (options.dry_run) {
     return dry_run(config, run, options.quiet);
   }
+  fit_to_open_files(config, run);
 
   const bool show_progress =
       !options.quiet && (options.progress == ColorMode::always ||

@@ -155,7 +155,7 @@ DatasetConfig read_dataset(const Field& field, const std::filesystem::path& base
   if (field.is_string()) {  // shorthand: `dataset: path.jsonl`
     dataset.display_path = field.as_nonempty_string();
   } else {
-    field.expect_object({"path", "reference", "id", "format"});
+    field.expect_object({"path", "reference", "id", "format", "max_row_bytes"});
     dataset.display_path = field.require("path").as_nonempty_string();
     if (auto reference = field.find("reference")) {
       dataset.reference = reference->as_nonempty_string();
@@ -168,6 +168,9 @@ DatasetConfig read_dataset(const Field& field, const std::filesystem::path& base
       if (dataset.format != "jsonl" && dataset.format != "json" && dataset.format != "csv") {
         format->fail(fmt::format("expected jsonl, json or csv, got '{}'", dataset.format));
       }
+    }
+    if (auto size = field.find("max_row_bytes")) {
+      dataset.max_row_bytes = size->as_byte_size();
     }
   }
   dataset.path = base_dir / dataset.display_path;

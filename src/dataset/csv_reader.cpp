@@ -38,8 +38,10 @@ std::string describe_parse_error(int status, char offending) {
 
 class CsvReader final : public RowReader {
  public:
-  CsvReader(std::unique_ptr<std::istream> in, std::string display_path)
-      : m_input(std::move(in), display_path), m_file(std::move(display_path)) {
+  CsvReader(std::unique_ptr<std::istream> in, std::string display_path, std::size_t max_row_bytes)
+      : m_input(std::move(in), display_path),
+        m_file(std::move(display_path)),
+        m_max_row_bytes(max_row_bytes) {
     // REPALL_NL reports every unquoted line end, so we see where each row ends and can
     // tell which line the next one starts on; STRICT_FINI rejects an unclosed quote at EOF.
     csv_init(&m_parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL);
@@ -83,6 +85,7 @@ class CsvReader final : public RowReader {
   }
 
   void feed(const char* piece, std::size_t length) {
+    check_row_size(piece, length);
     m_row_ended = false;
     const std::size_t parsed = csv_parse(&m_parser, piece, length, on_field, on_row, this);
     if (parsed != length) {
@@ -93,8 +96,21 @@ class CsvReader final : public RowReader {
     count_line_end(piece, length);
     if (m_row_ended) {
       m_row_start = m_line;
+      m_row_bytes = 0;
     }
     rethrow_pending();
+  }
+
+  /// Refuses a row (the header too) longer than max_row_bytes before libcsv buffers the
+  /// piece that would take it past. A piece belongs to one row, as a row ends only at a
+  /// piece's last byte; the line end that ends a row is not counted.
+  void check_row_size(const char* piece, std::size_t length) {
+    m_row_bytes += length;
+    const char last = piece[length - 1];
+    const std::size_t line_end = last == '\r' || last == '\n' ? 1 : 0;
+    if (m_row_bytes - line_end > m_max_row_bytes) {
+      fail(dataset::row_too_large(m_file, m_row_start, m_max_row_bytes));
+    }
   }
 
   // A CR, an LF, or a CR LF pair each end one line, also inside quoted fields.
@@ -203,6 +219,8 @@ class CsvReader final : public RowReader {
   bool m_after_cr = false;      // the last piece ended with CR (an LF next completes CR LF)
   bool m_row_ended = false;     // libcsv ended a row (or a blank line) in the current piece
   std::size_t m_row_start = 1;  // line where the row libcsv is parsing started
+  std::size_t m_max_row_bytes;
+  std::size_t m_row_bytes = 0;  // bytes fed to libcsv since that row started
 
   std::vector<std::string> m_header;
   std::vector<std::string> m_fields;  // the row so far
@@ -215,8 +233,8 @@ class CsvReader final : public RowReader {
 }  // namespace
 
 std::unique_ptr<RowReader> make_csv_reader(std::unique_ptr<std::istream> in,
-                                           std::string display_path) {
-  return std::make_unique<CsvReader>(std::move(in), std::move(display_path));
+                                           std::string display_path, std::size_t max_row_bytes) {
+  return std::make_unique<CsvReader>(std::move(in), std::move(display_path), max_row_bytes);
 }
 
 }  // namespace promptbench

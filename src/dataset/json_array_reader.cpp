@@ -49,8 +49,11 @@ bool is_json_space(int c) {
 
 class JsonArrayReader final : public RowReader {
  public:
-  JsonArrayReader(std::unique_ptr<std::istream> in, std::string display_path)
-      : m_file(std::move(display_path)), m_source(std::move(in), m_file) {}
+  JsonArrayReader(std::unique_ptr<std::istream> in, std::string display_path,
+                  std::size_t max_row_bytes)
+      : m_file(std::move(display_path)),
+        m_source(std::move(in), m_file),
+        m_max_row_bytes(max_row_bytes) {}
 
   std::optional<nlohmann::json> next() override {
     try {
@@ -152,7 +155,8 @@ class JsonArrayReader final : public RowReader {
   /// scalar at the next ',' or ']'. On anything malformed it stops early and leaves the
   /// diagnosis to nlohmann, so a broken file is not swallowed whole: a mismatched bracket
   /// is taken and ends the element, and so does a raw control character inside a string
-  /// (JSON forbids them, so an unterminated string ends at its line).
+  /// (JSON forbids them, so an unterminated string ends at its line). An element longer than
+  /// max_row_bytes is refused as soon as it gets there.
   void scan_element() {
     m_text.clear();
     m_open.clear();
@@ -160,7 +164,7 @@ class JsonArrayReader final : public RowReader {
     bool escaped = false;
     for (int c = m_source.peek(); c != end_of_input; c = m_source.peek()) {
       if (in_string) {
-        m_text.push_back(static_cast<char>(m_source.get()));
+        take();
         if (escaped) {
           escaped = false;
         } else if (c == '\\') {
@@ -175,7 +179,7 @@ class JsonArrayReader final : public RowReader {
       if (m_open.empty() && (c == ',' || c == ']' || c == '}')) {
         return;
       }
-      m_text.push_back(static_cast<char>(m_source.get()));
+      take();
       if (c == '"') {
         in_string = true;
       } else if (c == '{' || c == '[') {
@@ -188,6 +192,14 @@ class JsonArrayReader final : public RowReader {
         }
       }
     }
+  }
+
+  /// Moves the next byte into the element's text, unless that would pass max_row_bytes.
+  void take() {
+    if (m_text.size() == m_max_row_bytes) {
+      throw dataset::row_too_large(m_file, m_row_line, m_max_row_bytes);
+    }
+    m_text.push_back(static_cast<char>(m_source.get()));
   }
 
   /// The file line of a parse error inside m_text (nlohmann counts from the element start).
@@ -209,13 +221,15 @@ class JsonArrayReader final : public RowReader {
   std::string m_text;        // the current element, reused between rows
   std::vector<char> m_open;  // closers of the brackets open in the current element
   std::size_t m_row_line = 0;
+  std::size_t m_max_row_bytes;
 };
 
 }  // namespace
 
 std::unique_ptr<RowReader> make_json_array_reader(std::unique_ptr<std::istream> in,
-                                                  std::string display_path) {
-  return std::make_unique<JsonArrayReader>(std::move(in), std::move(display_path));
+                                                  std::string display_path,
+                                                  std::size_t max_row_bytes) {
+  return std::make_unique<JsonArrayReader>(std::move(in), std::move(display_path), max_row_bytes);
 }
 
 }  // namespace promptbench

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // JSON Lines: one object per line, read a line at a time.
 #include <string>
+#include <string_view>
 
 #include "dataset/reader_support.hpp"
 #include "promptbench/dataset.hpp"
@@ -15,8 +16,10 @@ bool is_blank(const std::string& line) {
 
 class JsonlReader final : public RowReader {
  public:
-  JsonlReader(std::unique_ptr<std::istream> in, std::string display_path)
-      : m_in(std::move(in)), m_file(std::move(display_path)) {}
+  JsonlReader(std::unique_ptr<std::istream> in, std::string display_path, std::size_t max_row_bytes)
+      : m_input(std::move(in), display_path),
+        m_file(std::move(display_path)),
+        m_max_row_bytes(max_row_bytes) {}
 
   std::optional<nlohmann::json> next() override {
     while (read_line()) {
@@ -24,23 +27,41 @@ class JsonlReader final : public RowReader {
         return parse_row();
       }
     }
-    dataset::check_read_error(*m_in, m_file);
     return std::nullopt;
   }
 
   [[nodiscard]] SourceLocation where() const override { return {m_file, m_row_line, 0}; }
 
  private:
+  /// The next line into m_line, without its LF or CR LF; false at the end of the input. A
+  /// line longer than max_row_bytes is refused before more of it is held: a file of one
+  /// endless line must not take all the memory there is.
   bool read_line() {
-    if (!std::getline(*m_in, m_line)) {
+    m_line.clear();
+    bool found = false;
+    for (std::string_view bytes = m_input.unread(); !bytes.empty(); bytes = m_input.unread()) {
+      found = true;
+      const std::size_t newline = bytes.find('\n');
+      const std::size_t length = newline == std::string_view::npos ? bytes.size() : newline;
+      // One byte over the limit is kept for a CR that the line end will drop.
+      if (m_line.size() + length > m_max_row_bytes + 1) {
+        throw dataset::row_too_large(m_file, m_line_number + 1, m_max_row_bytes);
+      }
+      m_line.append(bytes.data(), length);
+      m_input.consume(newline == std::string_view::npos ? length : length + 1);
+      if (newline != std::string_view::npos) {
+        break;
+      }
+    }
+    if (!found) {
       return false;
     }
     ++m_line_number;
-    if (m_line_number == 1 && m_line.starts_with(dataset::utf8_bom)) {
-      m_line.erase(0, dataset::utf8_bom.size());
-    }
     if (!m_line.empty() && m_line.back() == '\r') {
       m_line.pop_back();
+    }
+    if (m_line.size() > m_max_row_bytes) {
+      throw dataset::row_too_large(m_file, m_line_number, m_max_row_bytes);
     }
     return true;
   }
@@ -63,8 +84,9 @@ class JsonlReader final : public RowReader {
     return row;
   }
 
-  std::unique_ptr<std::istream> m_in;
+  dataset::ChunkedInput m_input;  // drops a leading BOM
   std::string m_file;
+  std::size_t m_max_row_bytes;
   std::string m_line;  // reused so reading allocates only when a line is longer than any before
   std::size_t m_line_number = 0;
   std::size_t m_row_line = 0;
@@ -73,8 +95,8 @@ class JsonlReader final : public RowReader {
 }  // namespace
 
 std::unique_ptr<RowReader> make_jsonl_reader(std::unique_ptr<std::istream> in,
-                                             std::string display_path) {
-  return std::make_unique<JsonlReader>(std::move(in), std::move(display_path));
+                                             std::string display_path, std::size_t max_row_bytes) {
+  return std::make_unique<JsonlReader>(std::move(in), std::move(display_path), max_row_bytes);
 }
 
 }  // namespace promptbench

@@ -18,7 +18,8 @@ namespace promptbench {
 
 namespace {
 
-using ReaderFactory = std::unique_ptr<RowReader> (*)(std::unique_ptr<std::istream>, std::string);
+using ReaderFactory = std::unique_ptr<RowReader> (*)(std::unique_ptr<std::istream>, std::string,
+                                                     std::size_t);
 
 struct Format {
   const char* name;
@@ -86,7 +87,7 @@ std::unique_ptr<std::istream> open_file(const std::filesystem::path& path,
 std::unique_ptr<RowReader> open_rows(const DatasetConfig& config) {
   const std::string file = config.display_path.empty() ? config.path.string() : config.display_path;
   const Format& format = pick_format(config, file);
-  return format.make(open_file(config.path, file), file);
+  return format.make(open_file(config.path, file), file, config.max_row_bytes);
 }
 
 }  // namespace promptbench

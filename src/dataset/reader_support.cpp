@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -45,6 +46,31 @@ UserError malformed_json(const std::string& file, std::size_t line, const std::s
 UserError not_an_object(const std::string& file, std::size_t line, const nlohmann::json& value) {
   return UserError(SourceLocation{file, line, 0}, "",
                    std::string("expected a JSON object, got ") + value.type_name());
+}
+
+namespace {
+
+/// 16 MiB, 64 KiB, or 1000 bytes: a size as a config would write it.
+std::string describe_size(std::size_t bytes) {
+  for (const auto& [unit, size] :
+       {std::pair{"GiB", std::size_t{1} << 30}, std::pair{"MiB", std::size_t{1} << 20},
+        std::pair{"KiB", std::size_t{1} << 10}}) {
+    if (bytes >= size && bytes % size == 0) {
+      return fmt::format("{} {}", bytes / size, unit);
+    }
+  }
+  return fmt::format("{} bytes", bytes);
+}
+
+}  // namespace
+
+UserError row_too_large(const std::string& file, std::size_t line, std::size_t limit) {
+  const std::string size = describe_size(limit);
+  return UserError(
+      SourceLocation{file, line, 0}, "",
+      fmt::format("row is larger than max_row_bytes, {}{}; raise dataset.max_row_bytes in the "
+                  "config to read it",
+                  size, size.ends_with(" bytes") ? "" : fmt::format(" ({} bytes)", limit)));
 }
 
 void check_row_text(const std::string& file, std::size_t line, std::string_view text) {

@@ -38,6 +38,10 @@ inline constexpr std::size_t read_buffer_size = std::size_t{64} * 1024;
 [[nodiscard]] UserError not_an_object(const std::string& file, std::size_t line,
                                       const nlohmann::json& value);
 
+/// `file:line: row is larger than max_row_bytes, 16 MiB (16777216 bytes); ...`: a row that
+/// starts on `line` and runs past `limit` bytes.
+[[nodiscard]] UserError row_too_large(const std::string& file, std::size_t line, std::size_t limit);
+
 /// Checks one row's JSON text, starting on `line` of `file`, before it is parsed: invalid
 /// UTF-8 (nlohmann would quote the raw bytes in its message) and lists or objects nested
 /// deeper than util::kMaxNestingDepth. Throws UserError at the line of the offending byte.

@@ -98,7 +98,7 @@ class CurlTransport final : public Transport {
     if (m_multi == nullptr) {
       throw std::runtime_error("cannot initialise libcurl");
     }
-    curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, 1024L);
+    curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, static_cast<long>(m_max_connects));
   }
 
   ~CurlTransport() override {
@@ -126,6 +126,12 @@ class CurlTransport final : public Transport {
     CURL* easy = transfer->easy;
     m_running.emplace(easy, std::move(transfer));
     curl_multi_add_handle(m_multi, easy);
+    // Keep as many connections open for reuse as were ever in use at once: a smaller cache
+    // would close and reopen connections on every wave of requests at high concurrency.
+    if (m_running.size() > m_max_connects) {
+      m_max_connects = m_running.size();
+      curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, static_cast<long>(m_max_connects));
+    }
   }
 
   std::vector<FinishedTransfer> poll(std::chrono::milliseconds max_wait) override {
@@ -294,7 +300,8 @@ class CurlTransport final : public Transport {
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> m_running;
   std::vector<CURL*> m_idle;
   std::vector<FinishedTransfer> m_cancelled;
-  std::size_t m_streams = 0;  ///< streamed transfers running: only they have idle limits
+  std::size_t m_streams = 0;          ///< streamed transfers running: only they have idle limits
+  std::size_t m_max_connects = 1024;  ///< libcurl's connection cache: the most ever running
 };
 
 }  // namespace

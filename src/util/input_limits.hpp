@@ -19,4 +19,11 @@ inline constexpr std::size_t kMaxConfigBytes = std::size_t{16} << 20;
 /// a few lines of aliases can otherwise stand for billions of values.
 inline constexpr std::size_t kMaxConfigValues = 100'000;
 
+/// Bytes of one reply line from an external scorer (the `command` metric): a scorer that
+/// writes more without a line end is stopped, and that case is an error.
+inline constexpr std::size_t kMaxScorerReplyBytes = std::size_t{16} << 20;
+
+// A dataset row's bound is the config's `dataset.max_row_bytes` (kDefaultMaxRowBytes in
+// promptbench/config.hpp); a response's is a provider's `max_response_bytes`.
+
 }  // namespace promptbench::util

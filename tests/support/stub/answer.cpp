@@ -176,6 +176,8 @@ void serve(const Context& context, Route route, RouteHandler handler, const http
     } else if (admission.rate_limited) {
       answer_rate_limited(context, route, res, admission.window);
       context.state.record_answer(admission.body_hash, res.status, false, false);
+    } else if (context.options.endless()) {
+      answer_endless(context, res);
     } else {
       tokens = handler(context, admission, req, res);
     }
@@ -310,6 +312,23 @@ void answer_stream(const Context& context, httplib::Response& res, StreamPlan pl
     t_answer_complete = true;  // reserved before the first byte
     return true;
   });
+}
+
+void answer_endless(const Context& context, httplib::Response& res) {
+  res.status = 200;
+  const int trickle_ms = context.options.trickle_ms;
+  std::string piece(trickle_ms > 0 ? 1 : std::size_t{64} * 1024, ' ');
+  res.set_chunked_content_provider(
+      "application/octet-stream",
+      [trickle_ms, piece = std::move(piece)](std::size_t, httplib::DataSink& sink) {
+        if (!sink.write(piece.data(), piece.size())) {
+          return false;  // the client is gone
+        }
+        if (trickle_ms > 0) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(trickle_ms));
+        }
+        return true;  // httplib calls again, until the client or the server stops
+      });
 }
 
 std::string sse_data(const json& data) {

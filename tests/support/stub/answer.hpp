@@ -66,6 +66,11 @@ struct StreamPlan {
 // that ends normally counts toward --exit-after.
 void answer_stream(const Context& context, httplib::Response& res, StreamPlan plan);
 
+// --trickle-ms / --endless-body: a 200 whose body never ends (application/octet-stream, which
+// httplib does not compress, so every byte leaves as it is written). It stops when the client
+// goes away or the server shuts down.
+void answer_endless(const Context& context, httplib::Response& res);
+
 // "data: JSON\n\n" (OpenAI) and "event: NAME\ndata: JSON\n\n" (Anthropic).
 std::string sse_data(const nlohmann::json& data);
 std::string sse_event(const std::string& name, const nlohmann::json& data);

@@ -89,6 +89,13 @@ void add_fault_options(CLI::App& app, StubOptions& options) {
                  "content delta with an error event (one more PRNG draw when non-zero)")
       ->capture_default_str()
       ->check(probability);
+  app.add_option("--trickle-ms", options.trickle_ms,
+                 "Answer every request on an answer route with 200 and a body that never ends: "
+                 "one byte every N ms (a server that trickles; the client's timeout must end it)")
+      ->check(CLI::Range(1, 3600000));
+  app.add_flag("--endless-body", options.endless_body,
+               "Answer every request on an answer route with 200 and a body that never ends: "
+               "64 KiB chunks as fast as the client reads them (its size limit must end it)");
   app.add_option("--exit-after", options.exit_after,
                  "Exit at once (_exit(0), no stats file) after this many complete successful "
                  "answers on any route; 0 = never")

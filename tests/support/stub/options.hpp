@@ -45,8 +45,11 @@ struct StubOptions {
   int ratelimit_window_ms = 1000;        // length of the fixed rate-limit window
   std::string custom_method = "POST";    // the method /generate answers
   std::string record_requests;           // if set, every request is appended here as JSON
+  int trickle_ms = 0;         // if > 0, answer 200 with a body of one byte every N ms, forever
+  bool endless_body = false;  // answer 200 with a body of 64 KiB chunks, as fast as read, forever
 
   [[nodiscard]] bool canned() const { return answer_status != 0 || !answer_body.empty(); }
+  [[nodiscard]] bool endless() const { return trickle_ms > 0 || endless_body; }
 };
 
 // Binds every flag of promptbench-stub to `options`.

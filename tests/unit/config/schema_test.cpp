@@ -224,6 +224,10 @@ std::vector<Case> agreement_cases() {
       {"an unknown dataset key", kProviders + kPrompts + "dataset: {path: d.jsonl, ref: x}\n",
        false},
       {"an empty dataset path", kProviders + kPrompts + "dataset: \"\"\n", false},
+      {"a dataset row limit",
+       kProviders + kPrompts + "dataset: {path: data.jsonl, max_row_bytes: 64KiB}\n", true},
+      {"a zero dataset row limit",
+       kProviders + kPrompts + "dataset: {path: data.jsonl, max_row_bytes: 0}\n", false},
       {"an extract mapping",
        with("extract: {json_pointer: /answer, first_line: true, regex: \"\\\\d+\", "
             "group: 0, match: last, trim: true}"),
