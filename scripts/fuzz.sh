@@ -23,7 +23,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 bash scripts/install-fuzz-deps.sh
-cmake --preset fuzz >/dev/null
+cmake --preset fuzz
 cmake --build --preset fuzz --target fuzzers
 
 build="$root/build/fuzz"
@@ -35,6 +35,7 @@ scratch="$(mktemp -d "${TMPDIR:-/tmp}/promptbench-fuzz-smoke.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT
 
 failed=()
+ran=0
 
 # Runs one target: a copy of its corpus to grow, artifacts into the scratch folder. Returns
 # non-zero when libFuzzer stopped on a finding, after keeping the input and the log.
@@ -69,10 +70,17 @@ run_target() {
   return 1
 }
 
-for source in tests/fuzz/*/fuzz_*.cpp; do
-  name="$(basename "$(dirname "$source")")"
+# Every target: tests/fuzz/<name>/fuzz_<name>.cpp with its corpus/ (support/ is no target).
+for dir in tests/fuzz/*/; do
+  name="$(basename "$dir")"
+  [[ -f "$dir/fuzz_$name.cpp" && -d "$dir/corpus" ]] || continue
+  ran=$((ran + 1))
   run_target "$name" || failed+=("fuzz_$name")
 done
+if [[ "$ran" -eq 0 ]]; then
+  echo "fuzz smoke: no target found under tests/fuzz/" >&2
+  exit 2
+fi
 
 # The reports eval wrote must also re-serialise to their own JSON and hold the summary
 # their cases give (fuzz_report's strict mode; mutated inputs need not).
@@ -89,4 +97,4 @@ if [[ ${#failed[@]} -gt 0 ]]; then
   echo "fuzz smoke: ${#failed[@]} target(s) failed: ${failed[*]}" >&2
   exit 1
 fi
-echo "fuzz smoke: every target ran ${seconds}s without a finding"
+echo "fuzz smoke: all $ran targets ran ${seconds}s each without a finding"
