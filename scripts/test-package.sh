@@ -193,10 +193,10 @@ cmake --install build/release --prefix "$prefix" >/dev/null
 for file in "${installed_files[@]}"; do
   [ -f "$prefix/$file" ] || fail "cmake --install put no $file in the prefix"
 done
-while read -r path; do
+while read -r path || [ -n "$path" ]; do  # the manifest's last line has no newline
   [[ $path == "$prefix"/* ]] || fail "cmake --install wrote outside --prefix: $path"
 done <build/release/install_manifest.txt
-[ "$(wc -l <build/release/install_manifest.txt)" -eq ${#installed_files[@]} ] ||
+[ "$(grep -c "" build/release/install_manifest.txt)" -eq ${#installed_files[@]} ] ||
   fail "cmake --install wrote other files: $(cat build/release/install_manifest.txt)"
 run_quickstart "$prefix/bin/promptbench"
 check_man_page "$prefix/share/man/man1/promptbench.1.gz"
@@ -237,11 +237,12 @@ offered=$(cd "$work" && zsh -f -c '
   fail "zsh: promptbench eval --col<TAB> did not complete to --color: $offered"
 ok "zsh: parses (zsh -n); eval --col<TAB> gives --color from $zsh_dir"
 
-# fish: the file parses, and fish loads it from the prefix's vendor directory.
+# fish: the file parses, and fish loads it from the prefix's vendor directory (fish loads a
+# command's completion only when the command is on PATH).
 fish_dir=$prefix/share/fish/vendor_completions.d
 fish --no-config -n "$fish_dir/promptbench.fish" || fail "fish -n $fish_dir/promptbench.fish"
 # shellcheck disable=SC2016  # fish expands $argv and $fish_complete_path itself
-offered=$(fish --no-config -c 'set fish_complete_path $argv[1] $fish_complete_path
+offered=$(PATH="$prefix/bin:$PATH" fish --no-config -c 'set fish_complete_path $argv[1] $fish_complete_path
   complete -C "promptbench eval --col"' "$fish_dir" | cut -f 1)
 [ "$offered" = "--color" ] || fail "fish: promptbench eval --col<TAB> offers: $offered"
 ok "fish: parses (fish -n); eval --col<TAB> gives --color from $fish_dir"
