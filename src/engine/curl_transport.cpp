@@ -37,6 +37,9 @@ struct Transfer {
   char error_buffer[CURL_ERROR_SIZE] = {};
 };
 
+/// Pieces of a streamed body whose arrival times are all kept (see on_body).
+constexpr std::size_t kExactArrivals = 4096;
+
 double ms_since(SteadyClock::time_point start, SteadyClock::time_point now) {
   return std::chrono::duration<double, std::milli>(now - start).count();
 }
@@ -52,8 +55,18 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   if (transfer->stream) {
     const auto now = SteadyClock::now();
     transfer->last_activity = now;
-    transfer->response.arrivals.push_back(
-        {transfer->response.body.size(), ms_since(transfer->started, now)});
+    const BodyArrival arrival{transfer->response.body.size(), ms_since(transfer->started, now)};
+    // Past kExactArrivals pieces, those within the same millisecond are one arrival (the
+    // later): a server writing a byte at a time would else cost an entry, and a cached
+    // "end:ms", per byte -- many times the body's own size. Then there is at most one entry
+    // per millisecond the request lasts; an ordinary stream keeps every piece's time.
+    std::vector<BodyArrival>& arrivals = transfer->response.arrivals;
+    const auto millisecond = [](const BodyArrival& a) { return static_cast<long long>(a.ms); };
+    if (arrivals.size() >= kExactArrivals && millisecond(arrival) == millisecond(arrivals.back())) {
+      arrivals.back() = arrival;
+    } else {
+      arrivals.push_back(arrival);
+    }
   }
   return bytes;
 }
