@@ -2,10 +2,15 @@
 // Resource limits over the real binary (README "Limits"): each hostile input or endpoint ends
 // in a bounded, documented way -- a dataset row over max_row_bytes, a response that trickles
 // forever or never ends, thousands of slow connections at once, an open-file limit too low.
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -79,6 +84,72 @@ std::size_t hard_open_file_limit() {
   return limits.rlim_max == RLIM_INFINITY ? SIZE_MAX : static_cast<std::size_t>(limits.rlim_max);
 }
 
+/// A server on 127.0.0.1 that answers each connection with a status line and then header
+/// lines without end, until the client goes away (httplib cannot stream headers).
+class EndlessHeaders {
+ public:
+  EndlessHeaders() {
+    m_listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (::bind(m_listener, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        ::listen(m_listener, 16) != 0 ||
+        ::getsockname(m_listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      throw std::runtime_error("cannot listen");
+    }
+    m_port = ntohs(address.sin_port);
+    m_thread = std::thread([this] { serve(); });
+  }
+  ~EndlessHeaders() {
+    m_stopping = true;
+    ::shutdown(m_listener, SHUT_RDWR);  // wakes accept()
+    m_thread.join();
+    ::close(m_listener);
+  }
+  EndlessHeaders(const EndlessHeaders&) = delete;
+  EndlessHeaders& operator=(const EndlessHeaders&) = delete;
+
+  [[nodiscard]] std::string base_url() const {
+    return "http://127.0.0.1:" + std::to_string(m_port) + "/v1";
+  }
+  [[nodiscard]] int connections() const { return m_connections; }
+
+ private:
+  void serve() {
+    while (!m_stopping) {
+      const int client = ::accept(m_listener, nullptr, nullptr);
+      if (client < 0) {
+        return;
+      }
+      ++m_connections;
+      char request[65536];
+      (void)::recv(client, request, sizeof request, 0);
+      const std::string status = "HTTP/1.1 200 OK\r\n";
+      (void)::send(client, status.data(), status.size(), MSG_NOSIGNAL);
+      std::string lines;
+      for (int i = 0; i < 64; ++i) {
+        lines += "X-Flood: " + std::string(1000, 'a') + "\r\n";
+      }
+      std::size_t sent = 0;
+      for (ssize_t n = 0; n >= 0 && !m_stopping; sent += static_cast<std::size_t>(n)) {
+        n = ::send(client, lines.data(), lines.size(), MSG_NOSIGNAL);
+        if (sent > (std::size_t{1} << 30)) {
+          break;  // 1 GiB of headers taken: the client has no limit; the test fails
+        }
+      }
+      ::close(client);
+    }
+  }
+
+  int m_listener = -1;
+  int m_port = 0;
+  std::atomic<bool> m_stopping{false};
+  std::atomic<int> m_connections{0};
+  std::thread m_thread;
+};
+
 TEST(Limits, ADatasetRowOverMaxRowBytesIsALocatedErrorBeforeAnythingIsSent) {
   StubServer stub;
   TempDir dir;
@@ -137,6 +208,25 @@ TEST(Limits, AnEndlessResponseEndsAtMaxResponseBytes) {
   EXPECT_THAT(run.err, HasSubstr("promptbench: error: 2 of 2 requests failed (too_large: "
                                  "response larger than the 1048576 byte limit)"));
   EXPECT_EQ(read_report(dir)["variants"][0]["errors_by_kind"]["too_large"], 2);
+}
+
+// Header lines without end: libcurl's own bound (300 KiB of headers) ends the request as a
+// network error, then a failed request. A libcurl without it would read the 1 GiB the
+// server offers.
+TEST(Limits, EndlessResponseHeadersEndAsAFailedRequest) {
+  EndlessHeaders server;
+  TempDir dir;
+  dir.write("cases.jsonl", rows(1));
+  dir.write("promptbench.yaml", "providers:\n  - {id: flood, base_url: \"" + server.base_url() +
+                                    "\", model: m, retries: 0}\n"
+                                    "prompts:\n  - {id: a, template: \"{{text}}\"}\n"
+                                    "dataset: {path: cases.jsonl, reference: label, id: id}\n");
+  const ProcessResult run = eval(dir);
+  ASSERT_FALSE(run.timed_out);
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("promptbench: error: 1 of 1 requests failed (network: Too "
+                                 "large response headers: "));
+  EXPECT_EQ(server.connections(), 1);
 }
 
 // 2,000 requests in flight at once, each answered after 3 s, from a process whose soft
