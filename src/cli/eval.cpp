@@ -241,12 +241,12 @@ int verdict(const ReportSummary& summary, const EvalOptions& options) {
     return kExitInterrupted;
   }
   if (summary.run.stop_reason == "cache_error") {
-    print_error(fmt::format("{}; the run stopped: partial report ({} of {} case{}) written to "
-                            "{}; once the cache is usable again, run the same command: what it "
-                            "holds is not sent again",
-                            summary.run.stop_detail, summary.run.cases_evaluated,
-                            summary.run.shard_cases, summary.run.shard_cases == 1 ? "" : "s",
-                            options.output));
+    print_error(
+        fmt::format("{}; the run stopped: partial report ({} of {} case{}) written to "
+                    "{}; once the cache is usable again, run the same command: what it "
+                    "holds is not sent again",
+                    summary.run.stop_detail, summary.run.cases_evaluated, summary.run.shard_cases,
+                    summary.run.shard_cases == 1 ? "" : "s", options.output));
     return kExitRunFailed;
   }
   // A gate over one shard's cases is no verdict: `merge` applies the gates to the whole.
