@@ -4,9 +4,10 @@
 # checked headless, and DejaVu, named so that its screenshots use the same font everywhere
 # (fontconfig pulls in the first of several fonts it accepts, and without --install-recommends
 # Chromium's own suggestion is skipped). Idempotent: does nothing (not even `apt-get update`)
-# when every package is already installed.
+# when every package is already installed. The sqlite3 shell holds a cache's write lock from
+# another process in the locked-cache fault test.
 set -euo pipefail
 
-packages=(chromium fonts-dejavu-core)
+packages=(chromium fonts-dejavu-core sqlite3)
 
 exec bash "$(dirname "$0")/apt-install.sh" "${packages[@]}"
