@@ -5,6 +5,8 @@
 # --shard), file names of the right kind for the options and arguments that take a file
 # (configs: *.yaml, *.yml, *.json; reports: *.json), and directories for `init`.
 # tests/integration/install_test.cpp checks it against the binary's own --help.
+# shellcheck disable=SC2207  # COMPREPLY=($(compgen ...)) is the idiom; file names are split
+# at newlines only (local IFS).
 
 _promptbench_commands="eval compare merge report validate render metrics init"
 

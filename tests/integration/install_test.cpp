@@ -157,6 +157,17 @@ bool has_word(const std::string& text, const std::string& word) {
   return false;
 }
 
+/// The lines of `text` that name `word` (see has_word).
+std::string lines_naming(const std::string& text, const std::string& word) {
+  std::string found;
+  for (const std::string& line : lines_of(text)) {
+    if (has_word(line, word)) {
+      found += line + "\n";
+    }
+  }
+  return found;
+}
+
 fs::path completion_file(const std::string& name) {
   return fs::path(source_dir()) / "completions" / name;
 }
@@ -305,8 +316,10 @@ TEST_F(InstalledFiles, ZshCompletionNamesEveryCommandOptionAndValue) {
         EXPECT_TRUE(has_word(body, flag)) << command.name << " " << flag;
       }
       if (option.type == "ENUM") {
+        const std::string spec = lines_naming(body, option.flags.back());
         for (const std::string& value : enum_values(command.name, option.flags.back())) {
-          EXPECT_TRUE(has_word(body, value)) << command.name << " " << option.flags.back();
+          EXPECT_TRUE(has_word(spec, value))
+              << command.name << " " << option.flags.back() << " " << value;
         }
       }
     }
@@ -347,8 +360,10 @@ TEST_F(InstalledFiles, FishCompletionNamesEveryCommandOptionAndValue) {
         EXPECT_TRUE(has_word(lines, fish_flag)) << command.name << " " << flag;
       }
       if (option.type == "ENUM") {
-        for (const std::string& value : enum_values(command.name, option.flags.back())) {
-          EXPECT_TRUE(has_word(lines, value)) << command.name << " " << option.flags.back();
+        const std::string flag = option.flags.back();
+        const std::string spec = lines_naming(lines, "-l " + flag.substr(2));
+        for (const std::string& value : enum_values(command.name, flag)) {
+          EXPECT_TRUE(has_word(spec, value)) << command.name << " " << flag << " " << value;
         }
       }
     }
