@@ -239,6 +239,7 @@ class YamlConverter {
       case YAML::NodeType::Undefined:
         return nullptr;
       case YAML::NodeType::Scalar:
+        check_scalar_utf8(node);
         // "!" marks a quoted scalar (or an explicit !!str tag): always a string.
         if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str") {
           return node.Scalar();
@@ -266,6 +267,7 @@ class YamlConverter {
             throw UserError(location_of(m_doc.file, entry.first.Mark()), "",
                             "mapping keys must be plain strings");
           }
+          check_scalar_utf8(entry.first);
           const std::string key = entry.first.Scalar();
           const std::string child = util::pointer_append(pointer, key);
           if (object.contains(key)) {
@@ -282,6 +284,18 @@ class YamlConverter {
   }
 
  private:
+  /// The file is valid UTF-8, but yaml-cpp decodes the escapes \N and \_ (U+0085, U+00A0) to
+  /// a single Latin-1 byte, and takes a NUL byte for a backslash; a scalar like that would
+  /// fail later, when a report or a request body is serialized (found by fuzz_config).
+  void check_scalar_utf8(const YAML::Node& node) const {
+    if (const auto offset = util::find_invalid_utf8(node.Scalar())) {
+      throw UserError(location_of(m_doc.file, node.Mark()), "",
+                      fmt::format("this value decodes to invalid UTF-8 (byte 0x{:02X}): write the "
+                                  "character itself instead of the escape \\N or \\_",
+                                  static_cast<unsigned char>(node.Scalar()[*offset])));
+    }
+  }
+
   LocatedDocument& m_doc;
 };
 
