@@ -20,6 +20,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace bad_input_test {
 namespace {
 
 using nlohmann::json;
@@ -283,4 +284,5 @@ TEST_F(BadInput, PromptFilterNamingNoPromptSuggestsTheNearestId) {
 }
 
 }  // namespace
+}  // namespace bad_input_test
 }  // namespace promptbench::testing

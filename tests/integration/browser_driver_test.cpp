@@ -15,6 +15,7 @@
 #include <string>
 
 namespace promptbench::testing {
+namespace browser_driver_test {
 namespace {
 
 using nlohmann::json;
@@ -226,4 +227,5 @@ TEST(BrowserDriverStart, AHungPageFailsTheCallInsteadOfHangingIt) {
 }
 
 }  // namespace
+}  // namespace browser_driver_test
 }  // namespace promptbench::testing

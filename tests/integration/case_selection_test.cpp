@@ -15,6 +15,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace case_selection_test {
 namespace {
 
 using nlohmann::json;
@@ -187,4 +188,5 @@ TEST_F(CaseSelection, TheShardsOfASampleMergeIntoTheSample) {
 }
 
 }  // namespace
+}  // namespace case_selection_test
 }  // namespace promptbench::testing

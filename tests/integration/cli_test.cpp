@@ -12,6 +12,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace cli_test {
 namespace {
 
 using nlohmann::json;
@@ -194,4 +195,5 @@ TEST_F(Cli, RenderOfAnUnknownPromptSuggestsTheNearestId) {
 }
 
 }  // namespace
+}  // namespace cli_test
 }  // namespace promptbench::testing

@@ -13,6 +13,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace compare_test {
 namespace {
 
 using nlohmann::json;
@@ -223,4 +224,5 @@ TEST_F(Compare, UsageErrorsExitTwo) {
 }
 
 }  // namespace
+}  // namespace compare_test
 }  // namespace promptbench::testing

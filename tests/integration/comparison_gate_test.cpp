@@ -16,6 +16,7 @@
 #include "support/harness.hpp"
 
 namespace promptbench::testing {
+namespace comparison_gate_test {
 namespace {
 
 using nlohmann::json;
@@ -292,4 +293,5 @@ TEST_F(EvalComparisons, RejectsARepeatOutOfRange) {
 }
 
 }  // namespace
+}  // namespace comparison_gate_test
 }  // namespace promptbench::testing

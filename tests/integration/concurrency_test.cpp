@@ -11,6 +11,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace concurrency_test {
 namespace {
 
 using nlohmann::json;
@@ -142,4 +143,5 @@ TEST(Validate, CountsRepeatsAsTheDryRunDoes) {
 }
 
 }  // namespace
+}  // namespace concurrency_test
 }  // namespace promptbench::testing

@@ -21,6 +21,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace eval_test {
 namespace {
 
 using nlohmann::json;
@@ -802,4 +803,5 @@ TEST(EvalCache, ARerunAnsweredFromTheCacheSendsNothingAndReportsEveryCase) {
 }
 
 }  // namespace
+}  // namespace eval_test
 }  // namespace promptbench::testing

@@ -13,6 +13,7 @@
 #include "support/harness.hpp"
 
 namespace promptbench::testing {
+namespace fail_loudly_test {
 namespace {
 
 using nlohmann::json;
@@ -355,4 +356,5 @@ TEST(FailLoudly, APartialReportCountsTheCasesEvaluatedAndJUnitMarksIt) {
 }
 
 }  // namespace
+}  // namespace fail_loudly_test
 }  // namespace promptbench::testing

@@ -12,6 +12,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace failures_samples_test {
 namespace {
 
 using nlohmann::json;
@@ -135,4 +136,5 @@ TEST_F(FailuresAndSamples, SamplesMayNotBeAnotherOutput) {
 }
 
 }  // namespace
+}  // namespace failures_samples_test
 }  // namespace promptbench::testing

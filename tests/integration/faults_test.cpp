@@ -23,6 +23,7 @@
 #include "support/harness.hpp"
 
 namespace promptbench::testing {
+namespace faults_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -480,4 +481,5 @@ TEST(Faults, AnOutputDirectoryWithoutWritePermissionIsRefusedWithExit2) {
 }
 
 }  // namespace
+}  // namespace faults_test
 }  // namespace promptbench::testing

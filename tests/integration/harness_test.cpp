@@ -19,6 +19,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace harness_test {
 namespace {
 
 using nlohmann::json;
@@ -615,4 +616,5 @@ TEST(StubServer, RejectsAProbabilityOutsideZeroToOne) {
 }
 
 }  // namespace
+}  // namespace harness_test
 }  // namespace promptbench::testing

@@ -9,6 +9,7 @@
 #include <string>
 
 namespace promptbench::testing {
+namespace help_text_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -83,4 +84,5 @@ TEST(StubReset, WorksWithoutABodyAndWithOne) {
 }
 
 }  // namespace
+}  // namespace help_text_test
 }  // namespace promptbench::testing

@@ -24,6 +24,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace html_report_test {
 namespace {
 
 using nlohmann::json;
@@ -684,4 +685,5 @@ TEST_F(HostileHtmlReport, AReportFileWithInvalidUtf8IsRefusedWithItsLocation) {
 }
 
 }  // namespace
+}  // namespace html_report_test
 }  // namespace promptbench::testing

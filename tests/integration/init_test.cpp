@@ -13,6 +13,7 @@
 #include <string>
 
 namespace promptbench::testing {
+namespace init_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -138,4 +139,5 @@ TEST(Init, IsListedInTheHelp) {
 }
 
 }  // namespace
+}  // namespace init_test
 }  // namespace promptbench::testing

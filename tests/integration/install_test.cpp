@@ -18,6 +18,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace install_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -408,4 +409,5 @@ TEST_F(InstalledFiles, FishCompletesExactlyTheOptionsOfEachCommand) {
 }
 
 }  // namespace
+}  // namespace install_test
 }  // namespace promptbench::testing

@@ -18,6 +18,7 @@
 #include "support/harness.hpp"
 
 namespace promptbench::testing {
+namespace judge_test {
 namespace {
 
 using nlohmann::json;
@@ -206,9 +207,11 @@ done
 }
 
 }  // namespace
+}  // namespace judge_test
 }  // namespace promptbench::testing
 
 namespace promptbench::testing {
+namespace judge_test {
 namespace {
 
 // sacrebleu's README example (test/test_bleu.py test_corpus_bleu_cases): corpus BLEU 48.530827
@@ -237,9 +240,11 @@ TEST(CorpusBleu, TheVariantSummaryHasSacrebleusCorpusScore) {
 }
 
 }  // namespace
+}  // namespace judge_test
 }  // namespace promptbench::testing
 
 namespace promptbench::testing {
+namespace judge_test {
 namespace {
 
 // The documented example scorer (docs/SCORERS.md) through the real binary.
@@ -273,4 +278,5 @@ TEST(ExampleScorer, KeywordRecallScoresTheShareOfReferenceWords) {
 }
 
 }  // namespace
+}  // namespace judge_test
 }  // namespace promptbench::testing

@@ -16,6 +16,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace malformed_corpus_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -117,4 +118,5 @@ std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
 INSTANTIATE_TEST_SUITE_P(Cases, MalformedCorpus, ::testing::ValuesIn(case_names()), test_name);
 
 }  // namespace
+}  // namespace malformed_corpus_test
 }  // namespace promptbench::testing

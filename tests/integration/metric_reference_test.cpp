@@ -16,6 +16,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace metric_reference_test {
 namespace {
 
 using nlohmann::json;
@@ -201,4 +202,5 @@ TEST(MetricReference, ABadReferenceValueIsExit2AtItsLocation) {
 }
 
 }  // namespace
+}  // namespace metric_reference_test
 }  // namespace promptbench::testing

@@ -13,6 +13,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace output_paths_test {
 namespace {
 
 constexpr const char* kConfig = R"yaml(name: outputs
@@ -110,4 +111,5 @@ TEST_F(EvalOutputPaths, WritesIntoADirectoryItCreates) {
 }
 
 }  // namespace
+}  // namespace output_paths_test
 }  // namespace promptbench::testing

@@ -13,6 +13,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace progress_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -127,4 +128,5 @@ TEST(EvalProgress, PrintsVerboseLinesOnLinesOfTheirOwn) {
 }
 
 }  // namespace
+}  // namespace progress_test
 }  // namespace promptbench::testing

@@ -11,6 +11,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace prompt_params_test {
 namespace {
 
 using nlohmann::json;
@@ -65,4 +66,5 @@ metrics: [exact_match]
 }
 
 }  // namespace
+}  // namespace prompt_params_test
 }  // namespace promptbench::testing

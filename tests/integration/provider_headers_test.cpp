@@ -9,6 +9,7 @@
 #include "support/harness.hpp"
 
 namespace promptbench::testing {
+namespace provider_headers_test {
 namespace {
 
 /// `cases` rows c0..c{cases-1}; the stub echoes "yes c<i>" and the label is "yes".
@@ -79,4 +80,5 @@ TEST(ProviderHeaders, ANewTokenKeepsTheCacheButANewLiteralValueDoesNot) {
 }
 
 }  // namespace
+}  // namespace provider_headers_test
 }  // namespace promptbench::testing

@@ -25,6 +25,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace providers_test {
 namespace {
 
 using nlohmann::json;
@@ -926,4 +927,5 @@ TEST(ProvidersCache, ACachedStreamedAnswerKeepsItsTtft) {
 }
 
 }  // namespace
+}  // namespace providers_test
 }  // namespace promptbench::testing

@@ -13,6 +13,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace recorded_outputs_test {
 namespace {
 
 using nlohmann::json;
@@ -298,4 +299,5 @@ TEST(RecordedOutputsOfALiveRun, ScoreLikeTheLiveRunAndCompareFindsNoDifference) 
 }
 
 }  // namespace
+}  // namespace recorded_outputs_test
 }  // namespace promptbench::testing

@@ -16,6 +16,7 @@
 #include "support/harness.hpp"
 
 namespace promptbench::testing {
+namespace reliability_test {
 namespace {
 
 using std::chrono::milliseconds;
@@ -345,4 +346,5 @@ TEST(Reliability, AnOversizedResponseIsARecordedErrorNotACrash) {
 }
 
 }  // namespace
+}  // namespace reliability_test
 }  // namespace promptbench::testing

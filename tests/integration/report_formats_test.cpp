@@ -16,6 +16,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace report_formats_test {
 namespace {
 
 using nlohmann::json;
@@ -214,4 +215,5 @@ TEST(ReportCommand, HelpListsTheFormats) {
 }
 
 }  // namespace
+}  // namespace report_formats_test
 }  // namespace promptbench::testing

@@ -20,6 +20,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace shard_merge_test {
 namespace {
 
 using nlohmann::json;
@@ -332,4 +333,5 @@ TEST_F(ShardMerge, ShardFromTheSchedulersVariables) {
 }
 
 }  // namespace
+}  // namespace shard_merge_test
 }  // namespace promptbench::testing

@@ -27,6 +27,7 @@
 #include <vector>
 
 namespace promptbench::testing {
+namespace stub_server_test {
 namespace {
 
 using nlohmann::json;
@@ -814,4 +815,5 @@ TEST(StubHelp, DescribesEveryNewOption) {
 }
 
 }  // namespace
+}  // namespace stub_server_test
 }  // namespace promptbench::testing

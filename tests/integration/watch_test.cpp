@@ -16,6 +16,7 @@
 #include <thread>
 
 namespace promptbench::testing {
+namespace watch_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -219,4 +220,5 @@ TEST(EvalWatchFlags, RefusesNoCacheAndDryRun) {
 }
 
 }  // namespace
+}  // namespace watch_test
 }  // namespace promptbench::testing

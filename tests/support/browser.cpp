@@ -3,6 +3,7 @@
 // NUL-terminated JSON messages read with poll() and bounded waits.
 
 #include "support/browser.hpp"
+#include "support/posix.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -38,17 +39,6 @@ using Clock = std::chrono::steady_clock;
 constexpr int kCommandFd = 3;
 constexpr int kEventFd = 4;
 constexpr std::chrono::seconds kCloseTimeout{5};
-
-std::runtime_error system_failure(const std::string& what, int error) {
-  return std::runtime_error(what + ": " + std::strerror(error));
-}
-
-void close_fd(int& fd) {
-  if (fd >= 0) {
-    ::close(fd);
-    fd = -1;
-  }
-}
 
 // Moves a descriptor above 10 so that dup2()ing the pipe ends onto fds 3 and 4 in the child
 // can never overwrite the other end before it is copied.

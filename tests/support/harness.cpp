@@ -3,6 +3,7 @@
 // the stub server wrapper and temp directories (the HTTP client is in http_client.cpp).
 
 #include "support/harness.hpp"
+#include "support/posix.hpp"
 
 #include <gtest/gtest.h>
 
@@ -33,17 +34,6 @@ namespace promptbench::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::runtime_error system_failure(const std::string& what, int error) {
-  return std::runtime_error(what + ": " + std::strerror(error));
-}
-
-void close_fd(int& fd) {
-  if (fd >= 0) {
-    ::close(fd);
-    fd = -1;
-  }
-}
 
 std::vector<std::string> build_environment(const RunOptions& options) {
   const auto overridden = [&options](const std::string& entry) {

@@ -2,6 +2,7 @@
 // A minimal HTTP/1.0 client over a raw socket to 127.0.0.1, for the test harness and the
 // benchmarks: no library in between, so the stub sees exactly the bytes written here.
 #include "support/http_client.hpp"
+#include "support/posix.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -17,14 +18,6 @@
 #include <stdexcept>
 
 namespace promptbench::testing {
-
-namespace {
-
-std::runtime_error system_failure(const std::string& what, int error) {
-  return std::runtime_error(what + ": " + std::strerror(error));
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // HTTP over a raw socket
