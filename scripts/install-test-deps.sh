@@ -5,9 +5,9 @@
 # (fontconfig pulls in the first of several fonts it accepts, and without --install-recommends
 # Chromium's own suggestion is skipped). Idempotent: does nothing (not even `apt-get update`)
 # when every package is already installed. The sqlite3 shell holds a cache's write lock from
-# another process in the locked-cache fault test.
+# another process in the locked-cache fault test; bash-completion and fish run the completions.
 set -euo pipefail
 
-packages=(chromium fonts-dejavu-core sqlite3)
+packages=(chromium fonts-dejavu-core sqlite3 bash-completion fish)
 
 exec bash "$(dirname "$0")/apt-install.sh" "${packages[@]}"
