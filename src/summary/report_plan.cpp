@@ -2,6 +2,8 @@
 // A report's own summary plan, read from its head, and the summary recomputed from its
 // cases: what lets `compare` (and merging shards) work from reports alone.
 #include <algorithm>
+#include <cstdint>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -29,7 +31,16 @@ T number(const Json& object, const char* key, T fallback, const std::string& rep
   if (value.is_null()) {
     return fallback;
   }
-  expect(value.is_number(), value, report, field.empty() ? key : field + "." + key, "a number");
+  const std::string path = field.empty() ? key : field + "." + key;
+  if constexpr (std::is_integral_v<T>) {
+    // A count: converting a negative or fractional number (6.7e37) to it is undefined
+    // behaviour (found by fuzz_report through summarize_report, which compare and merge use).
+    expect(
+        value.is_number_unsigned() || (value.is_number_integer() && value.get<std::int64_t>() >= 0),
+        value, report, path, "a whole number, 0 or more");
+  } else {
+    expect(value.is_number(), value, report, path, "a number");
+  }
   return value.get<T>();
 }
 
