@@ -87,7 +87,7 @@ void check_unique_ids(const promptbench::Config& config, std::string_view input)
 
 void check_files(const promptbench::Config& config, std::string_view input) {
   std::error_code error;
-  if (!std::filesystem::is_regular_file(config.dataset.path, error)) {
+  if (!std::filesystem::exists(config.dataset.path, error)) {  // a folder fails when opened
     invariant_failed("a config that loads names a missing dataset", input);
   }
   for (const promptbench::ProviderConfig& provider : config.providers) {
