@@ -15,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -166,7 +167,7 @@ std::string tail(const std::string& text, std::size_t max) {
 // ---------------------------------------------------------------------------------------------
 
 Stub::Stub(const std::string& binary, const fs::path& dir, int latency_ms, int concurrency,
-           bool compression) {
+           bool compression, const std::vector<std::string>& extra_args) {
   // One pool thread per keep-alive connection (docs/STUB.md), with room to spare.
   const int threads = concurrency + 16;
   const fs::path port_file = dir / "stub.port";
@@ -186,6 +187,7 @@ Stub::Stub(const std::string& binary, const fs::path& dir, int latency_ms, int c
   if (!compression) {
     argv.emplace_back("--no-compression");
   }
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   m_child.emplace(argv, dir, dir / "stub.out", dir / "stub.err");
   const Clock::time_point deadline = Clock::now() + milliseconds(10'000);
   for (;;) {
@@ -210,13 +212,41 @@ nlohmann::json Stub::stats() const {
   return nlohmann::json::parse(response.body);
 }
 
+void Stub::reset() const {
+  const testing::HttpResponse response = testing::http_request(m_port, "POST", "/reset");
+  if (response.status != 200) {
+    throw std::runtime_error(fmt::format("POST /reset answered {}", response.status));
+  }
+}
+
+double Stub::cpu_seconds_so_far() const {
+  // Fields 14 and 15 (utime, stime) count every thread of the process; the command name
+  // (field 2) may hold spaces, so count from its closing parenthesis.
+  const std::string stat = read_text(fmt::format("/proc/{}/stat", m_child->pid()));
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos) {
+    return -1;
+  }
+  std::istringstream fields(stat.substr(close + 1));
+  std::string skipped;
+  for (int i = 3; i <= 13; ++i) {
+    fields >> skipped;
+  }
+  unsigned long long user = 0;
+  unsigned long long system = 0;
+  if (!(fields >> user >> system)) {
+    return -1;
+  }
+  return static_cast<double>(user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 Exit Stub::stop() {
   m_child->signal(SIGTERM);
   return m_child->wait(milliseconds(5'000));
 }
 
 void write_echo_inputs(const std::filesystem::path& dir, const std::string& name, std::size_t cases,
-                       int concurrency, int port) {
+                       int concurrency, int port, const std::string& api_key_env) {
   {
     std::ofstream rows(dir / "cases.jsonl", std::ios::binary);
     std::string line;
@@ -233,7 +263,8 @@ void write_echo_inputs(const std::filesystem::path& dir, const std::string& name
     }
   }
   std::ofstream config(dir / "bench.yaml", std::ios::binary);
-  config << fmt::format(R"(name: bench-{name}
+  config << fmt::format(
+      R"(name: bench-{name}
 concurrency: {c}
 providers:
   - id: stub
@@ -242,7 +273,7 @@ providers:
     model: bench
     concurrency: {c}
     timeout: 30s
-    retries: 0
+    retries: 0{key}
 prompts:
   - id: echo
     template: "{prefix}{{{{text}}}}"
@@ -253,10 +284,100 @@ dataset:
 metrics:
   - exact_match: {{normalize: [trim, lower]}}
 )",
-                        fmt::arg("name", name), fmt::arg("c", concurrency), fmt::arg("port", port),
-                        fmt::arg("prefix", kPromptPrefix));
+      fmt::arg("name", name), fmt::arg("c", concurrency), fmt::arg("port", port),
+      fmt::arg("prefix", kPromptPrefix),
+      fmt::arg("key", api_key_env.empty() ? std::string() : "\n    api_key_env: " + api_key_env));
   if (!config.flush()) {
     throw std::runtime_error("cannot write " + (dir / "bench.yaml").string());
+  }
+}
+
+// See e2e_support.hpp.
+void check_echo_report(const fs::path& path, std::size_t cases,
+                       std::vector<std::string>& failures) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    failures.push_back("no report at " + path.string());
+    return;
+  }
+  std::size_t seen = 0;
+  std::size_t scored = 0;
+  std::size_t matched = 0;
+  bool in_cases = false;
+  const auto filter = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (depth == 1 && event == Event::key) {
+      in_cases = parsed == "cases";
+    }
+    if (in_cases && depth == 2 && event == Event::object_end) {
+      ++seen;
+      const nlohmann::json& results = field(parsed, "results");
+      if (results.is_array() && results.size() == 1 && field(results[0], "error").is_null()) {
+        const nlohmann::json& score = field(field(results[0], "scores"), "exact_match");
+        if (score.is_number()) {
+          ++scored;
+          matched += score.get<double>() == 1.0 ? 1 : 0;
+        }
+      }
+      return false;  // discard the case
+    }
+    return true;
+  };
+  nlohmann::json report;
+  try {
+    report = nlohmann::json::parse(in, filter);
+  } catch (const std::exception& e) {
+    failures.push_back(fmt::format("report is not valid JSON: {}", e.what()));
+    return;
+  }
+  if (field(field(report, "run"), "complete") != true) {
+    failures.push_back("report: run.complete is not true");
+  }
+  if (seen != cases || scored != cases) {
+    failures.push_back(
+        fmt::format("report: {} cases, {} scored, expected {}", seen, scored, cases));
+  }
+  if (matched != scored) {
+    failures.push_back(fmt::format("report: {} of {} answers did not echo the prompt intact",
+                                   scored - matched, scored));
+  }
+  const nlohmann::json& variants = field(report, "variants");
+  if (!variants.is_array() || variants.size() != 1) {
+    failures.push_back("report: expected exactly one variant");
+    return;
+  }
+  const nlohmann::json& variant = variants[0];
+  const nlohmann::json& exact = field(field(variant, "metrics"), "exact_match");
+  const auto expect = [&](const char* what, const nlohmann::json& got, const nlohmann::json& want) {
+    if (got != want) {
+      failures.push_back(
+          fmt::format("report: {} = {}, expected {}", what, got.dump(), want.dump()));
+    }
+  };
+  expect("variants[0].cases", field(variant, "cases"), cases);
+  expect("variants[0].errors", field(variant, "errors"), 0);
+  expect("variants[0].attempts", field(variant, "attempts"), cases);
+  expect("variants[0].cache_hits", field(variant, "cache_hits"), 0);
+  expect("variants[0].metrics.exact_match.n", field(exact, "n"), cases);
+  expect("variants[0].metrics.exact_match.mean", field(exact, "mean"), 1.0);
+}
+
+void check_echo_stub(const nlohmann::json& stats, std::size_t cases, int concurrency,
+                     std::vector<std::string>& failures) {
+  const auto expect = [&](const char* what, const nlohmann::json& got, const nlohmann::json& want) {
+    if (got != want) {
+      failures.push_back(fmt::format("stub: {} = {}, expected {}", what, got.dump(), want.dump()));
+    }
+  };
+  expect("requests", field(stats, "requests"), cases);
+  expect("unique_bodies", field(stats, "unique_bodies"), cases);
+  expect("by_status", field(stats, "by_status"), nlohmann::json{{"200", cases}});
+  expect("dropped", field(stats, "dropped"), 0);
+  expect("bodies_answered_ok_more_than_once", field(stats, "bodies_answered_ok_more_than_once"), 0);
+  const nlohmann::json& in_flight = field(stats, "in_flight_max");
+  if (!in_flight.is_number_integer() || in_flight.get<long long>() > concurrency) {
+    failures.push_back(fmt::format("stub: in_flight_max = {}, above the concurrency {}",
+                                   in_flight.dump(), concurrency));
   }
 }
 

@@ -42,6 +42,8 @@ class Child {
   [[nodiscard]] bool running();
   /// Sends `signal_number` if the child has not been reaped yet.
   void signal(int signal_number);
+  /// The child's process id (only ever signalled or read from /proc while it is ours).
+  [[nodiscard]] pid_t pid() const { return m_pid; }
   /// Waits for exit without polling delay (a pidfd); after `timeout` SIGKILLs the child,
   /// reaps it and sets `timed_out`. Further calls return the same Exit.
   Exit wait(std::chrono::milliseconds timeout);
@@ -67,12 +69,18 @@ class Child {
 /// file exists (throws std::runtime_error after 10 s).
 class Stub {
  public:
+  /// `extra_args` go to the stub's command line as given (e.g. --record-requests PATH).
   Stub(const std::string& binary, const std::filesystem::path& dir, int latency_ms, int concurrency,
-       bool compression);
+       bool compression, const std::vector<std::string>& extra_args = {});
 
   [[nodiscard]] int port() const { return m_port; }
   /// GET /stats, parsed.
   [[nodiscard]] nlohmann::json stats() const;
+  /// POST /reset: every counter back to zero, so that the next client is checked alone.
+  void reset() const;
+  /// User plus system CPU the running stub has spent so far (all its threads, from
+  /// /proc/PID/stat, in clock ticks of usually 10 ms); -1 if unreadable.
+  [[nodiscard]] double cpu_seconds_so_far() const;
   /// SIGTERM, then SIGKILL after 5 s: the stub's exit status and CPU time.
   Exit stop();
 
@@ -89,9 +97,25 @@ inline constexpr const char* kPromptPrefix = "Repeat this review verbatim: ";
 
 /// Writes `dir`/cases.jsonl, `cases` unique rows with ids "c0", "c1", ... (row by row, never
 /// held in memory), and `dir`/bench.yaml: one openai provider at 127.0.0.1:`port` with
-/// `concurrency` (also the run's), the echo prompt and exact_match. Throws on a write error.
+/// `concurrency` (also the run's), the echo prompt and exact_match. With `api_key_env` the
+/// provider sends `Authorization: Bearer $api_key_env` like one talking to a real endpoint.
+/// Throws on a write error.
 void write_echo_inputs(const std::filesystem::path& dir, const std::string& name, std::size_t cases,
-                       int concurrency, int port);
+                       int concurrency, int port, const std::string& api_key_env = "");
+
+/// Checks that an eval of write_echo_inputs() did the work its figures are credited with: a
+/// complete report at `path` with every one of `cases` scored once, no errors, exact_match 1
+/// everywhere (the stub echoes the prompt, which is the reference), no cache hit, and the
+/// variant's aggregates agreeing. Cases are inspected and discarded as they are parsed, so the
+/// driver stays small (its resident set would otherwise leak into a child's ru_maxrss). Each
+/// problem is appended to `failures`.
+void check_echo_report(const std::filesystem::path& path, std::size_t cases,
+                       std::vector<std::string>& failures);
+
+/// Checks the stub's counters after such an eval: each case sent exactly once, all answered
+/// 200, never more requests in flight than `concurrency`.
+void check_echo_stub(const nlohmann::json& stats, std::size_t cases, int concurrency,
+                     std::vector<std::string>& failures);
 
 /// CPU time all cores have spent busy since boot, from /proc/stat (user, nice, system, irq,
 /// softirq, steal); 0 if unreadable.

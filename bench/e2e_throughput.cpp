@@ -31,6 +31,8 @@
 namespace {
 
 namespace fs = std::filesystem;
+using promptbench::bench::check_echo_report;
+using promptbench::bench::check_echo_stub;
 using promptbench::bench::Child;
 using promptbench::bench::cpu_seconds;
 using promptbench::bench::Exit;
@@ -172,102 +174,6 @@ struct Result {
   std::vector<std::string> failures;  ///< empty = every check passed
 };
 
-/// `object[key]` if `object` is an object that has it, else null (never inserts, never throws).
-
-/// Checks that the run really did the work the figures are credited with: a complete report
-/// with every case scored once, no errors, exact_match 1 everywhere (the stub echoes the
-/// prompt, which is the reference), and the variant's aggregates agreeing. Cases are
-/// inspected and discarded as they are parsed, so the driver's memory stays small (it would
-/// otherwise leak into the child's ru_maxrss, see measure_floor()).
-void check_report(const fs::path& path, std::size_t cases, std::vector<std::string>& failures) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    failures.push_back("no report at " + path.string());
-    return;
-  }
-  std::size_t seen = 0;
-  std::size_t scored = 0;
-  std::size_t matched = 0;
-  bool in_cases = false;
-  const auto filter = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-    using Event = nlohmann::json::parse_event_t;
-    if (depth == 1 && event == Event::key) {
-      in_cases = parsed == "cases";
-    }
-    if (in_cases && depth == 2 && event == Event::object_end) {
-      ++seen;
-      const nlohmann::json& results = field(parsed, "results");
-      if (results.is_array() && results.size() == 1 && field(results[0], "error").is_null()) {
-        const nlohmann::json& score = field(field(results[0], "scores"), "exact_match");
-        if (score.is_number()) {
-          ++scored;
-          matched += score.get<double>() == 1.0 ? 1 : 0;
-        }
-      }
-      return false;  // discard the case
-    }
-    return true;
-  };
-  nlohmann::json report;
-  try {
-    report = nlohmann::json::parse(in, filter);
-  } catch (const std::exception& e) {
-    failures.push_back(fmt::format("report is not valid JSON: {}", e.what()));
-    return;
-  }
-  if (field(field(report, "run"), "complete") != true) {
-    failures.push_back("report: run.complete is not true");
-  }
-  if (seen != cases || scored != cases) {
-    failures.push_back(
-        fmt::format("report: {} cases, {} scored, expected {}", seen, scored, cases));
-  }
-  if (matched != scored) {
-    failures.push_back(fmt::format("report: {} of {} answers did not echo the prompt intact",
-                                   scored - matched, scored));
-  }
-  const nlohmann::json& variants = field(report, "variants");
-  if (!variants.is_array() || variants.size() != 1) {
-    failures.push_back("report: expected exactly one variant");
-    return;
-  }
-  const nlohmann::json& variant = variants[0];
-  const nlohmann::json& exact = field(field(variant, "metrics"), "exact_match");
-  const auto expect = [&](const char* what, const nlohmann::json& got, const nlohmann::json& want) {
-    if (got != want) {
-      failures.push_back(
-          fmt::format("report: {} = {}, expected {}", what, got.dump(), want.dump()));
-    }
-  };
-  expect("variants[0].cases", field(variant, "cases"), cases);
-  expect("variants[0].errors", field(variant, "errors"), 0);
-  expect("variants[0].attempts", field(variant, "attempts"), cases);
-  expect("variants[0].cache_hits", field(variant, "cache_hits"), 0);
-  expect("variants[0].metrics.exact_match.n", field(exact, "n"), cases);
-  expect("variants[0].metrics.exact_match.mean", field(exact, "mean"), 1.0);
-}
-
-/// Checks the stub's counters: each case sent exactly once, all answered 200, never more
-/// requests in flight than the concurrency asked for.
-void check_stub(const nlohmann::json& stats, const Scenario& scenario,
-                std::vector<std::string>& failures) {
-  const auto expect = [&](const char* what, const nlohmann::json& got, const nlohmann::json& want) {
-    if (got != want) {
-      failures.push_back(fmt::format("stub: {} = {}, expected {}", what, got.dump(), want.dump()));
-    }
-  };
-  expect("requests", field(stats, "requests"), scenario.cases);
-  expect("unique_bodies", field(stats, "unique_bodies"), scenario.cases);
-  expect("by_status", field(stats, "by_status"), nlohmann::json{{"200", scenario.cases}});
-  expect("dropped", field(stats, "dropped"), 0);
-  expect("bodies_answered_ok_more_than_once", field(stats, "bodies_answered_ok_more_than_once"), 0);
-  const nlohmann::json& in_flight = field(stats, "in_flight_max");
-  if (!in_flight.is_number_integer() || in_flight.get<long long>() > scenario.concurrency) {
-    failures.push_back(fmt::format("stub: in_flight_max = {}, above the concurrency {}",
-                                   in_flight.dump(), scenario.concurrency));
-  }
-}
-
 Result run_scenario(const Scenario& scenario, const Options& options) {
   Result result;
   result.scenario = scenario;
@@ -317,13 +223,13 @@ Result run_scenario(const Scenario& scenario, const Options& options) {
           fmt::format("eval exited {}: {}", exit.code, tail(read_text(dir / "eval.err"))));
     }
     if (!exit.timed_out) {
-      check_report(dir / "report.json", scenario.cases, result.failures);
+      check_echo_report(dir / "report.json", scenario.cases, result.failures);
     }
     const nlohmann::json stats = stub.stats();
     result.in_flight_max = field(stats, "in_flight_max").is_number_integer()
                                ? field(stats, "in_flight_max").get<long long>()
                                : -1;
-    check_stub(stats, scenario, result.failures);
+    check_echo_stub(stats, scenario.cases, scenario.concurrency, result.failures);
     const Exit stub_exit = stub.stop();
     result.stub_cpu_s = cpu_seconds(stub_exit.usage);
     if (stub_exit.code != 0) {
