@@ -14,8 +14,8 @@ _promptbench_commands="eval compare merge report validate render metrics init"
 _promptbench_options() {
   case $1 in
     eval)
-      echo "-h --help -o --output -j --concurrency --limit --shard --case --case-pattern
-        --sample --seed --filter-failing --filter-errors-only --prompt --provider --dry-run
+      echo "-h --help -o --output -j --concurrency --limit --shard --split --force-look --case
+        --case-pattern --sample --seed --filter-failing --filter-errors-only --prompt --provider --dry-run
         -q --quiet -v --verbose --insecure --no-cache --cache --max-errors --gate --repeat
         --color --progress --junit --md --csv --html --samples --show-failures --watch" ;;
     compare)
@@ -57,6 +57,7 @@ _promptbench_option_value() {
   case $option in
     --color | --progress) COMPREPLY=($(compgen -W "auto always never" -- "$cur")) ;;
     --format) COMPREPLY=($(compgen -W "text md json" -- "$cur")) ;;
+    --split) COMPREPLY=($(compgen -W "dev test all" -- "$cur")) ;;
     --shard)
       # I/N (0-based), auto (a Slurm array) or auto/N (a Kubernetes Indexed Job).
       if [[ $cur != */* ]]; then

@@ -76,6 +76,9 @@ complete -c promptbench -n '__fish_seen_subcommand_from compare' -l format -x \
 complete -c promptbench -n '__fish_seen_subcommand_from eval' -l shard -x \
     -a 'auto\t"a Slurm array task" auto/\t"auto/N: a Kubernetes Indexed Job" 0/\t"I/N: shard I of N, 0-based" 1/\t"I/N: shard I of N, 0-based"' \
     -d 'Run one shard of the cases'
+complete -c promptbench -n '__fish_seen_subcommand_from eval' -l split -x \
+    -a 'dev\t"the dev split" test\t"the test split (a look, counted)" all\t"every case (a look, counted)"' \
+    -d 'Run the dev split, the test split or all cases'
 
 # Values to type: numbers, ids, expressions.
 complete -c promptbench -n '__fish_seen_subcommand_from eval' -s j -l concurrency -x \
@@ -124,6 +127,8 @@ complete -c promptbench -n '__fish_seen_subcommand_from eval' -l insecure \
     -d 'Do not verify TLS certificates'
 complete -c promptbench -n '__fish_seen_subcommand_from eval' -l no-cache \
     -d 'Neither read nor write the response cache'
+complete -c promptbench -n '__fish_seen_subcommand_from eval' -l force-look \
+    -d 'Evaluate the test split even past holdout.max_looks'
 complete -c promptbench -n '__fish_seen_subcommand_from eval' -l watch \
     -d 'Run again whenever the config or a file it names changes'
 complete -c promptbench -n '__fish_seen_subcommand_from merge' -l allow-missing \

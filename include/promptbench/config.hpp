@@ -111,6 +111,19 @@ struct PromptConfig {
 /// read into memory.
 inline constexpr std::size_t kDefaultMaxRowBytes = std::size_t{16} << 20;
 
+/// `dataset.split:` or `dataset.split_field:` (README "Splits and the holdout guard"): every
+/// case belongs to the dev or the test split, by a salted hash of its id or by a field of its
+/// row. Unset (`configured()` false): there are no splits.
+struct SplitConfig {
+  double dev = 0;     ///< the share of the cases in dev, by hash (0..1; dev + test = 1)
+  double test = 0;    ///< the share in test
+  std::string salt;   ///< mixed into the hash: another salt, another assignment
+  std::string field;  ///< split_field: the row field naming the split; empty = by hash
+  SourceLocation where;
+
+  [[nodiscard]] bool configured() const { return !field.empty() || dev + test > 0; }
+};
+
 struct DatasetConfig {
   std::filesystem::path path;  ///< resolved against the config's directory
   std::string display_path;    ///< as written in the config, for messages and reports
@@ -126,6 +139,14 @@ struct DatasetConfig {
   };
   /// Every row must hold these fields too, not null; filled by the config loader.
   std::vector<MetricReference> metric_references{};
+  SplitConfig split{};  ///< dev/test splits; unset: none
+};
+
+/// `holdout:` (README "Splits and the holdout guard"): how often the test split may be
+/// evaluated before `eval --split test` refuses (without --force-look).
+struct HoldoutConfig {
+  std::optional<int> max_looks;  ///< unset: no limit, the looks are only counted
+  SourceLocation where;          ///< of max_looks, for the refusal
 };
 
 /// A metric as configured: its registry name and its parameters, checked by the metric
@@ -200,6 +221,7 @@ struct Config {
   /// exits 3; when set (`max_errors:` or --max-errors) the run also stops as soon as it is
   /// exceeded. Unset = none tolerated, and the run goes on to write a complete report.
   std::optional<Allowance> max_errors;
+  HoldoutConfig holdout;  ///< the test split's guard
 };
 
 /// Reads and checks a config file (YAML or JSON, by extension; `.json` is JSON).

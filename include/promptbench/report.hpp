@@ -162,6 +162,12 @@ struct RunInfo {
   std::size_t cases_evaluated = 0;
   /// run.selection: the criteria that chose the cases and how many they chose; null = all.
   nlohmann::ordered_json selection;
+  /// run.split: the dev/test split this run took and its size -- {"name": "dev", "cases":
+  /// 160, "of": 200, "config": {"by": "hash", ...}}; null = the dataset has no splits.
+  nlohmann::ordered_json split;
+  /// run.holdout: a run that saw test cases, which look at them this is -- {"look": 3,
+  /// "max_looks": 5, "forced": false, "ledger": PATH}; null otherwise.
+  nlohmann::ordered_json holdout;
   Shard shard;                  ///< the part of the selected cases this run took ({0, 1}: all)
   std::size_t shard_cases = 0;  ///< the cases in the shard (all the selected for the whole)
   /// A merged report: the shards it was made of (of merged_count); empty otherwise.

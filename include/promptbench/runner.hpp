@@ -20,6 +20,7 @@
 #include "promptbench/report.hpp"
 #include "promptbench/selection.hpp"
 #include "promptbench/shard.hpp"
+#include "promptbench/split.hpp"
 #include "promptbench/transport.hpp"
 
 namespace promptbench {
@@ -46,6 +47,12 @@ struct RunOptions {
   SelectionCriteria selection;
   /// --shard: only the cases of this shard (of the selected cases).
   Shard shard;
+  /// --split: the dev or test split (or all) of the first `limit` rows, before the selection;
+  /// unset = the dataset has no splits.
+  std::optional<SplitChoice> split;
+  /// The report's run.holdout (which look at the test split this is), set by `eval`; null =
+  /// none.
+  nlohmann::ordered_json holdout;
   std::vector<std::string> prompt_ids;
   std::vector<std::string> provider_ids;
   bool verify_tls = true;
@@ -77,7 +84,11 @@ struct RunOptions {
 /// malformed row stops the run before any request is sent.
 struct Preflight {
   static constexpr std::size_t kFirstSelected = 5;
-  std::size_t cases = 0;           ///< rows of the dataset (the first `limit`)
+  std::size_t cases = 0;  ///< rows of the dataset (the first `limit`)
+  /// With splits: of the rows, those in dev, those in test, and those in the split run.
+  std::size_t dev_cases = 0;
+  std::size_t test_cases = 0;
+  std::size_t split_cases = 0;
   std::size_t selected_cases = 0;  ///< of them, the selection's (all without one)
   std::size_t shard_cases = 0;     ///< of those, the shard's (all of them for the whole run)
   /// The ids of the first few selected cases, for the dry run.
@@ -91,7 +102,12 @@ struct Preflight {
 };
 [[nodiscard]] Preflight preflight(const Config& config, const std::vector<Variant>& variants,
                                   std::optional<std::size_t> limit, const Shard& shard = {},
-                                  const SelectionCriteria& selection = {});
+                                  const SelectionCriteria& selection = {},
+                                  std::optional<SplitChoice> split = std::nullopt);
+
+/// The report's run.split for a run of `choice` that pre-flight `checked` found.
+[[nodiscard]] nlohmann::ordered_json split_json(const Config& config, SplitChoice choice,
+                                                const Preflight& checked);
 
 /// Runs the evaluation through `transport`, writes the JSON report to options.output and
 /// returns its summary. Request, judge and scorer failures are recorded on their cases and

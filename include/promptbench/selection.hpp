@@ -21,6 +21,8 @@ class RE2;
 
 namespace promptbench {
 
+class SplitFilter;
+
 /// The criteria as given on the command line; all empty = every case.
 struct SelectionCriteria {
   std::vector<std::string> ids;       ///< --case (repeatable): these ids
@@ -66,6 +68,13 @@ class CaseSelector {
   [[nodiscard]] const SelectionCriteria& criteria() const { return m_criteria; }
   [[nodiscard]] bool samples() const { return m_criteria.sample.has_value(); }
 
+  /// `eval --split`: from now on the filters also require the case to be in this split,
+  /// which comes first: the sample is drawn from the split's cases.
+  void set_split(std::shared_ptr<SplitFilter> split);
+  /// The split, for the passes over the rows to admit() each one (a split field is read
+  /// from the row); null without one.
+  [[nodiscard]] SplitFilter* split() const { return m_split.get(); }
+
   /// Whether the filters let this case through (the sample aside).
   [[nodiscard]] bool passes_filters(std::string_view id) const;
   /// The sampling pass: a case in the dataset (notes a --case id as present) that the
@@ -91,6 +100,7 @@ class CaseSelector {
   std::optional<std::unordered_set<std::string>> m_errored;
   std::vector<SampleKey> m_heap;   ///< a max-heap of the smallest keys offered so far
   std::optional<SampleKey> m_cut;  ///< the largest key in the sample, once closed
+  std::shared_ptr<SplitFilter> m_split;
 };
 
 /// The ids of the cases of a report that failed: any result with a request or extraction

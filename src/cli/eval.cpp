@@ -28,6 +28,7 @@
 #include "promptbench/cli.hpp"
 #include "promptbench/concurrency.hpp"
 #include "promptbench/config.hpp"
+#include "promptbench/holdout.hpp"
 #include "promptbench/redact.hpp"
 #include "promptbench/report_formats.hpp"
 #include "promptbench/runner.hpp"
@@ -44,8 +45,10 @@ struct EvalOptions {
   std::string output = "promptbench-report.json";
   int concurrency = 0;
   std::size_t limit = 0;
-  std::string shard;            ///< --shard I/N, auto or auto/N; empty = the whole dataset
-  SelectionCriteria selection;  ///< --case, --case-pattern, --sample/--seed, --filter-*
+  std::string shard;                 ///< --shard I/N, auto or auto/N; empty = the whole dataset
+  std::optional<SplitChoice> split;  ///< --split dev|test|all; unset = dev with splits
+  bool force_look = false;           ///< --force-look: past holdout.max_looks
+  SelectionCriteria selection;       ///< --case, --case-pattern, --sample/--seed, --filter-*
   std::vector<std::string> prompts;
   std::vector<std::string> providers;
   bool dry_run = false;
@@ -188,10 +191,48 @@ void fit_to_open_files(const Config& config, RunOptions& run) {
   }
 }
 
-int dry_run(const Config& config, const RunOptions& run, bool quiet) {
+/// --split, or dev when the dataset has splits; none without. Throws UserError for --split
+/// on a dataset without splits.
+std::optional<SplitChoice> choose_split(const Config& config, std::optional<SplitChoice> flag) {
+  if (!config.dataset.split.configured()) {
+    if (flag) {
+      throw UserError(fmt::format(
+          "--split {}: the dataset has no splits; set dataset.split (e.g. {{dev: 0.8, test: "
+          "0.2}}) or dataset.split_field in {}",
+          to_string(*flag), config.path.string()));
+    }
+    return std::nullopt;
+  }
+  return flag.value_or(SplitChoice::dev);
+}
+
+/// The dry run's split lines: the plan, and for a look at the test split, how often it was
+/// looked at (a dry run is no look).
+void print_split_plan(const Config& config, const Preflight& checked, SplitChoice split,
+                      const std::string& cache) {
+  std::cout << split_plan(config, checked)
+            << fmt::format("; this run: {} ({} case{})\n", to_string(split), checked.split_cases,
+                           checked.split_cases == 1 ? "" : "s");
+  if (looks_at_test(split)) {
+    const std::filesystem::path ledger = holdout_ledger_path(cache);
+    const LookCount looks = HoldoutLedger::read(ledger).count(holdout_split_key(config, ledger));
+    std::cout << fmt::format(
+        "holdout: the test split was looked at {} time{} before{} (ledger {}); a dry run is no "
+        "look\n",
+        looks.looks, looks.looks == 1 ? "" : "s",
+        config.holdout.max_looks ? fmt::format(", max_looks {}", *config.holdout.max_looks) : "",
+        ledger.string());
+  }
+}
+
+int dry_run(const Config& config, const RunOptions& run, bool quiet, const std::string& cache) {
   const auto variants = plan_variants(config, run.prompt_ids, run.provider_ids);
-  const Preflight checked = preflight(config, variants, run.limit, run.shard, run.selection);
+  const Preflight checked =
+      preflight(config, variants, run.limit, run.shard, run.selection, run.split);
   if (!quiet) {
+    if (run.split) {
+      print_split_plan(config, checked, *run.split, cache);
+    }
     if (!run.selection.selects_all()) {
       print_selection(checked, run.selection);
     }
@@ -308,9 +349,17 @@ int run_eval_command(const EvalOptions& options, const RunObserver* observer = n
           fmt::format("--max-errors: expected {}, got '{}'", kAllowanceForms, options.max_errors));
     }
   }
+  run.split = choose_split(config, options.split);
   run.interrupts = &g_interrupts;
   if (options.dry_run) {
-    return dry_run(config, run, options.quiet);
+    return dry_run(config, run, options.quiet, options.cache);
+  }
+  // Checked before anything is sent; recorded once the report is written.
+  std::optional<HoldoutGuard> holdout;
+  if (run.split && looks_at_test(*run.split)) {
+    holdout.emplace(config, run.prompt_ids, holdout_ledger_path(options.cache), *run.split,
+                    run.shard, options.force_look);
+    run.holdout = holdout->report_entry();
   }
   fit_to_open_files(config, run);
 
@@ -349,6 +398,9 @@ int run_eval_command(const EvalOptions& options, const RunObserver* observer = n
     throw;
   }
   progress.finish();
+  if (holdout) {
+    holdout->record(summary);
+  }
   if (observer != nullptr && observer->on_summary) {
     observer->on_summary(summary);
   }
@@ -402,6 +454,14 @@ void setup_eval(CLI::App& app, CommandState& state) {
                    "Run one shard of the cases: I/N (0-based), auto (a Slurm array) or auto/N "
                    "(a Kubernetes Indexed Job); merge the shards' reports with `merge`");
   add_selection_options(*eval, options->selection);
+  eval->add_option("--split", options->split,
+                   "Run the dev split, the test split or all cases (default: dev when the "
+                   "dataset has splits); a run with test cases is a look, counted in the "
+                   "holdout ledger")
+      ->transform(one_of(std::vector<std::pair<std::string, SplitChoice>>{
+          {"dev", SplitChoice::dev}, {"test", SplitChoice::test}, {"all", SplitChoice::all}}));
+  eval->add_flag("--force-look", options->force_look,
+                 "Evaluate the test split even past holdout.max_looks (the look is recorded)");
   // One value per flag, so that `--prompt a cfg.yaml` leaves the config positional alone.
   eval->add_option("--prompt", options->prompts, "Only this prompt id (repeatable)")
       ->allow_extra_args(false);

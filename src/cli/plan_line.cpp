@@ -33,4 +33,9 @@ std::string request_count(std::size_t cases, std::size_t variants, std::size_t r
       recorded == 0 ? "" : fmt::format(" ({} recorded)", counted(recorded, "variant")));
 }
 
+std::string split_plan(const Config& config, const Preflight& checked) {
+  return fmt::format("splits {}: dev {}, test {} of {}", describe(config.dataset.split),
+                     checked.dev_cases, checked.test_cases, counted(checked.cases, "case"));
+}
+
 }  // namespace promptbench::cli

@@ -22,4 +22,8 @@ namespace promptbench::cli {
 [[nodiscard]] std::string request_count(std::size_t cases, std::size_t variants,
                                         std::size_t recorded, std::size_t repeat);
 
+/// "splits by hash of the case id (dev 0.8, test 0.2, salt ''): dev 160, test 40 of 200
+/// cases", for a pre-flight that counted the splits.
+[[nodiscard]] std::string split_plan(const Config& config, const Preflight& checked);
+
 }  // namespace promptbench::cli

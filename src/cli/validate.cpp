@@ -19,7 +19,10 @@ int run_validate(const std::string& config_arg) {
   const std::string path = resolve_config_path(config_arg);
   const Config config = load_config(path);
   const auto variants = plan_variants(config, {}, {});
-  const Preflight checked = preflight(config, variants, std::nullopt);
+  // Every case of every split: a split field's values are checked too.
+  const std::optional<SplitChoice> split =
+      config.dataset.split.configured() ? std::optional(SplitChoice::all) : std::nullopt;
+  const Preflight checked = preflight(config, variants, std::nullopt, {}, {}, split);
   for (const auto& provider : config.providers) {
     const char* key = provider.api_key_env.empty() ? "" : std::getenv(provider.api_key_env.c_str());
     if (!provider.api_key_env.empty() && (key == nullptr || *key == '\0')) {
@@ -35,6 +38,9 @@ int run_validate(const std::string& config_arg) {
       request_count(checked.cases, variants.size(), recorded_variants(config, variants),
                     static_cast<std::size_t>(config.repeat)),
       config.metrics.size(), config.metrics.size() == 1 ? "" : "s");
+  if (split) {
+    std::cout << split_plan(config, checked) << "; eval runs dev unless --split test or all\n";
+  }
   return kExitOk;
 }
 

@@ -11,6 +11,7 @@
 #include "config/document.hpp"
 #include "config/field.hpp"
 #include "config/provider_entry.hpp"
+#include "config/split_entry.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/metric.hpp"
 #include "promptbench/redact.hpp"
@@ -155,7 +156,8 @@ DatasetConfig read_dataset(const Field& field, const std::filesystem::path& base
   if (field.is_string()) {  // shorthand: `dataset: path.jsonl`
     dataset.display_path = field.as_nonempty_string();
   } else {
-    field.expect_object({"path", "reference", "id", "format", "max_row_bytes"});
+    field.expect_object(
+        {"path", "reference", "id", "format", "max_row_bytes", "split", "split_field"});
     dataset.display_path = field.require("path").as_nonempty_string();
     if (auto reference = field.find("reference")) {
       dataset.reference = reference->as_nonempty_string();
@@ -172,6 +174,7 @@ DatasetConfig read_dataset(const Field& field, const std::filesystem::path& base
     if (auto size = field.find("max_row_bytes")) {
       dataset.max_row_bytes = size->as_byte_size();
     }
+    dataset.split = config::read_split(field);
   }
   dataset.path = base_dir / dataset.display_path;
   std::error_code error;
@@ -368,7 +371,7 @@ void check_unique_ids(const Field& list, const std::vector<Item>& items, Id id_o
 void read_sections(const Field& root, Config& config) {
   root.expect_object({"name", "description", "providers", "judges", "prompts", "dataset", "extract",
                       "metrics", "gates", "concurrency", "baseline", "repeat", "alpha",
-                      "min_effect", "max_errors"});
+                      "min_effect", "max_errors", "holdout"});
   if (auto name = root.find("name")) {
     config.name = name->as_string();
   }
@@ -469,6 +472,9 @@ void read_sections(const Field& root, Config& config) {
   }
   if (auto max_errors = root.find("max_errors")) {
     config.max_errors = read_allowance(*max_errors);
+  }
+  if (auto holdout = root.find("holdout")) {
+    config.holdout = config::read_holdout(*holdout, config.dataset.split);
   }
 }
 

@@ -82,6 +82,8 @@ const Agreement kAgreements[] = {
      [](const Part& p) { return member(p.field("dataset"), "sha256"); }},
     {"run.dataset.cases", "another number of cases (--limit)",
      [](const Part& p) { return member(p.field("dataset"), "cases"); }},
+    {"run.split", "another split (--split, dataset.split)",
+     [](const Part& p) { return p.field("split"); }},
     {"run.selection", "another case selection (--case, --sample...)",
      [](const Part& p) { return p.field("selection"); }},
     {"run.shard.count", "another number of shards",
@@ -327,10 +329,27 @@ class CaseMerger {
   std::optional<std::pair<std::size_t, std::size_t>> m_last;  ///< (index, part) of the last case
 };
 
-/// The cases the shards split: the selected ones (run.selection.cases), else the dataset's.
+/// The cases the shards split: the selected ones (run.selection.cases), else the split's
+/// (run.split.cases), else the dataset's.
 std::size_t planned_cases(const Part& first, std::size_t dataset_cases) {
   const Json& selection = first.field("selection");
-  return selection.is_object() ? count(member(selection, "cases"), dataset_cases) : dataset_cases;
+  const Json& split = first.field("split");
+  const std::size_t split_cases =
+      split.is_object() ? count(member(split, "cases"), dataset_cases) : dataset_cases;
+  return selection.is_object() ? count(member(selection, "cases"), split_cases) : split_cases;
+}
+
+/// A test-split run's look (run.holdout): shard 0 is the one that counts it (README "Splits
+/// and the holdout guard"), else the first part that has one.
+Json merged_holdout(const std::vector<Part>& parts) {
+  Json holdout;
+  for (const Part& part : parts) {
+    const Json& look = part.field("holdout");
+    if (look.is_object() && (holdout.is_null() || part.shard.index == 0)) {
+      holdout = look;
+    }
+  }
+  return holdout;
 }
 
 SummaryPlan merged_plan(const Part& first, std::size_t dataset_cases,
@@ -380,6 +399,10 @@ RunInfo merged_run(const std::vector<Part>& parts, const SummaryAccumulator& acc
   if (const Json& selection = member(run, "selection"); selection.is_object()) {
     info.selection = selection;
   }
+  if (const Json& split = member(run, "split"); split.is_object()) {
+    info.split = split;
+  }
+  info.holdout = merged_holdout(parts);
   info.cases_evaluated = accumulator.cases_evaluated();
   info.repeat = static_cast<int>(accumulator.plan().repeat);
   info.seed = accumulator.plan().seed;

@@ -191,6 +191,12 @@ nlohmann::ordered_json to_json(const ReportSummary& summary) {
   if (!run.selection.is_null()) {
     out["run"]["selection"] = run.selection;
   }
+  if (!run.split.is_null()) {
+    out["run"]["split"] = run.split;
+  }
+  if (!run.holdout.is_null()) {
+    out["run"]["holdout"] = run.holdout;
+  }
   if (!run.merged_shards.empty()) {
     out["run"]["merged_from"] = {{"count", run.merged_count}, {"shards", run.merged_shards}};
   }

@@ -8,6 +8,7 @@
 
 #include "promptbench/comparison.hpp"
 #include "promptbench/report_formats.hpp"
+#include "promptbench/split.hpp"
 #include "report/render_support.hpp"
 
 namespace promptbench {
@@ -210,6 +211,11 @@ void render_markdown(const ReportSource& report, std::ostream& out) {
     }
     const std::size_t variants = head["variants"].size();
     out << " · " << variants << (variants == 1 ? " variant" : " variants") << "\n\n";
+  }
+  if (const std::string split =
+          split_line(run.value("split", Json()), run.value("holdout", Json()));
+      !split.empty()) {
+    out << markdown_cell(split) << "\n\n";
   }
   if (!report::bool_at(run, "complete", true)) {
     const std::string reason = report::text_at(run, "stop_reason");

@@ -9,6 +9,7 @@
 
 #include "promptbench/comparison.hpp"
 #include "promptbench/report.hpp"
+#include "promptbench/split.hpp"
 #include "util/text.hpp"
 
 namespace promptbench {
@@ -202,6 +203,10 @@ void print_summary_table(std::ostream& out, const ReportSummary& summary, bool c
   }
 
   print_comparisons(out, summary, color);
+  if (const std::string split = split_line(summary.run.split, summary.run.holdout);
+      !split.empty()) {
+    out << split << '\n';
+  }
   if (!summary.gates.empty() && !summary.run.shard.whole()) {
     // One shard's figures are no verdict: the merge holds the gates against all the cases.
     out << fmt::format("gates: {} to apply when the shards are merged\n", summary.gates.size());

@@ -77,6 +77,9 @@ void draw_sample(const DatasetConfig& dataset, std::optional<std::size_t> limit,
     if (!row) {
       break;
     }
+    if (SplitFilter* split = selector.split()) {
+      (void)split->admit(*row);  // the sample is drawn from the split's cases
+    }
     selector.offer(row->id);
   }
   selector.close_sample();
@@ -85,6 +88,11 @@ void draw_sample(const DatasetConfig& dataset, std::optional<std::size_t> limit,
 void check_selected(const Preflight& result, const CaseSelector& selector,
                     std::optional<std::size_t> limit) {
   selector.check_ids_found(limit);
+  if (const SplitFilter* split = selector.split(); split != nullptr && result.split_cases == 0) {
+    throw UserError(fmt::format("--split {}: the {} split has none of the {} case{}",
+                                to_string(split->choice()), to_string(split->choice()),
+                                result.cases, result.cases == 1 ? "" : "s"));
+  }
   if (result.selected_cases == 0) {
     throw UserError(fmt::format("the selection ({}) selects none of the {} case{}",
                                 selector.criteria().describe(), result.cases,
@@ -196,8 +204,11 @@ class RecordedCheck {
 
 Preflight preflight(const Config& config, const std::vector<Variant>& variants,
                     std::optional<std::size_t> limit, const Shard& shard,
-                    const SelectionCriteria& selection) {
+                    const SelectionCriteria& selection, std::optional<SplitChoice> split) {
   auto selector = std::make_shared<CaseSelector>(selection);
+  if (split) {
+    selector->set_split(std::make_shared<SplitFilter>(config.dataset.split, *split));
+  }
   draw_sample(config.dataset, limit, *selector);
   std::vector<PromptTemplate> prompts;
   for (const auto& prompt : config.prompts) {
@@ -240,6 +251,10 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
     recorded.note_case(row->id);
     ++result.cases;
     selector->note_present(row->id);
+    if (SplitFilter* filter = selector->split()) {
+      ++(filter->split_of(*row) == kDevSplit ? result.dev_cases : result.test_cases);
+      result.split_cases += filter->admit(*row) ? 1 : 0;
+    }
     if (!selector->selects(row->id)) {
       continue;  // not rendered: only the selected cases must be sound
     }
@@ -275,6 +290,16 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
   ids.check(config.dataset, result.cases);
   result.dataset_sha256 = util::sha256_file(config.dataset.path);
   return result;
+}
+
+nlohmann::ordered_json split_json(const Config& config, SplitChoice choice,
+                                  const Preflight& checked) {
+  return {{"name", to_string(choice)},
+          {"cases", checked.split_cases},
+          {"of", checked.cases},
+          {"dev_cases", checked.dev_cases},
+          {"test_cases", checked.test_cases},
+          {"config", to_json(config.dataset.split)}};
 }
 
 }  // namespace promptbench

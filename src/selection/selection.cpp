@@ -11,6 +11,7 @@
 
 #include "promptbench/error.hpp"
 #include "promptbench/report_formats.hpp"
+#include "promptbench/split.hpp"
 
 namespace promptbench {
 
@@ -112,9 +113,13 @@ CaseSelector::~CaseSelector() = default;
 CaseSelector::CaseSelector(CaseSelector&&) noexcept = default;
 CaseSelector& CaseSelector::operator=(CaseSelector&&) noexcept = default;
 
+void CaseSelector::set_split(std::shared_ptr<SplitFilter> split) {
+  m_split = std::move(split);
+}
+
 bool CaseSelector::passes_filters(std::string_view id) const {
   const std::string key(id);
-  return (m_ids.empty() || m_ids.count(key) != 0) &&
+  return (!m_split || m_split->holds(id)) && (m_ids.empty() || m_ids.count(key) != 0) &&
          (!m_pattern || RE2::PartialMatch(id, *m_pattern)) &&
          (!m_failing || m_failing->count(key) != 0) && (!m_errored || m_errored->count(key) != 0);
 }

@@ -228,6 +228,31 @@ std::vector<Case> agreement_cases() {
        kProviders + kPrompts + "dataset: {path: data.jsonl, max_row_bytes: 64KiB}\n", true},
       {"a zero dataset row limit",
        kProviders + kPrompts + "dataset: {path: data.jsonl, max_row_bytes: 0}\n", false},
+      {"dev/test splits with a salt",
+       kProviders + kPrompts +
+           "dataset: {path: data.jsonl, split: {dev: 0.8, test: 0.2, salt: x}}\n",
+       true},
+      {"a split share above 1",
+       kProviders + kPrompts + "dataset: {path: data.jsonl, split: {dev: 1.5}}\n", false},
+      {"a split of no shares", kProviders + kPrompts + "dataset: {path: data.jsonl, split: {}}\n",
+       false},
+      {"a split named train",
+       kProviders + kPrompts + "dataset: {path: data.jsonl, split: {train: 0.8, test: 0.2}}\n",
+       false},
+      {"a split field", kProviders + kPrompts + "dataset: {path: data.jsonl, split_field: part}\n",
+       true},
+      {"a split and a split field",
+       kProviders + kPrompts +
+           "dataset: {path: data.jsonl, split: {dev: 0.5}, split_field: part}\n",
+       false},
+      {"a holdout guard",
+       kProviders + kPrompts +
+           "dataset: {path: data.jsonl, split: {test: 0.2}}\nholdout: {max_looks: 3}\n",
+       true},
+      {"a holdout guard of no looks",
+       kProviders + kPrompts +
+           "dataset: {path: data.jsonl, split: {test: 0.2}}\nholdout: {max_looks: 0}\n",
+       false},
       {"an extract mapping",
        with("extract: {json_pointer: /answer, first_line: true, regex: \"\\\\d+\", "
             "group: 0, match: last, trim: true}"),
