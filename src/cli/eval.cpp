@@ -509,6 +509,12 @@ void setup_eval(CLI::App& app, CommandState& state) {
                  "Run again whenever the config or a file it names changes (prompts, dataset, "
                  "rubrics, scorers); only changed requests are sent; Ctrl-C ends it");
   eval->callback([options, &state] {
+    if (options->watch && options->split && looks_at_test(*options->split)) {
+      throw UserError(fmt::format(
+          "--watch with --split {}: watching is iterating, and every re-run would be a look at "
+          "the test split; watch the dev split, and look at test with one eval --split {}",
+          to_string(*options->split), to_string(*options->split)));
+    }
     if (!options->watch) {
       state.exit_code = run_eval_command(*options);
       return;

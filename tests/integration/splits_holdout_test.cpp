@@ -214,6 +214,9 @@ TEST_F(Splits, SplitWithoutSplitsIsAnError) {
   const ProcessResult plain = promptbench(m_dir, {"eval", "-q", "plain.yaml", "-o", "p.json"});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   EXPECT_FALSE(report("p.json")["run"].contains("split"));
+  const ProcessResult watched = eval({"--watch", "--split", "test"});
+  EXPECT_EQ(watched.exit_code, 2);
+  EXPECT_THAT(watched.err, HasSubstr("--watch with --split test"));
   const ProcessResult bad = eval({"--split", "train"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.err, HasSubstr("--split: expected dev, test or all, got 'train'"));
