@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
-// The libcurl multi transport: one multi handle drives every transfer from one thread.
+// The libcurl multi transport: one multi handle drives every transfer from one thread,
+// through its socket interface over epoll (engine/curl_events.hpp).
 // Easy handles are recycled (curl_easy_reset keeps their connection and DNS caches warm)
 // and the multi handle's connection cache gives keep-alive reuse across requests.
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
+#include <functional>
+#include <queue>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include "engine/curl_events.hpp"
 #include "promptbench/transport.hpp"
 #include "util/text.hpp"
 
@@ -22,6 +28,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 struct Transfer {
   TransferId id = 0;
+  std::uint64_t serial = 0;  ///< unique per start: tells a transfer from its handle's next
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   std::string request_body;
@@ -74,16 +81,15 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const std::size_t bytes = size * count;
-  const std::string line(data, bytes);
-  if (line.rfind("HTTP/", 0) == 0) {
+  const std::string_view line(data, bytes);
+  if (line.substr(0, 5) == "HTTP/") {
     transfer->response.headers.clear();  // a new response (after 100 Continue or a redirect)
     return bytes;
   }
   const std::size_t colon = line.find(':');
-  if (colon != std::string::npos) {
-    std::string name = util::lower(std::string_view(line).substr(0, colon));
-    std::string value = util::trim(std::string_view(line).substr(colon + 1));
-    transfer->response.headers.push_back({std::move(name), std::move(value), false});
+  if (colon != std::string_view::npos) {
+    transfer->response.headers.push_back(
+        {util::lower(line.substr(0, colon)), util::trim(line.substr(colon + 1)), false});
   }
   return bytes;
 }
@@ -103,14 +109,19 @@ RequestError classify(CURLcode code, const Transfer& transfer) {
   return {ErrorKind::network, 0, detail, no_connection};
 }
 
+/// A streamed transfer's idle limit, checked when due: `due` is when it would end if no
+/// byte came meanwhile. Bytes only move a transfer's own last_activity; a check found early
+/// is put back at the later time, and one for a transfer that ended is dropped.
+struct IdleCheck {
+  SteadyClock::time_point due;
+  std::uint64_t serial = 0;  ///< the transfer's, never reused (easy handles are)
+  CURL* easy = nullptr;
+  bool operator>(const IdleCheck& other) const { return due > other.due; }
+};
+
 class CurlTransport final : public Transport {
  public:
-  CurlTransport() {
-    static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-    m_multi = initialised ? curl_multi_init() : nullptr;
-    if (m_multi == nullptr) {
-      throw std::runtime_error("cannot initialise libcurl");
-    }
+  CurlTransport() : m_multi(make_multi()), m_events(m_multi) {
     curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, static_cast<long>(m_max_connects));
   }
 
@@ -122,23 +133,29 @@ class CurlTransport final : public Transport {
     for (CURL* easy : m_idle) {
       curl_easy_cleanup(easy);
     }
-    curl_multi_cleanup(m_multi);
+    curl_multi_cleanup(m_multi);  // may still call m_events back, which outlives it
   }
+
+  CurlTransport(const CurlTransport&) = delete;
+  CurlTransport& operator=(const CurlTransport&) = delete;
 
   void start(TransferId id, const HttpRequest& request, const TransferOptions& options) override {
     auto transfer = std::make_unique<Transfer>();
     transfer->id = id;
+    transfer->serial = ++m_serial;
     transfer->easy = acquire_easy();
     transfer->request_body = request.body;
     transfer->max_bytes = options.max_response_bytes;
     transfer->stream = request.stream;
-    m_streams += request.stream ? 1 : 0;
     transfer->idle_timeout = request.idle_timeout;
     transfer->started = transfer->last_activity = SteadyClock::now();
     configure(*transfer, request, options);
     CURL* easy = transfer->easy;
+    if (transfer->stream && transfer->idle_timeout.count() > 0) {
+      watch_idle(*transfer);
+    }
     m_running.emplace(easy, std::move(transfer));
-    curl_multi_add_handle(m_multi, easy);
+    curl_multi_add_handle(m_multi, easy);  // libcurl's timer starts it on the next poll
     // Keep as many connections open for reuse as were ever in use at once: a smaller cache
     // would close and reopen connections on every wave of requests at high concurrency.
     if (m_running.size() > m_max_connects) {
@@ -150,12 +167,10 @@ class CurlTransport final : public Transport {
   std::vector<FinishedTransfer> poll(std::chrono::milliseconds max_wait) override {
     std::vector<FinishedTransfer> finished = std::move(m_cancelled);
     m_cancelled.clear();
-    int running = 0;
-    curl_multi_perform(m_multi, &running);
-    collect(finished);
-    if (finished.empty() && !m_running.empty()) {
-      curl_multi_poll(m_multi, nullptr, 0, static_cast<int>(poll_wait(max_wait).count()), nullptr);
-      curl_multi_perform(m_multi, &running);
+    if (!m_running.empty()) {
+      // The wait ends at once when libcurl's timer is due (a transfer was just added) or a
+      // socket is ready; only what is ready is handed to libcurl.
+      m_events.wait_and_run(finished.empty() ? poll_wait(max_wait) : std::chrono::milliseconds(0));
       collect(finished);
     }
     abort_idle_streams(finished);
@@ -170,40 +185,67 @@ class CurlTransport final : public Transport {
       release(*transfer);
     }
     m_running.clear();
+    m_idle_checks = {};
   }
 
   std::size_t in_flight() const override { return m_running.size(); }
 
  private:
-  /// `max_wait`, shortened so that a stream's idle limit is noticed on time.
+  static CURLM* make_multi() {
+    static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    CURLM* multi = initialised ? curl_multi_init() : nullptr;
+    if (multi == nullptr) {
+      throw std::runtime_error("cannot initialise libcurl");
+    }
+    return multi;
+  }
+
+  /// `max_wait`, shortened so that the next stream's idle limit is noticed on time.
   std::chrono::milliseconds poll_wait(std::chrono::milliseconds max_wait) const {
-    if (m_streams == 0) {
+    if (m_idle_checks.empty()) {
       return max_wait;
     }
-    const auto now = SteadyClock::now();
-    for (const auto& [easy, transfer] : m_running) {
-      if (transfer->stream && transfer->idle_timeout.count() > 0) {
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-            transfer->last_activity + transfer->idle_timeout - now);
-        max_wait = std::clamp(left, std::chrono::milliseconds(0), max_wait);
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(m_idle_checks.top().due - SteadyClock::now());
+    return std::clamp(left, std::chrono::milliseconds(0), max_wait);
+  }
+
+  void watch_idle(const Transfer& transfer) {
+    // Checks of ended transfers wait in the heap until due: past twice the streams running,
+    // rebuild it from them, so it stays as large as what runs (amortised over the starts).
+    if (m_idle_checks.size() > 2 * m_running.size() + 64) {
+      IdleChecks live;
+      for (const auto& [easy, running] : m_running) {
+        if (running->stream && running->idle_timeout.count() > 0) {
+          live.push({running->last_activity + running->idle_timeout, running->serial, easy});
+        }
       }
+      m_idle_checks = std::move(live);
     }
-    return max_wait;
+    m_idle_checks.push(
+        {transfer.last_activity + transfer.idle_timeout, transfer.serial, transfer.easy});
   }
 
   /// Ends, as timeouts, the streams that sent nothing for their idle limit. libcurl's own
   /// low-speed limit counts whole seconds; a stream's limit is usually shorter than a
-  /// request's total timeout and is worth measuring in milliseconds.
+  /// request's total timeout and is worth measuring in milliseconds. Only the checks that
+  /// fell due are looked at, not every stream.
   void abort_idle_streams(std::vector<FinishedTransfer>& finished) {
-    if (m_streams == 0) {
-      return;  // the common case: nothing to look at on every poll
+    if (m_idle_checks.empty()) {
+      return;  // the common case: no streams with an idle limit
     }
     const auto now = SteadyClock::now();
-    for (auto it = m_running.begin(); it != m_running.end();) {
+    while (!m_idle_checks.empty() && m_idle_checks.top().due <= now) {
+      const IdleCheck check = m_idle_checks.top();
+      m_idle_checks.pop();
+      const auto it = m_running.find(check.easy);
+      if (it == m_running.end() || it->second->serial != check.serial) {
+        continue;  // ended meanwhile
+      }
       Transfer& transfer = *it->second;
-      if (!transfer.stream || transfer.idle_timeout.count() <= 0 ||
-          now - transfer.last_activity < transfer.idle_timeout) {
-        ++it;
+      const auto due = transfer.last_activity + transfer.idle_timeout;
+      if (due > now) {
+        m_idle_checks.push({due, check.serial, check.easy});  // bytes came meanwhile
         continue;
       }
       curl_multi_remove_handle(m_multi, transfer.easy);
@@ -213,7 +255,7 @@ class CurlTransport final : public Transport {
                             fmt::format("the stream sent nothing for {} ms (idle_timeout)",
                                         transfer.idle_timeout.count())})});
       release(transfer);
-      it = m_running.erase(it);
+      m_running.erase(it);
     }
   }
 
@@ -231,7 +273,6 @@ class CurlTransport final : public Transport {
   }
 
   void release(Transfer& transfer) {
-    m_streams -= transfer.stream ? 1 : 0;
     curl_slist_free_all(transfer.headers);
     transfer.headers = nullptr;
     curl_easy_reset(transfer.easy);
@@ -309,11 +350,16 @@ class CurlTransport final : public Transport {
     return std::move(transfer.response);
   }
 
-  CURLM* m_multi = nullptr;
+  using IdleChecks =
+      std::priority_queue<IdleCheck, std::vector<IdleCheck>, std::greater<IdleCheck>>;
+
+  CURLM* m_multi;
+  CurlEvents m_events;  ///< after m_multi: destroyed after curl_multi_cleanup's callbacks
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> m_running;
   std::vector<CURL*> m_idle;
   std::vector<FinishedTransfer> m_cancelled;
-  std::size_t m_streams = 0;          ///< streamed transfers running: only they have idle limits
+  IdleChecks m_idle_checks;  ///< streams with an idle limit, earliest due first
+  std::uint64_t m_serial = 0;
   std::size_t m_max_connects = 1024;  ///< libcurl's connection cache: the most ever running
 };
 
