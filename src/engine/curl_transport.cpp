@@ -211,8 +211,9 @@ class CurlTransport final : public Transport {
   }
 
   void watch_idle(const Transfer& transfer) {
-    // Checks of ended transfers wait in the heap until due: past twice the streams running,
-    // rebuild it from them, so it stays as large as what runs (amortised over the starts).
+    // Checks of ended transfers wait in the heap until due: past twice the transfers running,
+    // rebuild it from the running streams, so it stays as large as what runs (amortised
+    // over the starts).
     if (m_idle_checks.size() > 2 * m_running.size() + 64) {
       IdleChecks live;
       for (const auto& [easy, running] : m_running) {
