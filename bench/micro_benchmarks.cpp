@@ -17,6 +17,7 @@
 #include "promptbench/metric.hpp"
 #include "promptbench/prompt.hpp"
 #include "promptbench/provider.hpp"
+#include "promptbench/redact.hpp"
 #include "promptbench/report.hpp"
 #include "report/report_writer.hpp"
 #include "scratch_dir.hpp"
@@ -88,6 +89,27 @@ void BM_OpenAiBuildRequest(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_OpenAiBuildRequest);
+
+/// The same body built as an nlohmann tree and dumped, as promptbench did before it wrote
+/// bodies directly: the yardstick for BM_OpenAiBuildRequest's body.
+void BM_OpenAiBodyAsTree(benchmark::State& state) {
+  const promptbench::ProviderConfig config = openai_provider();
+  const Case row = few_shot_case();
+  const promptbench::RenderedPrompt prompt =
+      promptbench::PromptTemplate(few_shot_prompt()).render(row);
+  for (auto _ : state) {
+    nlohmann::json body = config.params;
+    body["model"] = config.model;
+    nlohmann::json messages = nlohmann::json::array();
+    for (const auto& message : prompt.messages) {
+      messages.push_back({{"role", message.role}, {"content", message.content}});
+    }
+    body["messages"] = std::move(messages);
+    std::string text = body.dump();
+    benchmark::DoNotOptimize(text);
+  }
+}
+BENCHMARK(BM_OpenAiBodyAsTree);
 
 void BM_OpenAiParseResponse(benchmark::State& state) {
   const auto provider = promptbench::make_provider(openai_provider());
@@ -161,12 +183,9 @@ void BM_ReadJsonlCases(benchmark::State& state) {
 }
 BENCHMARK(BM_ReadJsonlCases)->Arg(1000);
 
-/// One finished case as the runner hands it on (its row moved in, not copied), turned into
-/// the report's JSON and appended to the spool.
-void BM_ReportCaseSerialization(benchmark::State& state) {
-  const ScratchDir dir;
+/// One finished case of the few-shot prompt, answered and scored.
+promptbench::CaseRecord report_case() {
   const Case row = few_shot_case();
-  promptbench::ReportWriter writer(dir.path() / "report.json");
   promptbench::CaseResult result;
   result.variant = "fewshot/local";
   result.output = "Negative.";
@@ -177,11 +196,30 @@ void BM_ReportCaseSerialization(benchmark::State& state) {
   result.completion_tokens = 1;
   result.attempts = 1;
   result.metric("exact_match").score = 1.0;
-  const promptbench::CaseRecord record{0, row.id, row.vars, row.reference, {result}};
+  return promptbench::CaseRecord{0, row.id, row.vars, row.reference, {result}};
+}
+
+/// One finished case as the runner hands it on, written into the report's spool.
+void BM_ReportCaseSerialization(benchmark::State& state) {
+  const ScratchDir dir;
+  promptbench::ReportWriter writer(dir.path() / "report.json");
+  const promptbench::CaseRecord record = report_case();
   for (auto _ : state) {
-    writer.add_case(promptbench::to_json(record));
+    writer.add_case(record);
   }
 }
 BENCHMARK(BM_ReportCaseSerialization);
+
+/// The same case turned into an nlohmann tree, dumped and redacted, as promptbench did
+/// before it wrote case lines directly: the yardstick for BM_ReportCaseSerialization.
+void BM_ReportCaseAsTree(benchmark::State& state) {
+  const promptbench::CaseRecord record = report_case();
+  for (auto _ : state) {
+    std::string line = promptbench::redact(promptbench::to_json(record).dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace));
+    benchmark::DoNotOptimize(line);
+  }
+}
+BENCHMARK(BM_ReportCaseAsTree);
 
 }  // namespace

@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libyaml-cpp-dev libkainjow-mustache-dev libre2-dev
   libsqlite3-dev libvalijson-dev libcpp-httplib-dev libutf8proc-dev libcsv-dev
   libxxhash-dev libbenchmark-dev libexpected-dev libssl-dev zlib1g-dev
+  libsimdjson-dev  # reads the common shape of a chat answer (src/provider/plain_answer.cpp)
   wrk  # the benchmarks' raw HTTP client (docs/BENCHMARKS.md "Against the wire")
 )
 

@@ -25,6 +25,10 @@ void add_secret(std::string_view value);
 /// replaced by "<redacted>". Thread-safe.
 [[nodiscard]] std::string redact(std::string_view text);
 
+/// redact() on `text` from byte `from` on, in place: for a sink that appends to a buffer
+/// (the report's case lines) and would otherwise copy every line.
+void redact_in_place(std::string& text, std::size_t from = 0);
+
 /// Forgets every registered secret (for tests).
 void clear_secrets();
 

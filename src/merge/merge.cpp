@@ -444,7 +444,7 @@ ReportSummary merge_reports(const MergeOptions& options) {
       index_of.emplace(record.id, record.index);
     }
     accumulator.add(record, parts[part].name);
-    writer.add_case(to_json(record));
+    writer.add_case(record);
   }
 
   ReportSummary summary;

@@ -22,8 +22,8 @@ SecretList& secret_list() {
   return list;
 }
 
-void replace_all(std::string& text, const std::string& secret) {
-  std::size_t at = 0;
+void replace_all(std::string& text, const std::string& secret, std::size_t from) {
+  std::size_t at = from;
   while ((at = text.find(secret, at)) != std::string::npos) {
     text.replace(at, secret.size(), kRedacted);
     at += kRedacted.size();
@@ -37,8 +37,8 @@ bool ends_authority(char c) {
 }
 
 /// "scheme://user:password@host" -> "scheme://<redacted>@host", wherever a URL occurs.
-void redact_url_credentials(std::string& text) {
-  std::size_t at = 0;
+void redact_url_credentials(std::string& text, std::size_t from) {
+  std::size_t at = from;
   while ((at = text.find("://", at)) != std::string::npos) {
     const std::size_t start = at + 3;
     std::size_t end = start;
@@ -77,15 +77,19 @@ void add_secret(std::string_view value) {
 
 std::string redact(std::string_view text) {
   std::string out(text);
+  redact_in_place(out);
+  return out;
+}
+
+void redact_in_place(std::string& text, std::size_t from) {
   {
     SecretList& list = secret_list();
     const std::lock_guard<std::mutex> lock(list.mutex);
     for (const std::string& secret : list.values) {
-      replace_all(out, secret);
+      replace_all(text, secret, from);
     }
   }
-  redact_url_credentials(out);
-  return out;
+  redact_url_credentials(text, from);
 }
 
 void clear_secrets() {

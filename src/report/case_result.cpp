@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "report/json_checks.hpp"
+#include "util/json_writer.hpp"
 
 namespace promptbench {
 
@@ -262,6 +263,144 @@ CaseResult read_result(const Json& object, const Reader& r) {
 }
 
 }  // namespace
+
+namespace {
+
+/// One per-metric map of append_case_json, written only when some metric has the entry
+/// (as add_metric_maps leaves empty maps out).
+template <typename Has, typename Write>
+void write_metric_map(util::JsonWriter& json, const CaseResult& result, const char* key, Has has,
+                      Write write) {
+  bool open = false;
+  for (const MetricOutcome& m : result.metrics) {
+    if (!has(m)) {
+      continue;
+    }
+    if (!open) {
+      json.key(key);
+      json.begin_object();
+      open = true;
+    }
+    json.key(m.name);
+    write(m);
+  }
+  if (open) {
+    json.end_object();
+  }
+}
+
+void write_usage(util::JsonWriter& json, const CaseResult& result) {
+  if (!result.has_usage) {
+    json.null();
+    return;
+  }
+  json.begin_object();
+  json.key("prompt_tokens");
+  json.number_or_null(result.prompt_tokens);
+  json.key("completion_tokens");
+  json.number_or_null(result.completion_tokens);
+  json.end_object();
+}
+
+void write_error(util::JsonWriter& json, const std::optional<ResultError>& error) {
+  if (!error) {
+    json.null();
+    return;
+  }
+  json.begin_object();
+  json.key("kind");
+  json.string(error->kind);
+  json.key("message");
+  json.string(error->message);
+  if (error->status != 0) {
+    json.key("status");
+    json.number(error->status);
+  }
+  json.end_object();
+}
+
+/// result_json's bytes, in its key order.
+void write_result(util::JsonWriter& json, const CaseResult& result) {
+  json.begin_object();
+  json.key("variant");
+  json.string(result.variant);
+  json.key("repeat");
+  json.number(static_cast<std::uint64_t>(result.repeat));
+  json.key("output");
+  json.string_or_null(result.output);
+  json.key("extracted");
+  json.string_or_null(result.extracted);
+  json.key("scores");
+  json.begin_object();
+  for (const MetricOutcome& m : result.metrics) {
+    if (m.score) {
+      json.key(m.name);
+      json.number(*m.score);
+    }
+  }
+  json.end_object();
+  json.key("latency_ms");
+  json.number_or_null(result.latency_ms);
+  json.key("cached");
+  json.boolean(result.cached);
+  json.key("usage");
+  write_usage(json, result);
+  json.key("error");
+  write_error(json, result.error);
+  json.key("attempts");
+  json.number(result.attempts);
+  json.key("retries");
+  json.number(result.retries);
+  for (const auto& [key, value] :
+       {std::pair{"cost_usd", &result.cost_usd}, std::pair{"ttft_ms", &result.ttft_ms},
+        std::pair{"output_tokens_per_second", &result.output_tokens_per_second}}) {
+    if (*value) {
+      json.key(key);
+      json.number(**value);
+    }
+  }
+  write_metric_map(
+      json, result, "pass", [](const MetricOutcome& m) { return m.pass.has_value(); },
+      [&json](const MetricOutcome& m) { json.boolean(*m.pass); });
+  write_metric_map(
+      json, result, "score_errors", [](const MetricOutcome& m) { return m.error.has_value(); },
+      [&json](const MetricOutcome& m) { json.string(*m.error); });
+  write_metric_map(
+      json, result, "details", [](const MetricOutcome& m) { return !m.detail.is_null(); },
+      [&json](const MetricOutcome& m) { json.value(m.detail); });
+  write_metric_map(
+      json, result, "corpus", [](const MetricOutcome& m) { return !m.corpus.empty(); },
+      [&json](const MetricOutcome& m) {
+        json.begin_array();
+        for (const double figure : m.corpus) {
+          json.number(figure);
+        }
+        json.end_array();
+      });
+  json.end_object();
+}
+
+}  // namespace
+
+void append_case_json(std::string& out, const CaseRecord& record) {
+  util::JsonWriter json(out);
+  json.begin_object();
+  json.key("index");
+  json.number(static_cast<std::uint64_t>(record.index));
+  json.key("id");
+  json.string(record.id);
+  json.key("vars");
+  json.value(record.vars);
+  json.key("reference");
+  json.value(record.reference);
+  json.key("results");
+  json.begin_array();
+  for (const CaseResult& result : record.results) {
+    write_result(json, result);
+  }
+  json.end_array();
+  json.end_object();
+}
 
 nlohmann::ordered_json to_json(const CaseRecord& record) {
   Json results = Json::array();

@@ -81,11 +81,12 @@ ReportWriter::~ReportWriter() {
   m_spool->ops.close(m_spool->fd);
 }
 
-void ReportWriter::add_case(const nlohmann::ordered_json& case_json) {
+void ReportWriter::add_case(const CaseRecord& record) {
   // One case per line keeps the report greppable and the spool append-only.
   m_spool->buffer += m_spool->empty ? "\n    " : ",\n    ";
-  m_spool->buffer +=
-      redact(case_json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  const std::size_t line = m_spool->buffer.size();
+  append_case_json(m_spool->buffer, record);
+  redact_in_place(m_spool->buffer, line);
   m_spool->empty = false;
   if (m_spool->buffer.size() >= kSpoolBufferBytes) {
     m_spool->flush();

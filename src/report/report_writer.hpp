@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "promptbench/case_result.hpp"
 #include "promptbench/report.hpp"
 
 namespace promptbench {
@@ -27,7 +28,7 @@ class ReportWriter {
 
   /// Appends one case (redacted) to the spool. A failure to write it (disk full) is not
   /// thrown here but kept in failure(): the run stops on it, and finish() throws it.
-  void add_case(const nlohmann::ordered_json& case_json);
+  void add_case(const CaseRecord& record);
   /// The first failure to write the spool, "cannot write <spool>: <reason>"; the report can
   /// no longer be complete.
   [[nodiscard]] const std::optional<std::string>& failure() const;

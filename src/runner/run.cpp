@@ -429,7 +429,7 @@ void Run::hand_on(CaseRecord record) {
   if (m_options.on_case) {
     m_options.on_case(record);
   }
-  m_report.add_case(to_json(record));
+  m_report.add_case(record);
   m_summary.add(record);
 }
 

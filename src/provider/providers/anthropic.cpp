@@ -19,10 +19,12 @@
 #include <fmt/format.h>
 
 #include "provider/answer.hpp"
+#include "provider/body_frame.hpp"
 #include "provider/providers/providers.hpp"
 #include "provider/sse.hpp"
 #include "util/input_limits.hpp"
 #include "util/json_depth.hpp"
+#include "util/json_writer.hpp"
 
 namespace promptbench::providers {
 
@@ -186,35 +188,38 @@ class AnthropicProvider final : public Provider {
     m_url = base + "/messages";
     const nlohmann::json& param = member(config.params, "stream");
     m_options.stream.stream = m_options.stream.stream || param == true;
+    m_body.emplace(fixed_body(), std::vector<std::string>{"messages", "system"});
   }
 
   /// The API has no use for the case's other fields: `vars` is not sent.
   HttpRequest build_request(const RenderedPrompt& prompt,
                             const nlohmann::json& /*vars*/) const override {
-    nlohmann::json body = config().params;
-    body["model"] = config().model;
-    if (!body.contains("max_tokens")) {
-      body["max_tokens"] = m_options.max_tokens;
-    }
     std::string system;
     bool has_system = false;
-    nlohmann::json messages = nlohmann::json::array();
+    std::string messages;
+    util::JsonWriter json(messages);
+    json.begin_array();
     for (const auto& message : prompt.messages) {
       if (message.role == "system") {
         system += (has_system ? "\n\n" : "") + message.content;
         has_system = true;
       } else {
-        messages.push_back({{"role", message.role}, {"content", message.content}});
+        json.begin_object();
+        json.key("content");  // nlohmann's order, as the body was once a dumped tree
+        json.string(message.content);
+        json.key("role");
+        json.string(message.role);
+        json.end_object();
       }
     }
+    json.end_array();
+    std::string system_json;
     if (has_system) {
-      body["system"] = std::move(system);
+      util::append_json_string(system_json, system);
     }
-    body["messages"] = std::move(messages);
 
     HttpRequest request;
     if (m_options.stream.stream) {
-      body["stream"] = true;
       request.stream = true;
       request.idle_timeout = m_options.stream.idle_timeout;
     }
@@ -222,7 +227,8 @@ class AnthropicProvider final : public Provider {
     request.headers.push_back({"x-api-key", api_key(), true});
     request.headers.push_back({"anthropic-version", m_options.version, false});
     request.headers.push_back({"content-type", "application/json", false});
-    request.body = body.dump();
+    request.body = m_body->build(
+        {messages, has_system ? std::optional<std::string_view>(system_json) : std::nullopt});
     add_configured_headers(request);
     return request;
   }
@@ -321,8 +327,23 @@ class AnthropicProvider final : public Provider {
     return completion;
   }
 
+  /// The body's members but the messages and the system prompt: the params, the model,
+  /// the default cap on tokens and what streaming adds.
+  [[nodiscard]] nlohmann::json fixed_body() const {
+    nlohmann::json body = config().params.is_object() ? config().params : nlohmann::json::object();
+    body["model"] = config().model;
+    if (!body.contains("max_tokens")) {
+      body["max_tokens"] = m_options.max_tokens;
+    }
+    if (m_options.stream.stream) {
+      body["stream"] = true;
+    }
+    return body;
+  }
+
   std::string m_url;
   AnthropicOptions m_options;
+  std::optional<BodyFrame> m_body;  ///< set by the constructor, once the stream mode is known
 };
 
 }  // namespace

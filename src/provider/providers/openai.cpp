@@ -12,10 +12,13 @@
 #include <fmt/format.h>
 
 #include "provider/answer.hpp"
+#include "provider/body_frame.hpp"
+#include "provider/plain_answer.hpp"
 #include "provider/providers/providers.hpp"
 #include "provider/sse.hpp"
 #include "util/input_limits.hpp"
 #include "util/json_depth.hpp"
+#include "util/json_writer.hpp"
 
 namespace promptbench::providers {
 
@@ -182,26 +185,27 @@ class OpenAiProvider final : public Provider {
     m_url = base + "/chat/completions";
     const auto param = config.params.find("stream");
     m_stream.stream = m_stream.stream || (param != config.params.end() && *param == true);
+    m_body.emplace(fixed_body(), std::vector<std::string>{"messages"});
   }
 
   /// The chat API has no use for the case's other fields: `vars` is not sent.
   HttpRequest build_request(const RenderedPrompt& prompt,
                             const nlohmann::json& /*vars*/) const override {
-    nlohmann::json body = config().params;
-    body["model"] = config().model;
-    nlohmann::json messages = nlohmann::json::array();
+    std::string messages;
+    util::JsonWriter json(messages);
+    json.begin_array();
     for (const auto& message : prompt.messages) {
-      messages.push_back({{"role", message.role}, {"content", message.content}});
+      json.begin_object();
+      json.key("content");  // nlohmann's order, as the body was once a dumped tree
+      json.string(message.content);
+      json.key("role");
+      json.string(message.role);
+      json.end_object();
     }
-    body["messages"] = std::move(messages);
+    json.end_array();
 
     HttpRequest request;
     if (m_stream.stream) {
-      body["stream"] = true;
-      // Usage comes in a last chunk only when asked for; `params` may ask otherwise.
-      if (!body.contains("stream_options")) {
-        body["stream_options"] = {{"include_usage", true}};
-      }
       request.stream = true;
       request.idle_timeout = m_stream.idle_timeout;
     }
@@ -210,7 +214,7 @@ class OpenAiProvider final : public Provider {
     if (!api_key().empty()) {
       request.headers.push_back({"Authorization", "Bearer " + api_key(), true});
     }
-    request.body = body.dump();
+    request.body = m_body->build({messages});
     add_configured_headers(request);
     return request;
   }
@@ -236,6 +240,14 @@ class OpenAiProvider final : public Provider {
     // A server that ignores `stream` answers with the whole document: read it as such.
     if (m_stream.stream && is_event_stream(response.body)) {
       return parse_stream(response);
+    }
+    if (auto plain = read_plain_chat_answer(response.body)) {
+      Completion completion;
+      completion.text = std::move(plain->content);
+      completion.finish_reason = std::move(plain->finish_reason);
+      completion.usage = plain->usage;
+      completion.latency_ms = response.latency_ms;
+      return completion;
     }
     // Tool call arguments sent as an object are copied into the completion, which recurses.
     if (util::find_nesting_beyond(response.body, util::kMaxNestingDepth)) {
@@ -324,8 +336,23 @@ class OpenAiProvider final : public Provider {
     return completion;
   }
 
+  /// The body's members but the messages: the params, the model, and what streaming adds.
+  [[nodiscard]] nlohmann::json fixed_body() const {
+    nlohmann::json body = config().params.is_object() ? config().params : nlohmann::json::object();
+    body["model"] = config().model;
+    if (m_stream.stream) {
+      body["stream"] = true;
+      // Usage comes in a last chunk only when asked for; `params` may ask otherwise.
+      if (!body.contains("stream_options")) {
+        body["stream_options"] = {{"include_usage", true}};
+      }
+    }
+    return body;
+  }
+
   std::string m_url;
   StreamOptions m_stream;
+  std::optional<BodyFrame> m_body;  ///< set by the constructor, once the stream mode is known
 };
 
 }  // namespace

@@ -42,8 +42,11 @@ std::string user_error_of(Action&& action) {
   return "";
 }
 
-nlohmann::ordered_json a_case(int i) {
-  return {{"index", i}, {"id", "c" + std::to_string(i)}, {"results", nlohmann::json::array()}};
+CaseRecord a_case(int i) {
+  CaseRecord record;
+  record.index = static_cast<std::size_t>(i);
+  record.id = "c" + std::to_string(i);
+  return record;
 }
 
 class OutputFaults : public ::testing::Test {

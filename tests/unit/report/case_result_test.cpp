@@ -3,6 +3,8 @@
 // shape is refused naming the field.
 #include "promptbench/case_result.hpp"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "promptbench/error.hpp"
@@ -69,6 +71,38 @@ TEST(CaseResult, ReadsBackWhatItWrites) {
   EXPECT_EQ(read.results[0].ttft_ms, 3.5);
   EXPECT_EQ(read.results[0].metrics.size(), 3u);
   EXPECT_EQ(to_json(read).dump(), written.dump());
+}
+
+std::string tree_text(const CaseRecord& record) {
+  return to_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string written_text(const CaseRecord& record) {
+  std::string out;
+  append_case_json(out, record);
+  return out;
+}
+
+TEST(CaseResult, WritesTheTreesBytesWithoutTheTree) {
+  EXPECT_EQ(written_text(sample_record()), tree_text(sample_record()));
+
+  CaseRecord bare;  // no results, null vars and reference
+  bare.id = "";
+  EXPECT_EQ(written_text(bare), tree_text(bare));
+
+  CaseRecord awkward = sample_record();
+  awkward.id = "quote\" \t tab \xff bad byte";
+  awkward.vars = {{"z", 1.5}, {"a", {{"nested", {1, 2, nullptr}}}}, {"é", "\n"}};
+  awkward.reference = nlohmann::json::array({"x", 2});
+  CaseResult& first = awkward.results[0];
+  first.output = std::string("nul \0 and \x01", 13);
+  first.latency_ms = 1e-7;
+  first.completion_tokens = -3;
+  first.cost_usd = std::nullopt;
+  first.metrics.push_back(MetricOutcome{"nan_score", std::nan(""), false, std::nullopt, {}, {}});
+  awkward.results[1].error->status = 0;
+  awkward.results.push_back(CaseResult{});
+  EXPECT_EQ(written_text(awkward), tree_text(awkward));
 }
 
 TEST(CaseResult, ReadsReportsOfOlderVersions) {
