@@ -132,6 +132,29 @@ TEST_F(HoldoutLedgerTest, OnlyShardZeroOfAShardedRunChecksAndRecords) {
                UserError);
 }
 
+TEST_F(HoldoutLedgerTest, ConcurrentAppendsKeepEveryEntry) {
+  // Each append re-reads the ledger under the folder's lock: without it, two writers would
+  // read the same ledger and the later rename would drop the other's entry.
+  constexpr int kWriters = 4;
+  constexpr int kEach = 15;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([this, w] {
+      for (int i = 0; i < kEach; ++i) {
+        HoldoutLedger::append(
+            ledger(), {{"split", {{"writer", w}}}, {"prompts", {{"p", std::to_string(i)}}}});
+      }
+    });
+  }
+  for (std::thread& writer : writers) {
+    writer.join();
+  }
+  EXPECT_EQ(ledger_json()["looks"].size(), static_cast<std::size_t>(kWriters * kEach));
+  const LookCount count = HoldoutLedger::read(ledger()).count({{"writer", 2}});
+  EXPECT_EQ(count.looks, static_cast<std::size_t>(kEach));
+  EXPECT_EQ(count.prompt_versions, static_cast<std::size_t>(kEach));
+}
+
 TEST_F(HoldoutLedgerTest, ACorruptLedgerIsALocatedErrorAndIsKept) {
   const Config config = load();
   m_dir.write(".promptbench/holdout-ledger.json",
