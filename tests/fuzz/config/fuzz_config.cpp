@@ -12,7 +12,8 @@
 //  - every metric builds through the registry (its rubric or schema file is there, its
 //    parameters are right), and report names are unique;
 //  - an llm_judge's `judge:` names an endpoint; a gate names a metric of the config and no
-//    variant or one of its variants; `baseline:` is empty, a variant or a prompt id.
+//    variant or one of its variants; `baseline:` is empty, a variant or a prompt id;
+//  - dataset.split's shares add up to 1, and holdout.max_looks has a split to guard.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -149,6 +150,28 @@ void check_references(const promptbench::Config& config, std::string_view input)
   }
 }
 
+/// Splits by hash have shares in (0, 1] adding up to 1 (a split field has none); a holdout
+/// guard has a split to guard.
+void check_split(const promptbench::Config& config, std::string_view input) {
+  const promptbench::SplitConfig& split = config.dataset.split;
+  if (split.field.empty() && split.configured()) {
+    const bool share_ok = [&] {
+      for (const double share : {split.dev, split.test}) {
+        if (!(share >= 0 && share <= 1)) {
+          return false;
+        }
+      }
+      return std::fabs(split.dev + split.test - 1) <= 1e-9;
+    }();
+    if (!share_ok) {
+      invariant_failed("dataset.split shares outside [0, 1] or not adding up to 1", input);
+    }
+  }
+  if (config.holdout.max_looks && (!split.configured() || *config.holdout.max_looks < 1)) {
+    invariant_failed("holdout.max_looks without a split, or below 1", input);
+  }
+}
+
 void check_invariants(const promptbench::Config& config, std::string_view input) {
   if (config.providers.empty()) {
     invariant_failed("a config that loads has no providers", input);
@@ -159,6 +182,7 @@ void check_invariants(const promptbench::Config& config, std::string_view input)
   check_unique_ids(config, input);
   check_files(config, input);
   check_references(config, input);
+  check_split(config, input);
 }
 
 }  // namespace
