@@ -15,6 +15,7 @@
 //    variant or one of its variants; `baseline:` is empty, a variant or a prompt id;
 //  - dataset.split's shares add up to 1, and holdout.max_looks has a split to guard.
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
