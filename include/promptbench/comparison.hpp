@@ -44,7 +44,9 @@ struct PairedScores {
   /// the sign-flip permutation test on the differences. See is_pass_fail().
   bool pass_fail = false;
   bool higher_is_better = true;
-  std::string reference{};  ///< the metric's own reference field; "" = the dataset's reference
+  std::string reference{};    ///< the metric's own reference field; "" = the dataset's reference
+  std::string slice_field{};  ///< the comparison of one slice's cases: its field and value
+  std::string slice_value{};
 };
 
 struct ComparisonOptions {
@@ -69,6 +71,10 @@ struct Comparison {
   /// The dataset field the metric was scored against, when not the dataset's reference;
   /// to_json writes it right after "metric", and leaves it out when empty.
   std::string reference{};
+  /// A comparison on one slice's cases (README "Slices"): the field and its value; to_json
+  /// writes {"slice": {FIELD: VALUE}} right after "variant". Empty: all the cases.
+  std::string slice_field{};
+  std::string slice_value{};
 };
 
 /// Whether every score present (not NaN) in both spans is exactly 0 or 1 -- a pass/fail
@@ -98,7 +104,7 @@ void adjust_for_multiple_comparisons(std::vector<Comparison>& comparisons,
 [[nodiscard]] std::vector<Comparison> compare_all(const std::vector<PairedScores>& inputs,
                                                   const ComparisonOptions& options = {});
 
-/// The report's shape: {"metric", "baseline", "variant", "n", "mean_diff",
+/// The report's shape: {"metric", "baseline", "variant", ("slice",) "n", "mean_diff",
 /// "ci95": [low, high], "test", "p_value", "p_adjusted", "verdict", "higher_is_better"};
 /// non-finite numbers become null.
 [[nodiscard]] nlohmann::ordered_json to_json(const Comparison& comparison);

@@ -17,6 +17,7 @@
 
 #include "promptbench/error.hpp"
 #include "promptbench/http.hpp"
+#include "promptbench/slices.hpp"
 
 namespace promptbench {
 
@@ -191,6 +192,8 @@ struct GateConfig {
   /// Results without a score the gate tolerates (of cases x repeat); by default none, so a
   /// gate never passes on the cases that happened to succeed.
   Allowance max_unscored;
+  /// `slice:`, held against one slice's (or each slice's) figures instead of the whole's.
+  std::optional<GateSlice> slice;
   std::string field;
   SourceLocation where;
 };
@@ -217,6 +220,8 @@ struct Config {
   int repeat = 1;         ///< samples per case and variant (--repeat overrides)
   double alpha = 0.05;    ///< significance level of the in-run comparisons (after Holm)
   double min_effect = 0;  ///< a smaller |mean difference| is never called better or worse
+  /// `slices:` (dataset fields) and `slice_min_cases:`: results per value of each field.
+  SliceConfig slices;
   /// Failed requests (after retries), judge calls and scorer calls tolerated before the run
   /// exits 3; when set (`max_errors:` or --max-errors) the run also stops as soon as it is
   /// exceeded. Unset = none tolerated, and the run goes on to write a complete report.

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "promptbench/shard.hpp"
+#include "promptbench/slices.hpp"
 
 namespace promptbench {
 
@@ -80,6 +81,17 @@ struct GateResult {
   /// How far the figure held against a bound lies on the wrong side of it; absent when the
   /// gate passed, there is no score, or it failed on unscored results alone.
   std::optional<double> shortfall;
+  /// A gate on one slice (README "Slices"): its field and value, and its cases.
+  std::string slice_field;
+  std::string slice_value;
+  std::size_t slice_cases = 0;
+  /// Why the slice was not gated ("n=12 < 30: not gated"); then `passed` is true.
+  std::string not_gated;
+  /// The gate names a slice value no case has: failed.
+  bool missing_slice = false;
+  /// The gate's `slice:` as configured (`each` expands to one result per value): what a
+  /// report's reader rebuilds the gate from.
+  std::optional<GateSlice> gate_slice;
 };
 
 /// Why a gate failed, for people: "chat/local exact_match: ci_low 0.7512 < min 0.8 (short by
@@ -187,9 +199,25 @@ struct ReportSummary {
   std::vector<VariantSummary> variants;
   std::vector<GateResult> gates;
   nlohmann::ordered_json comparisons = nlohmann::ordered_json::array();
+  /// The report's `slices` section (README "Slices"); null without `slices:`.
+  nlohmann::ordered_json slices;
 };
 
 [[nodiscard]] nlohmann::ordered_json to_json(const ReportSummary& summary);
+/// One metric of a variant as the report writes it: {"n", "unscored", "mean", ...}.
+[[nodiscard]] nlohmann::ordered_json to_json(const MetricSummary& metric);
+
+/// `eval --slices`: per slice value, the variants' means and intervals and the comparisons
+/// with the baseline on that slice's cases. Nothing without slices.
+void print_slice_tables(std::ostream& out, const ReportSummary& summary, bool color);
+
+/// A line per significant per-slice difference the overall comparison of the same variant
+/// and metric does not show the same way: "b/stub exact_match: worse on language=de (-0.250,
+/// p=0.0010 Holm-adjusted); overall: no significant difference", from the report's
+/// `comparisons` and `slices` sections; `worse_only` keeps the regressions.
+[[nodiscard]] std::vector<std::string> slice_findings(const nlohmann::ordered_json& comparisons,
+                                                      const nlohmann::ordered_json& slices,
+                                                      bool worse_only);
 
 /// The compact table shown at the end of `eval`: variants x metrics, errors, latency p50.
 void print_summary_table(std::ostream& out, const ReportSummary& summary, bool color);

@@ -18,6 +18,7 @@
 #include "promptbench/comparison.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/report.hpp"
+#include "promptbench/slices.hpp"
 
 namespace promptbench {
 
@@ -45,6 +46,10 @@ struct SummaryPlan {
   double alpha = 0.05;
   double min_effect = 0;
   std::vector<GateConfig> gates;
+  /// Dataset fields whose values slice the summary, the comparisons and the gates (README
+  /// "Slices"); every added case must hold them in its vars.
+  std::vector<std::string> slices;
+  std::size_t slice_min_cases = kDefaultSliceMinCases;  ///< smaller slices are not gated
 };
 
 /// The plan a report was summarised with, read from its head (run, variants, gates).
@@ -52,12 +57,29 @@ struct SummaryPlan {
 [[nodiscard]] SummaryPlan plan_from_report(const nlohmann::ordered_json& head,
                                            const std::string& report);
 
+/// One value of one slice field: its cases' figures, as the whole run's are figured.
+struct SliceFigures {
+  std::string field;
+  std::string value;
+  std::size_t cases = 0;                 ///< cases with this value that have a result
+  std::vector<VariantSummary> variants;  ///< id, prompt, provider, model, cases and metrics
+  std::vector<Comparison> comparisons;   ///< Holm-adjusted with every other comparison
+  std::string not_gated;                 ///< slice_not_gated(): "" when it is gated
+};
+
 /// The report's summary sections, as an accumulator gives them.
 struct SummaryFigures {
   std::vector<VariantSummary> variants;
   nlohmann::ordered_json comparisons = nlohmann::ordered_json::array();
   std::vector<GateResult> gates;
+  /// The report's `slices` section; null without slices.
+  nlohmann::ordered_json slices;
 };
+
+/// The report's `slices` section: {"fields", "min_cases", "values": [{"field", "value",
+/// "cases", "gated", "note"?, "variants": [{"id", "metrics"}], "comparisons"}]}.
+[[nodiscard]] nlohmann::ordered_json slices_json(const SummaryPlan& plan,
+                                                 const std::vector<SliceFigures>& slices);
 
 class SummaryAccumulator {
  public:
@@ -77,12 +99,26 @@ class SummaryAccumulator {
   [[nodiscard]] std::size_t cases_evaluated() const;
   [[nodiscard]] std::vector<VariantSummary> variants() const;
   /// Every variant against the baseline on every metric, paired by case, Holm-adjusted as
-  /// one family.
+  /// one family. With slices the family also holds the same comparisons on every slice
+  /// value's cases (tagged with the slice, after the overall ones): more slices, more tests,
+  /// larger adjusted p-values.
   [[nodiscard]] std::vector<Comparison> comparisons() const;
-  /// The plan's gates held against `variants` (as variants() returned them).
-  [[nodiscard]] std::vector<GateResult> gates(const std::vector<VariantSummary>& variants) const;
-  /// variants(), comparisons() (as the report's JSON) and gates() together.
+  /// Each slice value's figures, fields in the plan's order, values sorted; comparisons
+  /// empty (comparisons() has them).
+  [[nodiscard]] std::vector<SliceFigures> slice_figures() const;
+  /// The plan's gates held against `variants` (as variants() returned them), a gate with a
+  /// `slice` against `slices` (as slice_figures() returned them).
+  [[nodiscard]] std::vector<GateResult> gates(const std::vector<VariantSummary>& variants,
+                                              const std::vector<SliceFigures>& slices = {}) const;
+  /// variants(), comparisons() (as the report's JSON), gates() and the slices together.
   [[nodiscard]] SummaryFigures figures() const;
+
+  /// The slice values seen of plan().slices[field], in first-seen order.
+  [[nodiscard]] const std::vector<std::string>& slice_values(std::size_t field) const {
+    return m_slices[field].values;
+  }
+  /// The case's value of plan().slices[field]; null for a case never added.
+  [[nodiscard]] const std::string* case_slice(std::size_t field, std::size_t case_index) const;
 
   /// [case]: the mean of the case's samples of `metric` in `variant`; NaN without a score.
   [[nodiscard]] std::vector<double> case_means(std::size_t variant, std::size_t metric) const;
@@ -109,9 +145,25 @@ class SummaryAccumulator {
     double cost_usd = 0;
   };
 
+  /// One slice field: its values, interned, and each case's.
+  struct SliceField {
+    static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+    std::vector<std::string> values;
+    std::map<std::string, std::uint32_t> index;
+    std::vector<std::uint32_t> of_case;  ///< [case]: index into values; kNone = not added
+
+    std::uint32_t intern(const std::string& value);
+  };
+
   void ensure_case(std::size_t index);
   void add_result(VariantState& state, std::size_t index, const CaseResult& result);
   [[nodiscard]] MetricSummary summarize_metric(std::size_t variant, std::size_t metric) const;
+  /// summarize_metric over the cases `members` only (a slice's).
+  [[nodiscard]] MetricSummary summarize_metric(std::size_t variant, std::size_t metric,
+                                               const std::vector<std::size_t>& members) const;
+  /// [field][value]: the positions of the cases with that value, values sorted by text.
+  [[nodiscard]] std::vector<std::vector<std::pair<std::string, std::vector<std::size_t>>>>
+  slice_members() const;
   [[nodiscard]] std::size_t variant_index(const std::string& id) const;
 
   SummaryPlan m_plan;
@@ -119,6 +171,7 @@ class SummaryAccumulator {
   std::size_t m_cases = 0;  ///< positions held: max(plan.cases, highest index + 1)
   std::vector<VariantState> m_variants;
   std::vector<std::string> m_case_ids;
+  std::vector<SliceField> m_slices;  ///< [plan.slices]
 };
 
 /// Each gate against each variant it applies to, on the mean or the interval (GateOn). A

@@ -254,8 +254,60 @@ Allowance read_allowance(const Field& field) {
   return *allowance;
 }
 
-GateConfig read_gate(const Field& field) {
-  field.expect_object({"metric", "min", "max", "variant", "on", "max_unscored"});
+/// A gate's `slice:`: `each`, `{FIELD: each}` or `{FIELD: VALUE}`, FIELD one of `slices:`.
+/// Whether VALUE occurs in the data is the pre-flight's to say.
+GateSlice read_gate_slice(const Field& field, const SliceConfig& slices) {
+  if (slices.fields.empty()) {
+    field.fail("a gate's slice needs 'slices:' in the config (the dataset fields to slice by)");
+  }
+  if (field.is_string()) {
+    if (field.as_string() != "each") {
+      field.fail(fmt::format("expected 'each' or a mapping like {{{}: VALUE}}, got '{}'",
+                             slices.fields.front(), field.as_string()));
+    }
+    return GateSlice{"", "", true};
+  }
+  if (!field.is_object() || field.members().size() != 1) {
+    field.fail(
+        fmt::format("expected 'each' or a mapping of one slice field to a value, like "
+                    "{{{}: VALUE}}",
+                    slices.fields.front()));
+  }
+  const auto members = field.members();
+  const std::string& name = members.front().first;
+  const Field& value = members.front().second;
+  if (std::find(slices.fields.begin(), slices.fields.end(), name) == slices.fields.end()) {
+    field.fail_at_key(
+        name, fmt::format("'{}' is not among 'slices' ({}){}", name, fmt::join(slices.fields, ", "),
+                          util::did_you_mean(name, slices.fields)));
+  }
+  const std::optional<std::string> text = slice_text(value.value());
+  if (!text) {
+    value.fail("expected a slice value (a string, number or boolean) or 'each'");
+  }
+  return *text == "each" ? GateSlice{name, "", true} : GateSlice{name, *text, false};
+}
+
+/// `slices: [language, topic]` (dataset fields) and `slice_min_cases: 30`.
+void read_slices(const Field& root, Config& config) {
+  if (auto slices = root.find("slices")) {
+    config.slices.where = slices->where();
+    for (const Field& item : slices->items()) {
+      std::string name = item.as_nonempty_string();
+      if (std::find(config.slices.fields.begin(), config.slices.fields.end(), name) !=
+          config.slices.fields.end()) {
+        item.fail(fmt::format("slice field '{}' is listed twice", name));
+      }
+      config.slices.fields.push_back(std::move(name));
+    }
+  }
+  if (auto min_cases = root.find("slice_min_cases")) {
+    config.slices.min_cases = static_cast<std::size_t>(min_cases->as_int(1, 1'000'000'000));
+  }
+}
+
+GateConfig read_gate(const Field& field, const SliceConfig& slices) {
+  field.expect_object({"metric", "min", "max", "variant", "on", "max_unscored", "slice"});
   GateConfig gate;
   gate.field = field.path();
   gate.where = field.where();
@@ -286,6 +338,9 @@ GateConfig read_gate(const Field& field) {
   }
   if (auto unscored = field.find("max_unscored")) {
     gate.max_unscored = read_allowance(*unscored);
+  }
+  if (auto slice = field.find("slice")) {
+    gate.slice = read_gate_slice(*slice, slices);
   }
   return gate;
 }
@@ -371,7 +426,8 @@ void check_unique_ids(const Field& list, const std::vector<Item>& items, Id id_o
 void read_sections(const Field& root, Config& config) {
   root.expect_object({"name", "description", "providers", "judges", "prompts", "dataset", "extract",
                       "metrics", "gates", "concurrency", "baseline", "repeat", "alpha",
-                      "min_effect", "max_errors", "holdout"});
+                      "min_effect", "max_errors", "slices", "slice_min_cases"});
+  read_slices(root, config);
   if (auto name = root.find("name")) {
     config.name = name->as_string();
   }
@@ -430,7 +486,7 @@ void read_sections(const Field& root, Config& config) {
 
   if (auto gates = root.find("gates")) {
     for (const Field& item : gates->items()) {
-      config.gates.push_back(read_gate(item));
+      config.gates.push_back(read_gate(item, config.slices));
       const GateConfig& gate = config.gates.back();
       const bool known =
           std::any_of(config.metrics.begin(), config.metrics.end(),

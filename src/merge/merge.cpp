@@ -106,6 +106,13 @@ Json gate_settings(const Json& gates) {
          {"metric", "variant", "on", "min", "max", "max_unscored", "max_unscored_percent"}) {
       setting[key] = member(gate, key);
     }
+    // A slice gate as configured: `each` gives one result per value a shard happens to hold.
+    if (const Json& slice = member(gate, "gate_slice"); !slice.is_null()) {
+      setting["gate_slice"] = slice;
+      if (std::find(settings.begin(), settings.end(), setting) != settings.end()) {
+        continue;
+      }
+    }
     settings.push_back(std::move(setting));
   }
   return settings;
@@ -454,6 +461,7 @@ ReportSummary merge_reports(const MergeOptions& options) {
   summary.variants = std::move(figures.variants);
   summary.comparisons = std::move(figures.comparisons);
   summary.gates = std::move(figures.gates);
+  summary.slices = std::move(figures.slices);
   writer.finish(summary);
   return summary;
 }

@@ -26,7 +26,9 @@ nlohmann::ordered_json finite(double value) {
   return std::isfinite(value) ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
 }
 
-nlohmann::ordered_json metric_json(const MetricSummary& m) {
+}  // namespace
+
+nlohmann::ordered_json to_json(const MetricSummary& m) {
   const auto figure = [&m](double value) {
     return m.n > 0 ? finite(value) : nlohmann::ordered_json(nullptr);
   };
@@ -54,6 +56,8 @@ nlohmann::ordered_json metric_json(const MetricSummary& m) {
   return out;
 }
 
+namespace {
+
 nlohmann::ordered_json percentiles_json(std::optional<double> p50, std::optional<double> p90,
                                         std::optional<double> p99) {
   return {
@@ -63,7 +67,7 @@ nlohmann::ordered_json percentiles_json(std::optional<double> p50, std::optional
 nlohmann::ordered_json variant_json(const VariantSummary& v) {
   nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
   for (const auto& m : v.metrics) {
-    metrics[m.name] = metric_json(m);
+    metrics[m.name] = to_json(m);
   }
   nlohmann::ordered_json out = {
       {"id", v.id},
@@ -105,6 +109,19 @@ nlohmann::ordered_json gate_json(const GateResult& g) {
                     : nlohmann::ordered_json(nullptr);
   out["passed"] = g.passed;
   out["shortfall"] = optional_number(g.shortfall);
+  if (!g.slice_field.empty()) {
+    out["slice"] = {{g.slice_field, g.slice_value}};
+    out["slice_cases"] = g.slice_cases;
+    if (!g.not_gated.empty()) {
+      out["not_gated"] = g.not_gated;
+    }
+    if (g.missing_slice) {
+      out["missing_slice"] = true;
+    }
+  }
+  if (g.gate_slice) {
+    out["gate_slice"] = to_json(*g.gate_slice);
+  }
   return out;
 }
 
@@ -188,6 +205,9 @@ nlohmann::ordered_json to_json(const ReportSummary& summary) {
       {"variants", std::move(variants)},
       {"comparisons", summary.comparisons},
       {"gates", std::move(gates)}};
+  if (!summary.slices.is_null()) {
+    out["slices"] = summary.slices;
+  }
   if (!run.selection.is_null()) {
     out["run"]["selection"] = run.selection;
   }

@@ -9,6 +9,7 @@
 
 #include "promptbench/comparison.hpp"
 #include "promptbench/report.hpp"
+#include "promptbench/slices.hpp"
 #include "promptbench/split.hpp"
 #include "util/text.hpp"
 
@@ -226,7 +227,13 @@ std::string describe_gate_failure(const GateResult& gate) {
       gate.min && gate.max ? fmt::format("min {}, max {}", number(*gate.min), number(*gate.max))
       : gate.min           ? fmt::format("min {}", number(*gate.min))
                            : fmt::format("max {}", number(gate.max.value_or(0)));
-  const std::string subject = gate.variant + " " + gate.metric;
+  const std::string subject =
+      gate.variant + " " + gate.metric +
+      (gate.slice_field.empty() ? "" : " on " + slice_label(gate.slice_field, gate.slice_value));
+  if (gate.missing_slice) {
+    return fmt::format("{}: no case has {}={} ({})", subject, gate.slice_field, gate.slice_value,
+                       bounds);
+  }
   if (!gate.value) {
     return fmt::format("{}: no score ({})", subject, bounds);
   }

@@ -156,6 +156,8 @@ SummaryPlan summary_plan(const Config& config, const Pipeline& pipeline, std::si
   plan.alpha = config.alpha;
   plan.min_effect = config.min_effect;
   plan.gates = config.gates;
+  plan.slices = config.slices.fields;
+  plan.slice_min_cases = config.slices.min_cases;
   return plan;
 }
 

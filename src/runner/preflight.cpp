@@ -3,6 +3,7 @@
 // and every judge rubric too, case ids are checked for duplicates, and the dataset is
 // checksummed -- so a bad row stops the run at once, never in the middle.
 #include <algorithm>
+#include <set>
 #include <unordered_set>
 
 #include <xxhash.h>
@@ -200,6 +201,58 @@ class RecordedCheck {
   std::unordered_set<std::string> m_unmatched;
 };
 
+/// Slices (README "Slices"): every selected row holds each slice field as a string, number
+/// or boolean, and every value a gate names is some selected row's.
+class SliceCheck {
+ public:
+  explicit SliceCheck(const Config& config) : m_config(config) {
+    m_seen.resize(config.slices.fields.size());
+  }
+
+  void note_row(const Case& row) {
+    for (std::size_t f = 0; f < m_config.slices.fields.size(); ++f) {
+      const std::string& field = m_config.slices.fields[f];
+      std::string value = slice_value(row.vars, field, row.where);
+      if (m_wanted.count({field, value}) != 0 || m_seen[f].size() < kValuesKept) {
+        m_seen[f].insert(std::move(value));
+      }
+    }
+  }
+
+  /// Called before the rows: the values the gates name.
+  void want_gate_values() {
+    for (const GateConfig& gate : m_config.gates) {
+      if (gate.slice && !gate.slice->each) {
+        m_wanted.insert({gate.slice->field, gate.slice->value});
+      }
+    }
+  }
+
+  void check() const {
+    for (const GateConfig& gate : m_config.gates) {
+      if (!gate.slice || gate.slice->each) {
+        continue;
+      }
+      const auto field = std::find(m_config.slices.fields.begin(), m_config.slices.fields.end(),
+                                   gate.slice->field);
+      const auto& seen = m_seen[static_cast<std::size_t>(field - m_config.slices.fields.begin())];
+      if (seen.count(gate.slice->value) == 0) {
+        std::vector<std::string> known(seen.begin(), seen.end());
+        throw UserError(gate.where, gate.field + ".slice",
+                        fmt::format("no selected case has {}={}; it has {}{}", gate.slice->field,
+                                    gate.slice->value, fmt::join(known, ", "),
+                                    util::did_you_mean(gate.slice->value, known)));
+      }
+    }
+  }
+
+ private:
+  static constexpr std::size_t kValuesKept = 1000;  ///< for the message; the wanted always
+  const Config& m_config;
+  std::vector<std::set<std::string>> m_seen;  ///< [field]
+  std::set<std::pair<std::string, std::string>> m_wanted;
+};
+
 }  // namespace
 
 Preflight preflight(const Config& config, const std::vector<Variant>& variants,
@@ -236,6 +289,8 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
     }
   }
   RecordedCheck recorded(config, variants);
+  SliceCheck slices(config);
+  slices.want_gate_values();
   const Completion no_completion;
   const std::string no_output;
   CaseReader rows(config.dataset);
@@ -259,6 +314,7 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
       continue;  // not rendered: only the selected cases must be sound
     }
     ++result.selected_cases;
+    slices.note_row(*row);
     if (result.first_selected.size() < Preflight::kFirstSelected) {
       result.first_selected.push_back(row->id);
     }
@@ -285,6 +341,7 @@ Preflight preflight(const Config& config, const std::vector<Variant>& variants,
   }
   recorded.read_remaining(rows);
   recorded.check(config.dataset);
+  slices.check();
   check_selected(result, *selector, limit);
   result.selector = std::move(selector);
   ids.check(config.dataset, result.cases);

@@ -475,6 +475,7 @@ ReportSummary Run::summarize(const std::string& started_at) const {
   summary.variants = std::move(figures.variants);
   summary.comparisons = std::move(figures.comparisons);
   summary.gates = std::move(figures.gates);
+  summary.slices = std::move(figures.slices);
   return summary;
 }
 

@@ -89,6 +89,8 @@ Comparison compare_paired(const PairedScores& scores, const ComparisonOptions& o
   c.variant = scores.variant;
   c.higher_is_better = scores.higher_is_better;
   c.reference = scores.reference;
+  c.slice_field = scores.slice_field;
+  c.slice_value = scores.slice_value;
   c.test = scores.pass_fail ? "mcnemar_exact" : "permutation";
   std::vector<double> differences;
   std::size_t only_baseline = 0;  // McNemar's b: the baseline passed, the variant failed
@@ -151,6 +153,9 @@ nlohmann::ordered_json to_json(const Comparison& c) {
   }
   out["baseline"] = c.baseline;
   out["variant"] = c.variant;
+  if (!c.slice_field.empty()) {
+    out["slice"] = {{c.slice_field, c.slice_value}};
+  }
   out["n"] = c.n;
   out["mean_diff"] = finite_or_null(c.mean_diff);
   out["ci95"] = {finite_or_null(c.ci95.low), finite_or_null(c.ci95.high)};

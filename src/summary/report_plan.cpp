@@ -80,8 +80,39 @@ GateConfig gate_from(const Json& gate, std::size_t index, const std::string& rep
   } else {
     config.max_unscored.count = number<std::size_t>(gate, "max_unscored", 0, report, field);
   }
+  // A slice gate as configured: `each` gave one result per value, rebuilt into one gate.
+  const char* slice_key = member(gate, "gate_slice").is_null() ? "slice" : "gate_slice";
+  if (const Json& slice = member(gate, slice_key); !slice.is_null()) {
+    config.slice = gate_slice_from_json(slice);
+    expect(config.slice.has_value(), slice, report, field + "." + slice_key,
+           "a slice like {\"language\": \"de\"} or \"each\"");
+  }
   config.field = field;
   return config;
+}
+
+/// Whether two gates read from a report are one configured gate (a slice gate's values).
+bool same_gate(const GateConfig& a, const GateConfig& b) {
+  return a.metric == b.metric && a.variant == b.variant && a.min == b.min && a.max == b.max &&
+         a.on == b.on && a.max_unscored.count == b.max_unscored.count &&
+         a.max_unscored.percent == b.max_unscored.percent && a.slice == b.slice;
+}
+
+/// `slices.fields` and `slices.min_cases` of a report's head: the slices it was summarised by.
+void read_slices(const Json& head, SummaryPlan& plan, const std::string& report) {
+  const Json& slices = member(head, "slices");
+  if (slices.is_null()) {
+    return;
+  }
+  const Json& fields = member(slices, "fields");
+  expect(fields.is_array(), fields, report, "slices.fields", "a list of field names");
+  for (std::size_t f = 0; f < fields.size(); ++f) {
+    expect(fields[f].is_string(), fields[f], report, fmt::format("slices.fields[{}]", f),
+           "a field name");
+    plan.slices.push_back(fields[f].get<std::string>());
+  }
+  plan.slice_min_cases =
+      number<std::size_t>(slices, "min_cases", kDefaultSliceMinCases, report, "slices");
 }
 
 }  // namespace
@@ -107,9 +138,15 @@ SummaryPlan plan_from_report(const nlohmann::ordered_json& head, const std::stri
     plan.variants.push_back(std::move(info));
     add_metrics(variant, plan);
   }
+  read_slices(head, plan, report);
   const Json& gates = member(head, "gates");
   for (std::size_t g = 0; g < gates.size() && gates.is_array(); ++g) {
-    plan.gates.push_back(gate_from(gates[g], g, report));
+    GateConfig gate = gate_from(gates[g], g, report);
+    if (gate.slice && std::any_of(plan.gates.begin(), plan.gates.end(),
+                                  [&](const GateConfig& o) { return same_gate(o, gate); })) {
+      continue;  // another value of the same slice gate
+    }
+    plan.gates.push_back(std::move(gate));
   }
   return plan;
 }
