@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The response cache: SQLite in WAL mode. It is also the run's journal: every
-// successful answer is committed in the event-loop turn that received it, so a re-run after
-// a crash, a kill or Ctrl-C sends only what is missing. Several processes may share one file.
+// successful answer is committed within one journal window of its arrival (the runner's
+// JournalCadence, a few ms), so a re-run after a crash, a kill or Ctrl-C sends only what is
+// missing, and at most one window's answers again. Several processes may share one file.
 #pragma once
 
 #include <chrono>
@@ -18,8 +19,9 @@ namespace promptbench {
 /// The layout of the cache file this build reads and writes, kept in the file's
 /// `PRAGMA user_version` (with `PRAGMA application_id` marking the file as promptbench's).
 /// Raise it when the tables change; a build refuses a cache of a higher version.
-/// Schema 2 added the arrivals of streamed answers; a schema-1 cache is upgraded in place.
-inline constexpr int kCacheSchemaVersion = 2;
+/// Schema 2 added the arrivals of streamed answers; schema 3 keeps the answers in insertion
+/// order with the key in an index of its own. An older cache is upgraded in place.
+inline constexpr int kCacheSchemaVersion = 3;
 
 /// The key of a request: SHA-256 of its canonical form -- method, URL, the non-secret
 /// headers and the body -- plus the repeat index. Credentials never enter it.
@@ -66,18 +68,18 @@ class ResponseCache {
   /// The stored answer (status, body, latency, a stream's arrivals) for `key`, if any;
   /// staged answers included. Throws CacheError when the file cannot be read (corrupt).
   [[nodiscard]] std::optional<HttpResponse> get(const std::string& key);
-  /// Stages a successful answer; commit() writes it. Staging is what lets the answers one
-  /// event-loop turn received share a transaction: one WAL append and one lock round for
-  /// them all instead of one each (a commit costs more CPU than anything else per request).
+  /// Stages a successful answer; commit() writes it. Staging is what lets the answers of
+  /// one journal window share a transaction: one WAL append and one lock round for them all
+  /// instead of one each (a commit costs more CPU than anything else per request).
   void put(const std::string& key, const HttpResponse& response);
-  /// Writes every staged answer in one transaction. The runner calls it before each wait for
-  /// the network, so an answer is durable (against kill -9) before the next one can arrive.
-  /// Failure to write (disk full, an I/O error, database locked for longer than the busy
-  /// timeout) throws CacheError and keeps the answers staged: a later commit() may still
-  /// write them. A file moved, deleted or replaced since it was opened is never written
-  /// again (SQLite would write the answers into the new file's journal over another
-  /// database): every later commit() throws CacheError. Checked on every call, staged
-  /// answers or not, so the run notices within one turn of its loop.
+  /// Writes every staged answer in one transaction; with none staged it does nothing. The
+  /// runner calls it when its journal window closes, so an answer is durable (against
+  /// kill -9) a few ms after it arrived. Failure to write (disk full, an I/O error, database
+  /// locked for longer than the busy timeout) throws CacheError and keeps the answers
+  /// staged: a later commit() may still write them. A file moved, deleted or replaced since
+  /// it was opened is never written again (SQLite would write the answers into the new
+  /// file's journal over another database): every later commit() with answers staged
+  /// throws CacheError. Checked before each write, so the run notices at its next commit.
   void commit();
   /// Answers staged and not yet committed.
   [[nodiscard]] std::size_t staged() const;

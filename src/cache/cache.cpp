@@ -2,7 +2,7 @@
 // The SQLite response cache. WAL mode lets readers and one writer work at once across
 // processes; synchronous=NORMAL makes each commit durable against a crash of this process
 // (kill -9), which is what the journal needs, without an fsync per answer. Answers are
-// staged and committed in batches, one per event-loop turn (see cache.hpp).
+// staged and committed in groups, when the runner's journal window closes (see cache.hpp).
 #include "promptbench/cache.hpp"
 #include "promptbench/redact.hpp"
 
@@ -30,15 +30,23 @@ namespace {
 /// promptbench cache is told apart from another program's SQLite file.
 constexpr int kApplicationId = 0x50426368;
 
+/// Schema 3: a rowid table in insertion order with the key in an index of its own. A run's
+/// answers are appended at the table's right edge, so a commit dirties a few table pages
+/// and one index page per answer, not one random page of a table holding the bodies as the
+/// key-ordered (WITHOUT ROWID) table of schemas 0-2 did. The index is several times denser
+/// than that table, so its interior pages stay in SQLite's default page cache (2 MiB) up to
+/// a million answers: the CPU per request stays flat from 1,000 to 1,000,000 cases with no
+/// larger cache, whose memory would grow with the cases (BENCHMARKS.md).
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS responses (
-  key        TEXT PRIMARY KEY,
+  id         INTEGER PRIMARY KEY,
+  key        TEXT NOT NULL UNIQUE,
   status     INTEGER NOT NULL,
   body       BLOB NOT NULL,
   latency_ms REAL NOT NULL,
   created_at INTEGER NOT NULL DEFAULT (strftime('%s', 'now')),
   arrivals   TEXT
-) WITHOUT ROWID;
+);
 )sql";
 
 /// A streamed answer's arrivals as text, "end:ms" pairs joined by ';' (NULL when there are
@@ -99,11 +107,13 @@ struct Identity {
   std::vector<std::string> objects;  ///< tables, views, indexes, triggers (not SQLite's own)
   bool has_our_table = false;        ///< `responses` with the columns this build reads
   bool has_arrivals = false;         ///< the column schema 2 added
+  bool has_row_ids = false;          ///< the insertion-order layout of schema 3
+  bool has_created_at = false;       ///< every schema has it; a hand-made table may not
 
   [[nodiscard]] bool empty() const { return objects.empty(); }
   [[nodiscard]] bool current() const {
     return application_id == kApplicationId && user_version == kCacheSchemaVersion &&
-           has_our_table && has_arrivals && objects.size() == 1;
+           has_our_table && has_arrivals && has_row_ids && objects.size() == 1;
   }
 };
 
@@ -286,7 +296,8 @@ struct ResponseCache::Impl {
   }
 
   /// Creates the table of a new file, or brings an older cache to this schema (marks one
-  /// written before schema versions, adds the arrivals column of schema 2), in one write
+  /// written before schema versions, copies a schema 0-2 table into the layout of schema 3
+  /// with a NULL arrivals column where schema 1 had none), in one write
   /// transaction. Another process may be opening the same new file at this moment, so the
   /// file is identified again under the lock.
   void create_or_adopt(const std::string& path) const {
@@ -294,8 +305,11 @@ struct ResponseCache::Impl {
     try {
       const Identity found = identify(path);
       check_identity(found, path);
+      if (found.has_our_table && !found.has_row_ids) {
+        to_insertion_order(found, path);
+      }
       exec(kSchema, path);
-      if (found.has_our_table && !found.has_arrivals) {
+      if (found.has_our_table && found.has_row_ids && !found.has_arrivals) {
         exec("ALTER TABLE responses ADD COLUMN arrivals TEXT", path);
       }
       const std::string marks = fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {};",
@@ -306,6 +320,22 @@ struct ResponseCache::Impl {
       (void)try_exec("ROLLBACK");
       throw;
     }
+  }
+
+  /// Copies the answers of a schema 0-2 table (key-ordered, WITHOUT ROWID) into the schema 3
+  /// table, oldest first, within create_or_adopt()'s transaction: all of them or none.
+  /// Once per file; about a second per 100,000 answers.
+  void to_insertion_order(const Identity& found, const std::string& path) const {
+    exec("ALTER TABLE responses RENAME TO responses_before_schema_3", path);
+    exec(kSchema, path);
+    const std::string copy = fmt::format(
+        "INSERT INTO responses (key, status, body, latency_ms, created_at, arrivals) "
+        "SELECT key, status, body, latency_ms, {}, {} FROM responses_before_schema_3 "
+        "ORDER BY {}",
+        found.has_created_at ? "created_at" : "strftime('%s', 'now')",
+        found.has_arrivals ? "arrivals" : "NULL", found.has_created_at ? "created_at" : "key");
+    exec(copy.c_str(), path);
+    exec("DROP TABLE responses_before_schema_3", path);
   }
 
   /// identify() in one read transaction: one snapshot of the file. Read query by query,
@@ -337,12 +367,13 @@ struct ResponseCache::Impl {
     for (const auto& row : query("SELECT name FROM pragma_table_info('responses')", path)) {
       columns.push_back(row.at(0));
     }
-    id.has_our_table = true;
-    for (const char* needed : {"key", "status", "body", "latency_ms"}) {
-      id.has_our_table =
-          id.has_our_table && std::find(columns.begin(), columns.end(), needed) != columns.end();
-    }
-    id.has_arrivals = std::find(columns.begin(), columns.end(), "arrivals") != columns.end();
+    const auto has = [&columns](const char* name) {
+      return std::find(columns.begin(), columns.end(), name) != columns.end();
+    };
+    id.has_our_table = has("key") && has("status") && has("body") && has("latency_ms");
+    id.has_arrivals = has("arrivals");
+    id.has_row_ids = has("id");
+    id.has_created_at = has("created_at");
     return id;
   }
 };
@@ -433,6 +464,9 @@ void ResponseCache::put(const std::string& key, const HttpResponse& response) {
 }
 
 void ResponseCache::commit() {
+  if (m_impl->staged.empty()) {
+    return;  // nothing to write: no need to ask where the file is (an fcntl round)
+  }
   // Written after a rename, the answers would go to the journal at the old name (lost to
   // the renamed file); after a delete and re-create, into the new file's journal over a
   // database that is not ours. Never again, then: the run stops and says so.
@@ -441,9 +475,6 @@ void ResponseCache::commit() {
     throw CacheError(m_impl->path, true,
                      "the file was moved, deleted or replaced during the run; the answers "
                      "committed before are in the file that was there when the run started");
-  }
-  if (m_impl->staged.empty()) {
-    return;
   }
   // IMMEDIATE takes the write lock up front (waiting up to the busy timeout for another
   // process), so the transaction cannot fail half-way for want of it.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runner/broker.hpp"
 
+#include <algorithm>
+
 namespace promptbench {
 
 namespace {
@@ -21,10 +23,16 @@ std::vector<ProviderLimits> limits_of(const std::vector<RequestBroker::Endpoint>
 
 RequestBroker::RequestBroker(Transport& transport, std::vector<Endpoint> endpoints,
                              int global_limit, Clock& clock, std::uint64_t seed,
-                             ResponseCache* cache)
+                             ResponseCache* cache, JournalCadence cadence)
     : m_engine(transport, limits_of(endpoints), global_limit, clock, seed),
+      m_clock(clock),
       m_cache(cache),
+      m_cadence(cadence),
       m_consecutive_refusals(endpoints.size(), 0) {
+  // No more answers staged than requests in flight at once: what a kill -9 can lose stays
+  // within the concurrency, as it was with a commit every turn.
+  m_cadence.max_answers = std::clamp<std::size_t>(
+      m_cadence.max_answers, 1, static_cast<std::size_t>(std::max(global_limit, 1)));
   for (const auto& endpoint : endpoints) {
     m_transfer.push_back(endpoint.transfer);
   }
@@ -98,6 +106,7 @@ std::vector<Reply> RequestBroker::step(std::chrono::milliseconds max_wait) {
   if (!replies.empty()) {
     max_wait = std::chrono::milliseconds(0);  // the run has work now: do not wait for more
   }
+  max_wait = std::min(max_wait, until_window_closes());
   for (EngineResult& result : m_engine.step(max_wait)) {
     auto node = m_in_flight.extract(result.tag);
     InFlight& sent = node.mapped();
@@ -138,6 +147,12 @@ void RequestBroker::remember(const Reply& reply) {
     return;
   }
   m_cache->put(reply.cache_key, *reply.result);
+  if (!m_window_closes) {
+    m_window_closes = m_clock.now() + m_cadence.window;
+  }
+  if (m_cache->staged() >= m_cadence.max_answers) {
+    commit();  // at once, not at the end of the turn: a window never holds more
+  }
   // The requests that waited for this one take its answer, as the cache would give it.
   auto waiting = m_unclaimed.find(reply.cache_key);
   if (waiting == m_unclaimed.end()) {
@@ -157,15 +172,32 @@ void RequestBroker::record_usage(const Reply& reply, double actual_tokens) {
   }
 }
 
+void RequestBroker::commit_when_due() {
+  if (m_window_closes && m_clock.now() >= *m_window_closes) {
+    commit();
+  }
+}
+
 void RequestBroker::commit() {
-  if (m_cache == nullptr) {
+  if (m_cache == nullptr || m_cache->staged() == 0) {
     return;
   }
+  // Committed, or failed: the run then stops, and a stopping run commits every turn.
+  m_window_closes.reset();
   try {
     m_cache->commit();
   } catch (const CacheError& error) {
     note_cache_failure(error);  // the answers stay staged; the run stops on this
   }
+}
+
+std::chrono::milliseconds RequestBroker::until_window_closes() const {
+  if (!m_window_closes) {
+    return std::chrono::milliseconds::max();
+  }
+  const auto left = *m_window_closes - m_clock.now();
+  // Rounded up: waking before the window closes would only go round the loop for nothing.
+  return std::max(std::chrono::ceil<std::chrono::milliseconds>(left), std::chrono::milliseconds(0));
 }
 
 void RequestBroker::note_cache_failure(const CacheError& error) {

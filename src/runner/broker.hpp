@@ -5,6 +5,7 @@
 // ticket it was sent with. It also notices an endpoint that refuses every connection.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -46,15 +47,27 @@ struct Unreachable {
   std::string message;
 };
 
+/// When the journal commits (README "Cache and journal"): once the oldest answer staged has
+/// waited `window`, or once `max_answers` are staged, whichever comes first. One commit then
+/// covers every answer of the window: one WAL append and one lock round instead of one per
+/// turn of the loop. A kill -9 loses at most the answers of one window, never more than
+/// `max_answers`, which the broker holds to the run's concurrency.
+struct JournalCadence {
+  std::chrono::microseconds window{2'000};
+  std::size_t max_answers = 64;
+};
+
 class RequestBroker {
  public:
   struct Endpoint {
     ProviderLimits limits;
     TransferOptions transfer;
   };
-  /// `transport`, `clock` and `cache` (null: no cache) must outlive the broker.
+  /// `transport`, `clock` and `cache` (null: no cache) must outlive the broker. The journal
+  /// commits at `cadence`, with at most `global_limit` answers staged.
   RequestBroker(Transport& transport, std::vector<Endpoint> endpoints, int global_limit,
-                Clock& clock, std::uint64_t seed, ResponseCache* cache);
+                Clock& clock, std::uint64_t seed, ResponseCache* cache,
+                JournalCadence cadence = {});
 
   /// Whether the broker wants more requests now (the engine has room, and not too many
   /// cached replies wait to be taken).
@@ -68,16 +81,21 @@ class RequestBroker {
   /// own. Repeats have keys of their own, so they stay independent samples.
   void submit(const Ticket& ticket, std::size_t endpoint, HttpRequest request,
               double estimated_tokens, int sample);
-  /// Replies that came in: cached ones at once, the engine's within `max_wait`.
+  /// Replies that came in: cached ones at once, the engine's within `max_wait`, or sooner
+  /// when the journal's window closes sooner (it is committed on time with no new event).
   [[nodiscard]] std::vector<Reply> step(std::chrono::milliseconds max_wait);
   /// Journals an answer the run could read (never one it could not parse), and answers the
-  /// identical requests that waited for it.
+  /// identical requests that waited for it. The answer is staged; the journal's window
+  /// commits it, or at once when it fills the window (JournalCadence::max_answers).
   void remember(const Reply& reply);
   /// The tokens a request really used: corrects the endpoint's tpm bucket.
   void record_usage(const Reply& reply, double actual_tokens);
-  /// Makes this turn's answers durable before the loop waits again. A cache that fails
-  /// (CacheError) is noted in cache_failure(), not thrown; its answers stay staged and each
-  /// later commit() tries them again.
+  /// Commits the staged answers once the journal's window has closed (JournalCadence); the
+  /// run calls it at the end of every turn.
+  void commit_when_due();
+  /// Commits every staged answer now: at the end of the run and while it stops. A cache
+  /// that fails (CacheError) is noted in cache_failure(), not thrown; its answers stay
+  /// staged and each later commit tries them again.
   void commit();
   /// The first failure of the cache, read or write ("cannot write the cache PATH: ..."): the
   /// run stops on it. A request whose cache lookup failed is not sent: its reply is
@@ -124,9 +142,15 @@ class RequestBroker {
   void resend_unclaimed();
   void note_connectivity(std::size_t endpoint, const TransferResult& result);
   void note_cache_failure(const CacheError& error);
+  /// How long step() may wait before the journal's window closes (max() when none is open).
+  [[nodiscard]] std::chrono::milliseconds until_window_closes() const;
 
   Engine m_engine;
+  Clock& m_clock;
   ResponseCache* m_cache;
+  JournalCadence m_cadence;
+  /// When the window of the answers staged closes; unset while none is staged.
+  std::optional<Clock::time_point> m_window_closes;
   std::vector<TransferOptions> m_transfer;
   std::unordered_map<std::uint64_t, InFlight> m_in_flight;  ///< by engine tag
   /// The engine tag of the request in flight for each cache key (with the cache on).

@@ -108,7 +108,12 @@ ReportSummary Run::execute(const std::function<void(const Progress&)>& on_progre
     // and the loop goes round at least once more to hand them on.
     const bool answered_locally = answer_locally() > 0;
     if (!answered_locally && m_broker.idle() && (m_exhausted || m_stop != StopReason::none)) {
-      break;
+      if (m_broker.uncommitted() == 0 || m_broker.cache_failure()) {
+        break;
+      }
+      m_broker.commit();  // the last window's answers; a failure stops the run
+      check_file_faults();
+      continue;
     }
     for (Reply& reply : m_broker.step(std::chrono::milliseconds(answered_locally ? 0 : 100))) {
       handle(reply);
@@ -116,7 +121,13 @@ ReportSummary Run::execute(const std::function<void(const Progress&)>& on_progre
     if (m_broker.unreachable()) {
       stop(StopReason::unreachable, true);
     }
-    m_broker.commit();  // this turn's answers, journaled before the loop waits again
+    // Answers are journaled in groups, a window of a few ms (README "Cache and journal");
+    // a stopping run commits every turn: a second Ctrl-C exits at once.
+    if (m_stop == StopReason::none) {
+      m_broker.commit_when_due();
+    } else {
+      m_broker.commit();
+    }
     m_cases.flush_finished();
     check_file_faults();
     report_progress();  // also while nothing finishes: waiting, backoff, rate limits

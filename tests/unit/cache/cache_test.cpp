@@ -127,6 +127,22 @@ int pragma_value(const std::filesystem::path& path, const std::string& name) {
   return value;
 }
 
+/// The first column of the first row `sql` gives on the file at `path`, as text.
+std::string text_of(const std::filesystem::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr);
+  std::string value = "(no row)";
+  if (sqlite3_step(statement) == SQLITE_ROW) {
+    const auto* text = sqlite3_column_text(statement, 0);
+    value = text == nullptr ? "NULL" : reinterpret_cast<const char*>(text);
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return value;
+}
+
 std::string error_opening(const std::filesystem::path& path) {
   try {
     ResponseCache cache(path);
@@ -150,7 +166,7 @@ TEST(ResponseCache, ANewCacheCarriesTheSchemaVersionAndTheApplicationId) {
   testing::ScratchDir dir;
   const auto path = dir.path() / "cache.db";
   { ResponseCache cache(path); }
-  EXPECT_EQ(kCacheSchemaVersion, 2);
+  EXPECT_EQ(kCacheSchemaVersion, 3);
   EXPECT_EQ(pragma_value(path, "user_version"), kCacheSchemaVersion);
   EXPECT_EQ(pragma_value(path, "application_id"), 0x50426368);  // "PBch"
 }
@@ -230,7 +246,7 @@ TEST(ResponseCache, ASchema1CacheIsUpgradedInPlaceAndKeepsItsAnswers) {
     EXPECT_TRUE(cache.get("k")->arrivals.empty());
     cache.put("s", streamed);
   }
-  EXPECT_EQ(pragma_value(path, "user_version"), 2);
+  EXPECT_EQ(pragma_value(path, "user_version"), kCacheSchemaVersion);
   ResponseCache reader(path);
   const auto replayed = reader.get("s");
   ASSERT_TRUE(replayed.has_value());
@@ -241,18 +257,87 @@ TEST(ResponseCache, ASchema1CacheIsUpgradedInPlaceAndKeepsItsAnswers) {
   EXPECT_DOUBLE_EQ(replayed->arrivals[1].ms, 40.25);
 }
 
+TEST(ResponseCache, ASchema2CacheIsCopiedIntoInsertionOrderAndKeepsItsAnswers) {
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "cache.db";
+  // Schema 2 as the builds before schema 3 created it: key-ordered, WITHOUT ROWID.
+  sqlite_exec(path,
+              "CREATE TABLE responses (key TEXT PRIMARY KEY, status INTEGER NOT NULL, body BLOB "
+              "NOT NULL, latency_ms REAL NOT NULL, created_at INTEGER NOT NULL DEFAULT "
+              "(strftime('%s', 'now')), arrivals TEXT) WITHOUT ROWID;"
+              "INSERT INTO responses VALUES ('z', 200, 'older', 1.5, 100, NULL);"
+              "INSERT INTO responses VALUES ('a', 200, 'newer', 2.5, 200, '4:1.25;9:3.5');"
+              "PRAGMA application_id = 1346528104; PRAGMA user_version = 2;");
+  {
+    ResponseCache cache(path);
+    const auto older = cache.get("z");
+    ASSERT_TRUE(older.has_value());
+    EXPECT_EQ(older->body, "older");
+    EXPECT_DOUBLE_EQ(older->latency_ms, 1.5);
+    EXPECT_TRUE(older->arrivals.empty());
+    const auto newer = cache.get("a");
+    ASSERT_TRUE(newer.has_value());
+    EXPECT_EQ(newer->body, "newer");
+    ASSERT_EQ(newer->arrivals.size(), 2u);
+    EXPECT_EQ(newer->arrivals[1].end, 9u);
+    EXPECT_DOUBLE_EQ(newer->arrivals[1].ms, 3.5);
+    HttpResponse added;
+    added.status = 200;
+    added.body = "added";
+    cache.put("m", added);
+  }
+  EXPECT_EQ(pragma_value(path, "user_version"), kCacheSchemaVersion);
+  // Row ids in the order the answers came (the old table's created_at, then the new one),
+  // the old table gone, every answer still there and the file sound.
+  EXPECT_EQ(text_of(path,
+                    "SELECT group_concat(key, ',') FROM (SELECT key FROM responses "
+                    "ORDER BY id)"),
+            "z,a,m");
+  EXPECT_EQ(text_of(path,
+                    "SELECT group_concat(name, ',') FROM sqlite_master WHERE type = "
+                    "'table'"),
+            "responses");
+  EXPECT_EQ(text_of(path, "SELECT created_at FROM responses WHERE key = 'a'"), "200");
+  EXPECT_EQ(text_of(path, "PRAGMA integrity_check"), "ok");
+  ResponseCache reader(path);
+  ASSERT_TRUE(reader.get("m").has_value());
+  EXPECT_EQ(reader.get("m")->body, "added");
+}
+
+TEST(ResponseCache, AnswersAreKeptInTheOrderTheyCameWhateverTheirKeys) {
+  testing::ScratchDir dir;
+  const auto path = dir.path() / "cache.db";
+  {
+    ResponseCache cache(path);
+    HttpResponse answer;
+    answer.status = 200;
+    for (const char* key : {"f0", "0a", "9c", "33"}) {
+      answer.body = key;
+      cache.put(key, answer);
+    }
+    cache.commit();
+    answer.body = "again";
+    cache.put("0a", answer);  // replaced: the newest answer, at the end
+  }
+  EXPECT_EQ(
+      text_of(path, "SELECT group_concat(key, ',') FROM (SELECT key FROM responses ORDER BY id)"),
+      "f0,9c,33,0a");
+  ResponseCache reader(path);
+  EXPECT_EQ(reader.get("0a")->body, "again");
+}
+
 TEST(ResponseCache, RefusesACacheOfANewerSchemaAndLeavesItAsItWas) {
   testing::ScratchDir dir;
   const auto path = dir.path() / "cache.db";
   { ResponseCache cache(path); }
-  sqlite_exec(path, "PRAGMA user_version = 3;");
+  sqlite_exec(path, "PRAGMA user_version = 4;");
   const std::string before = bytes_of(path);
   EXPECT_EQ(error_opening(path),
             path.string() +
-                ": was written by a newer promptbench (cache schema 3, this build reads 2); use "
+                ": was written by a newer promptbench (cache schema 4, this build reads 3); use "
                 "another --cache path or delete it");
   EXPECT_EQ(bytes_of(path), before);
-  EXPECT_EQ(pragma_value(path, "user_version"), 3);
+  EXPECT_EQ(pragma_value(path, "user_version"), 4);
 }
 
 TEST(ResponseCache, RefusesAnotherApplicationsDatabaseWithoutChangingIt) {

@@ -171,5 +171,122 @@ TEST_F(Broker, AStoppingRunSendsNoWaitingRequestOnItsOwn) {
   EXPECT_TRUE(m_transport.started.empty());
 }
 
+/// A FakeTransport that notes how long each poll() may wait for the network.
+class TimedTransport : public FakeTransport {
+ public:
+  using FakeTransport::FakeTransport;
+  std::vector<FinishedTransfer> poll(std::chrono::milliseconds max_wait) override {
+    waits.push_back(max_wait);
+    return FakeTransport::poll(max_wait);
+  }
+  std::vector<std::chrono::milliseconds> waits;
+};
+
+using std::chrono::milliseconds;
+
+/// One step of the run: each answer it could read is remembered (staged in the journal).
+std::vector<std::string> step_and_remember(RequestBroker& broker, milliseconds max_wait) {
+  std::vector<std::string> keys;
+  for (Reply& reply : broker.step(max_wait)) {
+    broker.remember(reply);
+    keys.push_back(reply.cache_key);
+  }
+  return keys;
+}
+
+TEST_F(Broker, TheJournalCommitsWhenItsWindowClosesAndNotBefore) {
+  const auto path = m_dir.path() / "cache.db";
+  ResponseCache cache(path);
+  RequestBroker::Endpoint endpoint;
+  endpoint.limits.concurrency = 8;
+  RequestBroker broker(m_transport, {endpoint}, 8, m_clock, 0, &cache,
+                       JournalCadence{milliseconds(3), 64});
+  for (std::size_t i = 0; i < 3; ++i) {
+    broker.submit(model_ticket(i), 0, request_for("case " + std::to_string(i)), 1, 0);
+  }
+  std::vector<std::string> keys = step_and_remember(broker, milliseconds(0));
+  ASSERT_EQ(keys.size(), 1u);  // the fake transport finishes one transfer per poll
+  broker.commit_when_due();
+  EXPECT_EQ(broker.uncommitted(), 1u) << "the window has just opened";
+  m_clock.advance(milliseconds(2));
+  keys.push_back(step_and_remember(broker, milliseconds(0)).at(0));
+  broker.commit_when_due();
+  EXPECT_EQ(broker.uncommitted(), 2u) << "2 ms into a 3 ms window";
+  m_clock.advance(milliseconds(1));
+  broker.commit_when_due();
+  EXPECT_EQ(broker.uncommitted(), 0u) << "the window of the first answer closed";
+  ResponseCache other(path);
+  for (const std::string& key : keys) {
+    EXPECT_TRUE(other.get(key).has_value());
+  }
+  // The next answer opens a window of its own.
+  keys = step_and_remember(broker, milliseconds(0));
+  ASSERT_EQ(keys.size(), 1u);
+  broker.commit_when_due();
+  EXPECT_EQ(broker.uncommitted(), 1u);
+  m_clock.advance(milliseconds(3));
+  broker.commit_when_due();
+  EXPECT_EQ(broker.uncommitted(), 0u);
+}
+
+TEST_F(Broker, TheJournalCommitsOnceItHoldsAsManyAnswersAsRunAtOnce) {
+  ResponseCache cache(m_dir.path() / "cache.db");
+  RequestBroker::Endpoint endpoint;
+  endpoint.limits.concurrency = 8;
+  // A window of a minute and room for 64 answers: the concurrency of 4 closes it first.
+  RequestBroker broker(m_transport, {endpoint}, 4, m_clock, 0, &cache,
+                       JournalCadence{milliseconds(60'000), 64});
+  m_transport.finish_per_poll = 8;
+  for (std::size_t i = 0; i < 6; ++i) {
+    broker.submit(model_ticket(i), 0, request_for("case " + std::to_string(i)), 1, 0);
+  }
+  ASSERT_EQ(step_and_remember(broker, milliseconds(0)).size(), 4u);
+  broker.commit_when_due();
+  EXPECT_EQ(broker.uncommitted(), 0u);
+  ASSERT_EQ(step_and_remember(broker, milliseconds(0)).size(), 2u);
+  broker.commit_when_due();
+  EXPECT_EQ(broker.uncommitted(), 2u);
+  broker.commit();  // the end of the run: whatever the window holds
+  EXPECT_EQ(broker.uncommitted(), 0u);
+}
+
+TEST_F(Broker, AnOpenWindowShortensTheWaitForTheNetwork) {
+  TimedTransport transport(answer_with_body);
+  ResponseCache cache(m_dir.path() / "cache.db");
+  RequestBroker::Endpoint endpoint;
+  endpoint.limits.concurrency = 8;
+  RequestBroker broker(transport, {endpoint}, 8, m_clock, 0, &cache,
+                       JournalCadence{milliseconds(5), 64});
+  for (std::size_t i = 0; i < 3; ++i) {
+    broker.submit(model_ticket(i), 0, request_for("case " + std::to_string(i)), 1, 0);
+  }
+  ASSERT_EQ(step_and_remember(broker, milliseconds(100)).size(), 1u);
+  m_clock.advance(milliseconds(2));
+  ASSERT_EQ(step_and_remember(broker, milliseconds(100)).size(), 1u);
+  m_clock.advance(milliseconds(4));  // past the window: the loop commits without waiting
+  ASSERT_EQ(step_and_remember(broker, milliseconds(100)).size(), 1u);
+  broker.commit_when_due();
+  EXPECT_EQ(broker.uncommitted(), 0u);
+  broker.submit(model_ticket(3), 0, request_for("case 3"), 1, 0);
+  ASSERT_EQ(step_and_remember(broker, milliseconds(100)).size(), 1u);
+  EXPECT_EQ(transport.waits, (std::vector<milliseconds>{milliseconds(100), milliseconds(3),
+                                                        milliseconds(0), milliseconds(100)}))
+      << "no window open; 3 ms left of 5; closed; none open after the commit";
+}
+
+TEST_F(Broker, WithoutTheCacheNothingShortensTheWait) {
+  TimedTransport transport(answer_with_body);
+  RequestBroker::Endpoint endpoint;
+  endpoint.limits.concurrency = 8;
+  RequestBroker broker(transport, {endpoint}, 8, m_clock, 0, nullptr);
+  for (std::size_t i = 0; i < 2; ++i) {
+    broker.submit(model_ticket(i), 0, request_for("case " + std::to_string(i)), 1, 0);
+  }
+  ASSERT_EQ(step_and_remember(broker, milliseconds(100)).size(), 1u);
+  ASSERT_EQ(step_and_remember(broker, milliseconds(100)).size(), 1u);
+  broker.commit_when_due();
+  EXPECT_EQ(transport.waits, (std::vector<milliseconds>{milliseconds(100), milliseconds(100)}));
+}
+
 }  // namespace
 }  // namespace promptbench
