@@ -426,7 +426,7 @@ void check_unique_ids(const Field& list, const std::vector<Item>& items, Id id_o
 void read_sections(const Field& root, Config& config) {
   root.expect_object({"name", "description", "providers", "judges", "prompts", "dataset", "extract",
                       "metrics", "gates", "concurrency", "baseline", "repeat", "alpha",
-                      "min_effect", "max_errors", "slices", "slice_min_cases"});
+                      "min_effect", "max_errors", "slices", "slice_min_cases", "holdout"});
   read_slices(root, config);
   if (auto name = root.find("name")) {
     config.name = name->as_string();
