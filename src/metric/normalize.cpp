@@ -29,6 +29,10 @@ struct Unit {
 
 Unit decode_at(std::string_view text, std::size_t offset) {
   Unit unit;
+  if (static_cast<unsigned char>(text[offset]) < 0x80) {
+    unit.code_point = static_cast<unsigned char>(text[offset]);
+    return unit;
+  }
   const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data() + offset);
   const utf8proc_ssize_t length = utf8proc_iterate(
       bytes, static_cast<utf8proc_ssize_t>(text.size() - offset), &unit.code_point);
@@ -41,7 +45,7 @@ Unit decode_at(std::string_view text, std::size_t offset) {
   return unit;
 }
 
-bool is_space(const Unit& unit) {
+bool is_unicode_space(const Unit& unit) {
   const std::int32_t c = unit.code_point;
   if (!unit.valid) {
     return false;
@@ -55,7 +59,7 @@ bool is_space(const Unit& unit) {
          category == UTF8PROC_CATEGORY_ZP;
 }
 
-bool is_punctuation(const Unit& unit) {
+bool is_unicode_punctuation(const Unit& unit) {
   if (!unit.valid) {
     return false;
   }
@@ -71,7 +75,8 @@ void append_code_point(std::string& out, std::int32_t code_point) {
 
 /// Case folding rather than plain lower-casing: comparisons are what it is for, and folding
 /// also equates ß/ss and final/medial sigma.
-void append_folded(std::string& out, std::string_view text, std::size_t offset, const Unit& unit) {
+void append_unicode_folded(std::string& out, std::string_view text, std::size_t offset,
+                           const Unit& unit) {
   if (!unit.valid) {
     out += text[offset];
     return;
@@ -94,7 +99,7 @@ constexpr std::array<const char*, 5> kNormalizerNames = {"trim", "lower", "colla
 
 /// NFKC_Casefold through utf8proc; text that is not valid UTF-8 is returned unchanged
 /// (the byte-wise normalizers after it still apply).
-std::string nfkc_casefold(std::string_view text) {
+std::string unicode_nfkc_casefold(std::string_view text) {
   utf8proc_uint8_t* mapped = nullptr;
   const utf8proc_ssize_t length = utf8proc_map(
       reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
@@ -106,6 +111,68 @@ std::string nfkc_casefold(std::string_view text) {
   }
   std::string out(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(length));
   std::free(mapped);  // NOLINT(cppcoreguidelines-no-malloc): utf8proc allocates with malloc
+  return out;
+}
+
+/// What the Unicode functions above make of each ASCII character, asked once: nearly every
+/// text a metric compares is ASCII, and a table lookup is what it then costs. An ASCII text
+/// is already in NFKC and no two ASCII characters compose, so its NFKC_Casefold is the
+/// concatenation of its characters' own.
+struct AsciiTables {
+  std::array<bool, 128> space{};
+  std::array<bool, 128> punctuation{};
+  std::array<std::string, 128> folded;
+  std::array<std::string, 128> nfkc_casefolded;
+
+  AsciiTables() {
+    for (std::size_t c = 0; c < 128; ++c) {
+      const std::string text(1, static_cast<char>(c));
+      const Unit unit{static_cast<std::int32_t>(c), 1, true};
+      space[c] = is_unicode_space(unit);
+      punctuation[c] = is_unicode_punctuation(unit);
+      append_unicode_folded(folded[c], text, 0, unit);
+      nfkc_casefolded[c] = unicode_nfkc_casefold(text);
+    }
+  }
+};
+
+const AsciiTables& ascii_tables() {
+  static const AsciiTables tables;
+  return tables;
+}
+
+bool is_ascii_unit(const Unit& unit) {
+  return unit.valid && unit.code_point < 0x80;
+}
+
+bool is_space(const Unit& unit) {
+  return is_ascii_unit(unit) ? ascii_tables().space[static_cast<std::size_t>(unit.code_point)]
+                             : is_unicode_space(unit);
+}
+
+bool is_punctuation(const Unit& unit) {
+  return is_ascii_unit(unit) ? ascii_tables().punctuation[static_cast<std::size_t>(unit.code_point)]
+                             : is_unicode_punctuation(unit);
+}
+
+void append_folded(std::string& out, std::string_view text, std::size_t offset, const Unit& unit) {
+  if (is_ascii_unit(unit)) {
+    out += ascii_tables().folded[static_cast<std::size_t>(unit.code_point)];
+  } else {
+    append_unicode_folded(out, text, offset, unit);
+  }
+}
+
+std::string nfkc_casefold(std::string_view text) {
+  if (!std::all_of(text.begin(), text.end(),
+                   [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    return unicode_nfkc_casefold(text);
+  }
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    out += ascii_tables().nfkc_casefolded[static_cast<unsigned char>(c)];
+  }
   return out;
 }
 

@@ -89,12 +89,67 @@ void append_json_number(std::string& out, std::uint64_t value) {
   fmt::format_to(std::back_inserter(out), "{}", value);
 }
 
+namespace {
+
+/// dump()'s walk, with this file's string and number writers.
+template <typename Json>
+void append_tree(std::string& out, const Json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, member] : value.items()) {
+        out += first ? "" : ",";
+        first = false;
+        append_json_string(out, key);
+        out += ':';
+        append_tree(out, member);
+      }
+      out += '}';
+      return;
+    }
+    case nlohmann::json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& element : value) {
+        out += first ? "" : ",";
+        first = false;
+        append_tree(out, element);
+      }
+      out += ']';
+      return;
+    }
+    case nlohmann::json::value_t::string:
+      append_json_string(out, value.template get_ref<const std::string&>());
+      return;
+    case nlohmann::json::value_t::number_integer:
+      append_json_number(out, value.template get<std::int64_t>());
+      return;
+    case nlohmann::json::value_t::number_unsigned:
+      append_json_number(out, value.template get<std::uint64_t>());
+      return;
+    case nlohmann::json::value_t::number_float:
+      append_json_number(out, value.template get<double>());
+      return;
+    case nlohmann::json::value_t::boolean:
+      out += value.template get<bool>() ? "true" : "false";
+      return;
+    case nlohmann::json::value_t::null:
+      out += "null";
+      return;
+    default:  // binary and discarded values: no reader of ours makes them
+      out += value.dump(-1, ' ', false, kReplace);
+  }
+}
+
+}  // namespace
+
 void append_json_value(std::string& out, const nlohmann::json& value) {
-  out += value.dump(-1, ' ', false, kReplace);
+  append_tree(out, value);
 }
 
 void append_json_value(std::string& out, const nlohmann::ordered_json& value) {
-  out += value.dump(-1, ' ', false, kReplace);
+  append_tree(out, value);
 }
 
 void JsonWriter::key(std::string_view name) {

@@ -2,6 +2,10 @@
 // Tests of the Unicode text normalizers.
 #include "metric/normalize.hpp"
 
+#include <algorithm>
+#include <random>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "promptbench/metric.hpp"
@@ -153,6 +157,73 @@ TEST(NormalizationParam, NamesAnUnknownNormalizerWithoutSuggestionWhenNothingIsC
   } catch (const ParamError& e) {
     EXPECT_EQ(std::string(e.what()), "unknown normalizer 'stem'");
   }
+}
+
+/// The normalizers on ASCII text, from Unicode's facts about ASCII: whitespace is \t..\r and
+/// space, punctuation (Pc..Po) is !"#%&'()*,-./:;?@[\]_{} ($+<=>^`|~ are symbols), case
+/// folding and NFKC_Casefold lower A..Z and leave every other character as it is.
+std::string ascii_reference(const std::string& input, const Normalization& how) {
+  const auto is_space = [](char c) { return (c >= '\t' && c <= '\r') || c == ' '; };
+  const std::string punctuation = "!\"#%&'()*,-./:;?@[\\]_{}";
+  const auto lower = [](char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  };
+  std::string out;
+  bool in_space_run = false;
+  for (char c : input) {
+    c = how.nfkc_casefold ? lower(c) : c;
+    if (how.strip_punctuation && punctuation.find(c) != std::string::npos) {
+      continue;
+    }
+    if (how.collapse_whitespace && is_space(c)) {
+      if (!in_space_run) {
+        out += ' ';
+      }
+      in_space_run = true;
+      continue;
+    }
+    in_space_run = false;
+    out += how.lower ? lower(c) : c;
+  }
+  if (how.trim) {
+    const auto first = std::find_if_not(out.begin(), out.end(), is_space);
+    const auto last = std::find_if_not(out.rbegin(), out.rend(), is_space).base();
+    out = first < last ? std::string(first, last) : std::string();
+  }
+  return out;
+}
+
+TEST(Normalize, AsciiTextTakesTheTablesAndGetsWhatUnicodeSays) {
+  std::mt19937 random(128);
+  for (int round = 0; round < 4000; ++round) {
+    std::string text(random() % 12, '\0');
+    for (char& c : text) {
+      c = static_cast<char>(random() % 128);
+    }
+    Normalization how;
+    how.strip_punctuation = (round & 1) != 0;
+    how.lower = (round & 2) != 0;
+    how.collapse_whitespace = (round & 4) != 0;
+    how.trim = (round & 8) != 0;
+    how.nfkc_casefold = (round & 16) != 0;
+    ASSERT_EQ(normalize(text, how), ascii_reference(text, how)) << "round " << round;
+  }
+  // Every ASCII character alone, with every normalizer on.
+  const Normalization all{true, true, true, true, true};
+  for (int c = 0; c < 128; ++c) {
+    const std::string text(1, static_cast<char>(c));
+    EXPECT_EQ(normalize(text, all), ascii_reference(text, all)) << c;
+  }
+}
+
+TEST(Normalize, TextWithOneNonAsciiCharacterStillFoldsItsAsciiPart) {
+  Normalization how;
+  how.nfkc_casefold = true;
+  how.strip_punctuation = true;
+  EXPECT_EQ(normalize("Hello, ＷＯＲＬＤ!", how), "hello world");
+  how = Normalization{};
+  how.lower = true;
+  EXPECT_EQ(normalize("STRASSE Straße", how), "strasse strasse");
 }
 
 }  // namespace

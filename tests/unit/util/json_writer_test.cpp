@@ -134,5 +134,59 @@ TEST(JsonWriter, PlacesCommasInNestedContainers) {
   EXPECT_EQ(nlohmann::json::parse(out.substr(7)).dump(), out.substr(7));
 }
 
+/// A random tree of every kind of value, strings with random bytes included.
+template <typename Json>
+Json random_tree(std::mt19937& random, int depth) {
+  const auto text = [&random] {
+    std::string out(random() % 6, '\0');
+    for (char& c : out) {
+      c = static_cast<char>(random() % 4 == 0 ? random() % 256 : 'a' + random() % 26);
+    }
+    return out;
+  };
+  switch (depth > 3 ? random() % 6 : random() % 8) {
+    case 0:
+      return Json(text());
+    case 1:
+      return Json(static_cast<std::int64_t>(random()) - (1LL << 31));
+    case 2:
+      return Json(static_cast<std::uint64_t>(random()) << 32U);
+    case 3:
+      return Json(std::ldexp(static_cast<double>(random()), static_cast<int>(random() % 80) - 60));
+    case 4:
+      return Json(random() % 2 == 0);
+    case 5:
+      return Json(nullptr);
+    case 6: {
+      Json array = Json::array();
+      for (std::size_t i = random() % 4; i > 0; --i) {
+        array.push_back(random_tree<Json>(random, depth + 1));
+      }
+      return array;
+    }
+    default: {
+      Json object = Json::object();
+      for (std::size_t i = random() % 4; i > 0; --i) {
+        object[text()] = random_tree<Json>(random, depth + 1);
+      }
+      return object;
+    }
+  }
+}
+
+TEST(JsonWriterValue, TreesAsNlohmannDumpsThem) {
+  std::mt19937 random(31);
+  for (int round = 0; round < 3000; ++round) {
+    const auto sorted = random_tree<nlohmann::json>(random, 0);
+    std::string out;
+    append_json_value(out, sorted);
+    ASSERT_EQ(out, nlohmann_text(sorted));
+    const auto ordered = random_tree<nlohmann::ordered_json>(random, 0);
+    out.clear();
+    append_json_value(out, ordered);
+    ASSERT_EQ(out, ordered.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+}
+
 }  // namespace
 }  // namespace promptbench::util
