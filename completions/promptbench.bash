@@ -17,10 +17,11 @@ _promptbench_options() {
       echo "-h --help -o --output -j --concurrency --limit --shard --split --force-look --case
         --case-pattern --sample --seed --filter-failing --filter-errors-only --prompt --provider --dry-run
         -q --quiet -v --verbose --insecure --no-cache --cache --max-errors --gate --repeat
-        --color --progress --junit --md --csv --html --samples --show-failures --watch" ;;
+        --color --progress --junit --md --csv --html --samples --show-failures --watch
+        --slices" ;;
     compare)
       echo "-h --help --metric --variant --alpha --min-effect --min-overlap
-        --fail-on-regression --format" ;;
+        --fail-on-regression --slice --no-slices --slice-min-cases --format" ;;
     merge)
       echo "-h --help -o --output --gate --allow-missing -q --quiet --color --junit --md --csv
         --html" ;;
@@ -73,7 +74,7 @@ _promptbench_option_value() {
     --samples) _promptbench_files "$cur" jsonl ;;
     -j | --concurrency | --limit | --sample | --seed | --max-errors | --gate | --repeat | \
       --case | --case-pattern | --prompt | --provider | --metric | --variant | --alpha | \
-      --min-effect | --min-overlap)
+      --min-effect | --min-overlap | --slice | --slice-min-cases)
       ;;  # a number, an id or an expression: nothing to offer
     *) return 1 ;;
   esac

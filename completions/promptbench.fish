@@ -115,6 +115,10 @@ complete -c promptbench -n '__fish_seen_subcommand_from compare' -l min-effect -
     -d 'Differences smaller than this never count'
 complete -c promptbench -n '__fish_seen_subcommand_from compare' -l min-overlap -x \
     -d 'Fraction of cases that must be in both'
+complete -c promptbench -n '__fish_seen_subcommand_from compare' -l slice -x \
+    -d 'Compare each value of this dataset field too'
+complete -c promptbench -n '__fish_seen_subcommand_from compare' -l slice-min-cases -x \
+    -d 'A smaller slice never counts as a regression'
 
 # Flags.
 complete -c promptbench -n '__fish_seen_subcommand_from eval' -l dry-run \
@@ -135,5 +139,9 @@ complete -c promptbench -n '__fish_seen_subcommand_from merge' -l allow-missing 
     -d 'Merge even when shards are missing'
 complete -c promptbench -n '__fish_seen_subcommand_from compare' -l fail-on-regression \
     -d 'Exit 1 when a metric is significantly worse'
+complete -c promptbench -n '__fish_seen_subcommand_from compare' -l no-slices \
+    -d 'Compare the whole reports only, not their slices'
+complete -c promptbench -n '__fish_seen_subcommand_from eval' -l slices \
+    -d 'Every slice value\'s means, intervals and comparisons'
 complete -c promptbench -n '__fish_seen_subcommand_from render' -l text \
     -d 'Print the filled messages instead of the body'

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 
 #include "promptbench/comparison.hpp"
 #include "promptbench/report_formats.hpp"
+#include "promptbench/slices.hpp"
 
 namespace promptbench {
 
@@ -32,6 +34,13 @@ struct CompareOptions {
   double min_overlap = 0.5;
   /// alpha (0.05), min_effect (0) and the resampling seed.
   ComparisonOptions comparison;
+  /// Dataset fields to compare each value of too (README "Slices"), read from the base
+  /// report's cases; empty: the base report's own `slices.fields`.
+  std::vector<std::string> slices;
+  bool no_slices = false;  ///< no slices, not even the base report's
+  /// Slices with fewer paired cases are compared but never count as a regression; unset:
+  /// the base report's `slices.min_cases`, else kDefaultSliceMinCases.
+  std::optional<std::size_t> slice_min_cases;
 };
 
 struct CaseOverlap {
@@ -46,12 +55,18 @@ struct ReportComparison {
   std::string base_name;  ///< the reports' names (paths), for output
   std::string candidate_name;
   CaseOverlap overlap;
-  std::vector<Comparison> comparisons;  ///< per pair and metric, Holm-adjusted together
-  std::vector<std::string> warnings;    ///< e.g. a partial (interrupted) report
+  /// Per pair and metric, then the same per slice value (slice_field set), Holm-adjusted
+  /// together.
+  std::vector<Comparison> comparisons;
+  std::vector<std::string> warnings;  ///< e.g. a partial (interrupted) report
+  std::vector<std::string> slices;    ///< the slice fields compared
+  std::size_t slice_min_cases = kDefaultSliceMinCases;
 
   /// Whether any comparison's verdict is `worse` (significant after Holm, and at least
-  /// min_effect large).
+  /// min_effect large); on a slice, only with at least slice_min_cases pairs.
   [[nodiscard]] bool regressed() const;
+  /// Whether `comparison` can make regressed() true (overall, or a slice large enough).
+  [[nodiscard]] bool gated(const Comparison& comparison) const;
 };
 
 /// Pairs the cases of `base` and `candidate` by id (with repeats, each case's scores are

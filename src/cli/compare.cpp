@@ -27,6 +27,9 @@ struct CompareCommandOptions {
   double min_effect = 0;
   double min_overlap = 0.5;
   bool fail_on_regression = false;
+  std::vector<std::string> slices;  ///< --slice FIELD
+  bool no_slices = false;           ///< --no-slices: the overall comparisons alone
+  std::size_t slice_min_cases = 0;  ///< --slice-min-cases; 0 = the base report's
   CompareFormat format = CompareFormat::text;
 };
 
@@ -49,6 +52,14 @@ int run_compare(const CompareCommandOptions& options) {
   compare.min_overlap = options.min_overlap;
   compare.comparison.alpha = options.alpha;
   compare.comparison.min_effect = options.min_effect;
+  compare.slices = options.slices;
+  if (options.no_slices) {
+    compare.slices.clear();
+    compare.no_slices = true;
+  }
+  if (options.slice_min_cases > 0) {
+    compare.slice_min_cases = options.slice_min_cases;
+  }
 
   const auto base = open_report_argument(options.base);
   const auto candidate = open_report_argument(options.candidate);
@@ -71,12 +82,14 @@ int run_compare(const CompareCommandOptions& options) {
     return kExitOk;
   }
   for (const Comparison& c : result.comparisons) {
-    if (c.verdict == Verdict::worse) {
+    if (c.verdict == Verdict::worse && result.gated(c)) {
       std::cerr << fmt::format(
-          "promptbench: regression: {} {} -> {}: mean {:+.4g} (95% CI [{:.4g}, {:.4g}]), p = "
+          "promptbench: regression: {} {} -> {}{}: mean {:+.4g} (95% CI [{:.4g}, {:.4g}]), p = "
           "{:.3g} "
           "after Holm\n",
-          c.metric, c.baseline, c.variant, c.mean_diff, c.ci95.low, c.ci95.high, c.p_adjusted);
+          c.metric, c.baseline, c.variant,
+          c.slice_field.empty() ? "" : " on " + slice_label(c.slice_field, c.slice_value),
+          c.mean_diff, c.ci95.low, c.ci95.high, c.p_adjusted);
     }
   }
   return kExitGateFailed;
@@ -119,6 +132,18 @@ void setup_compare(CLI::App& app, CommandState& state) {
       ->check(number_between(0, 1, "a fraction"));
   compare->add_flag("--fail-on-regression", options->fail_on_regression,
                     "Exit 1 when a metric is significantly worse in CAND");
+  compare
+      ->add_option("--slice", options->slices,
+                   "Compare each value of this dataset field too, Holm-adjusted with the rest "
+                   "(repeatable; default: the base report's slices)")
+      ->allow_extra_args(false);
+  compare->add_flag("--no-slices", options->no_slices,
+                    "Compare the whole reports only, not their slices");
+  compare
+      ->add_option("--slice-min-cases", options->slice_min_cases,
+                   "A slice with fewer paired cases never counts as a regression (default: the "
+                   "base report's slice_min_cases, else 30)")
+      ->check(whole_number(1));
   const std::vector<std::pair<std::string, CompareFormat>> formats = {
       {"text", CompareFormat::text}, {"md", CompareFormat::md}, {"json", CompareFormat::json}};
   compare->add_option("--format", options->format, "Output: text, md or json")

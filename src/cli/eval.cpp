@@ -66,6 +66,7 @@ struct EvalOptions {
   std::string samples;  ///< --samples PATH: a JSON line per result, as cases finish
   std::optional<std::size_t> show_failures;  ///< --show-failures [N]: per variant
   bool watch = false;                        ///< --watch: run again on every edit
+  bool slices = false;                       ///< --slices: the per-slice tables too
 };
 
 std::atomic<int> g_interrupts{0};
@@ -296,6 +297,10 @@ int verdict(const ReportSummary& summary, const EvalOptions& options) {
     std::cerr << "promptbench: note: a shard's gates are applied when the shards are merged\n";
   }
   const std::size_t failed = gates_deferred ? 0 : print_gate_failures(summary.gates);
+  // A loss on one slice the overall comparison hides is said even without --slices.
+  for (const std::string& line : slice_findings(summary.comparisons, summary.slices, true)) {
+    std::cerr << redact("promptbench: slice regression: " + line) << '\n';
+  }
   if (summary.run.stop_reason == "max_errors") {
     print_error(fmt::format(
         "stopped early: {} error{} exceed{} the allowance of {} (--max-errors); the partial "
@@ -407,6 +412,9 @@ int run_eval_command(const EvalOptions& options, const RunObserver* observer = n
 
   if (!options.quiet) {
     print_summary_table(std::cout, summary, use_color(options.color, STDOUT_FILENO));
+    if (options.slices) {
+      print_slice_tables(std::cout, summary, use_color(options.color, STDOUT_FILENO));
+    }
     if (options.show_failures) {
       print_failures(std::cout, *open_report_file(options.output), *options.show_failures);
     }
@@ -505,6 +513,9 @@ void setup_eval(CLI::App& app, CommandState& state) {
       ->expected(0, 1)
       ->default_str("5")
       ->check(whole_number(1));
+  eval->add_flag("--slices", options->slices,
+                 "After the table, every slice value's (config 'slices:') means, intervals and "
+                 "comparisons with the baseline");
   eval->add_flag("--watch", options->watch,
                  "Run again whenever the config or a file it names changes (prompts, dataset, "
                  "rubrics, scorers); only changed requests are sent; Ctrl-C ends it");

@@ -56,6 +56,33 @@ std::string tally(const ReportComparison& r, const CompareOptions& options) {
   return line + ")";
 }
 
+/// What the slices show that the overall comparison of the same pair and metric does not:
+/// "worse on language=de (-0.250, p=0.0010 Holm-adjusted, n=40); overall: no significant
+/// difference", as slice_findings words it for eval.
+std::vector<std::string> slice_lines(const ReportComparison& r) {
+  std::vector<std::string> lines;
+  for (const Comparison& c : r.comparisons) {
+    if (c.slice_field.empty() || (c.verdict != Verdict::worse && c.verdict != Verdict::better)) {
+      continue;
+    }
+    const auto overall =
+        std::find_if(r.comparisons.begin(), r.comparisons.end(), [&](const auto& o) {
+          return o.slice_field.empty() && o.metric == c.metric && o.baseline == c.baseline &&
+                 o.variant == c.variant;
+        });
+    if (overall != r.comparisons.end() && overall->verdict == c.verdict) {
+      continue;
+    }
+    lines.push_back(fmt::format(
+        "{} {} -> {}: {} on {} ({}, p{}{} Holm-adjusted, n={}); overall: {}{}", c.metric,
+        c.baseline, c.variant, to_string(c.verdict), slice_label(c.slice_field, c.slice_value),
+        signed_number(c.mean_diff), c.p_adjusted < 0.0001 ? "" : "=", p_value(c.p_adjusted), c.n,
+        overall == r.comparisons.end() ? "-" : verdict_words(to_string(overall->verdict)),
+        r.gated(c) ? "" : " (" + slice_not_gated(c.n, r.slice_min_cases) + ")"));
+  }
+  return lines;
+}
+
 }  // namespace
 
 std::string comparison_text(const ReportComparison& r, const CompareOptions& options) {
@@ -64,12 +91,20 @@ std::string comparison_text(const ReportComparison& r, const CompareOptions& opt
       r.overlap.base_cases, r.candidate_name, r.overlap.candidate_cases, overlap_line(r));
   std::vector<std::vector<std::string>> rows = {{"metric", "baseline", "candidate", "n", "Δ mean",
                                                  "95% CI", "test", "p", "p (Holm)", "verdict"}};
+  const bool sliced = !r.slices.empty();
+  if (sliced) {
+    rows.front().insert(rows.front().begin() + 1, "slice");
+  }
   for (const Comparison& c : r.comparisons) {
     rows.push_back({report::metric_label(c.metric, c.reference), c.baseline, c.variant,
                     std::to_string(c.n), signed_number(c.mean_diff),
                     fmt::format("[{}, {}]", number(c.ci95.low), number(c.ci95.high)), c.test,
                     p_value(c.p_value), p_value(c.p_adjusted),
                     verdict_words(to_string(c.verdict))});
+    if (sliced) {
+      rows.back().insert(rows.back().begin() + 1,
+                         c.slice_field.empty() ? "all" : slice_label(c.slice_field, c.slice_value));
+    }
   }
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
@@ -84,7 +119,11 @@ std::string comparison_text(const ReportComparison& r, const CompareOptions& opt
     }
     out += line + "\n";
   }
-  return out + "\n" + tally(r, options) + "\n";
+  out += "\n" + tally(r, options) + "\n";
+  for (const std::string& line : slice_lines(r)) {
+    out += line + "\n";
+  }
+  return out;
 }
 
 std::string comparison_markdown(const ReportComparison& r, const CompareOptions& options) {
@@ -92,12 +131,16 @@ std::string comparison_markdown(const ReportComparison& r, const CompareOptions&
   for (const Comparison& c : r.comparisons) {
     entries.push_back(to_json(c));
   }
+  std::string findings;
+  for (const std::string& line : slice_lines(r)) {
+    findings += "\n- " + markdown_cell(line);
+  }
   return fmt::format(
       "### promptbench compare\n\n{} (base, {} cases) → {} (candidate, {} cases): "
-      "{}.\n\n{}\n{}.\n",
+      "{}.\n\n{}\n{}.\n{}",
       markdown_cell(r.base_name), r.overlap.base_cases, markdown_cell(r.candidate_name),
       r.overlap.candidate_cases, markdown_cell(overlap_line(r)), markdown_comparison_table(entries),
-      tally(r, options));
+      tally(r, options), findings.empty() ? "" : findings.substr(1) + "\n");
 }
 
 nlohmann::ordered_json comparison_json(const ReportComparison& r, const CompareOptions& options) {
@@ -113,6 +156,7 @@ nlohmann::ordered_json comparison_json(const ReportComparison& r, const CompareO
             {"only_candidate", r.overlap.only_candidate}}},
           {"alpha", options.comparison.alpha},
           {"min_effect", options.comparison.min_effect},
+          {"slices", {{"fields", r.slices}, {"min_cases", r.slice_min_cases}}},
           {"comparisons", std::move(comparisons)},
           {"regression", r.regressed()}};
 }

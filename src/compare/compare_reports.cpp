@@ -4,6 +4,7 @@
 // comparisons.
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <set>
 
 #include <fmt/format.h>
@@ -149,8 +150,12 @@ std::vector<std::string> choose_metrics(const ReportSource& base, const ReportSo
   return common;
 }
 
-Side load_side(const ReportSource& report) {
-  Side side{&report, SummaryAccumulator(plan_from_report(report.head(), report.name()), true), {}};
+/// One report's side; with `slices`, each case's value of those fields is kept (the base's
+/// values group the pairs).
+Side load_side(const ReportSource& report, const std::vector<std::string>& slices) {
+  SummaryPlan plan = plan_from_report(report.head(), report.name());
+  plan.slices = slices;
+  Side side{&report, SummaryAccumulator(std::move(plan), true), {}};
   report.for_each_record([&](CaseRecord&& record) {
     side.ids.insert(record.id);
     side.summary.add(record, report.name());
@@ -177,6 +182,37 @@ std::map<std::string, double> case_means(const Side& side, const std::string& va
     }
   }
   return means;
+}
+
+/// The base's case ids with each value of slice field `field`, values sorted.
+std::map<std::string, std::set<std::string>> slice_cases(const Side& side, std::size_t field) {
+  std::map<std::string, std::set<std::string>> values;
+  const auto& ids = side.summary.case_ids();
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (const std::string* value = side.summary.case_slice(field, i)) {
+      values[*value].insert(ids[i]);
+    }
+  }
+  return values;
+}
+
+std::map<std::string, double> only(const std::map<std::string, double>& means,
+                                   const std::set<std::string>& ids) {
+  std::map<std::string, double> kept;
+  for (const auto& [id, mean] : means) {
+    if (ids.count(id) != 0) {
+      kept.emplace(id, mean);
+    }
+  }
+  return kept;
+}
+
+/// --slice, else the fields the base report was sliced by.
+std::vector<std::string> choose_slices(const ReportSource& base, const CompareOptions& options) {
+  if (!options.slices.empty() || options.no_slices) {
+    return options.slices;
+  }
+  return plan_from_report(base.head(), base.name()).slices;
 }
 
 CaseOverlap overlap_of(const Side& base, const Side& candidate) {
@@ -234,9 +270,14 @@ void note_other_reference(const PairedScores& scores, const std::string& candida
 
 }  // namespace
 
+bool ReportComparison::gated(const Comparison& comparison) const {
+  return comparison.slice_field.empty() || comparison.n >= slice_min_cases;
+}
+
 bool ReportComparison::regressed() const {
-  return std::any_of(comparisons.begin(), comparisons.end(),
-                     [](const Comparison& c) { return c.verdict == Verdict::worse; });
+  return std::any_of(comparisons.begin(), comparisons.end(), [this](const Comparison& c) {
+    return c.verdict == Verdict::worse && gated(c);
+  });
 }
 
 ReportComparison compare_reports(const ReportSource& base, const ReportSource& candidate,
@@ -246,10 +287,13 @@ ReportComparison compare_reports(const ReportSource& base, const ReportSource& c
   for (const VariantPair& pair : pairs) {
     metrics.push_back(choose_metrics(base, candidate, pair, options));
   }
-  const Side base_side = load_side(base);
-  const Side candidate_side = load_side(candidate);
-
   ReportComparison result;
+  result.slices = choose_slices(base, options);
+  result.slice_min_cases =
+      options.slice_min_cases.value_or(plan_from_report(base.head(), base.name()).slice_min_cases);
+  const Side base_side = load_side(base, result.slices);
+  const Side candidate_side = load_side(candidate, {});
+
   result.base_name = base.name();
   result.candidate_name = candidate.name();
   result.overlap = overlap_of(base_side, candidate_side);
@@ -275,6 +319,27 @@ ReportComparison compare_reports(const ReportSource& base, const ReportSource& c
       inputs.push_back(std::move(scores));
     }
   }
+  // Each slice value's cases (the base's values), in the same family as the overall ones.
+  std::size_t input = 0;
+  std::vector<PairedScores> sliced;
+  for (std::size_t p = 0; p < pairs.size(); ++p) {
+    for (const std::string& metric : metrics[p]) {
+      const auto base_means = case_means(base_side, pairs[p].baseline, metric);
+      const auto candidate_means = case_means(candidate_side, pairs[p].candidate, metric);
+      for (std::size_t f = 0; f < result.slices.size(); ++f) {
+        for (const auto& [value, ids] : slice_cases(base_side, f)) {
+          PairedScores scores = inputs[input];
+          align_by_case_id(only(base_means, ids), only(candidate_means, ids), scores);
+          scores.pass_fail = is_pass_fail(scores.baseline_scores, scores.variant_scores);
+          scores.slice_field = result.slices[f];
+          scores.slice_value = value;
+          sliced.push_back(std::move(scores));
+        }
+      }
+      ++input;
+    }
+  }
+  std::move(sliced.begin(), sliced.end(), std::back_inserter(inputs));
   result.comparisons = compare_all(inputs, options.comparison);
   if (std::all_of(result.comparisons.begin(), result.comparisons.end(),
                   [](const Comparison& c) { return c.n == 0; })) {

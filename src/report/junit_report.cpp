@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "promptbench/report_formats.hpp"
+#include "promptbench/slices.hpp"
 #include "report/render_support.hpp"
 #include "util/utf8.hpp"
 
@@ -158,6 +159,9 @@ void write_properties(std::ostream& out, const Json& variant) {
 
 std::string gate_name(const Json& gate) {
   std::string name = report::text_at(gate, "variant") + " " + report::text_at(gate, "metric");
+  if (const Json slice = gate.value("slice", Json()); slice.is_object() && slice.size() == 1) {
+    name += " on " + slice_label(slice.begin().key(), report::text_of(slice.begin().value()));
+  }
   if (const std::string on = report::text_at(gate, "on"); !on.empty()) {
     name += " (" + on + ")";
   }

@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 
 #include "promptbench/comparison.hpp"
+#include "promptbench/report.hpp"
 #include "promptbench/report_formats.hpp"
+#include "promptbench/slices.hpp"
 #include "promptbench/split.hpp"
 #include "report/render_support.hpp"
 
@@ -122,10 +124,58 @@ std::string gates_table(const Json& gates) {
                report::format_number(*max);
     }
     const bool ok = report::bool_at(gate, "passed", false);
-    out += row({markdown_cell(report::text_at(gate, "variant")),
-                markdown_cell(report::text_at(gate, "metric")), markdown_cell(bound),
-                report::format_number(report::number_at(gate, "value")),
-                ok ? "✅ passed" : "❌ failed"});
+    std::string metric = report::text_at(gate, "metric");
+    const Json slice = gate.value("slice", Json());
+    if (slice.is_object() && slice.size() == 1) {
+      metric += " on " + slice_label(slice.begin().key(), report::text_of(slice.begin().value()));
+    }
+    const std::string not_gated = report::text_at(gate, "not_gated");
+    out += row({markdown_cell(report::text_at(gate, "variant")), markdown_cell(metric),
+                markdown_cell(bound), report::format_number(report::number_at(gate, "value")),
+                !not_gated.empty() ? "➖ " + markdown_cell(not_gated)
+                : ok               ? "✅ passed"
+                                   : "❌ failed"});
+  }
+  return out;
+}
+
+/// Per slice value a row per variant: the value, its cases, each metric's mean (interval);
+/// then the slices' comparisons and what they show that the overall ones do not.
+std::string slices_section(const Json& head) {
+  const Json slices = head.value("slices", Json());
+  if (!slices.is_object() || !slices.contains("values")) {
+    return "";
+  }
+  const std::vector<std::string> metrics = report::metric_names(head);
+  std::vector<std::string> names = {"slice", "n", "variant"};
+  names.insert(names.end(), metrics.begin(), metrics.end());
+  std::string out = header(names, 3);
+  Json comparisons = Json::array();
+  for (const Json& slice : slices["values"]) {
+    const std::string label =
+        slice_label(report::text_at(slice, "field"), report::text_at(slice, "value"));
+    const std::string note = report::text_at(slice, "note");
+    for (const Json& variant : slice.value("variants", Json::array())) {
+      std::vector<std::string> cells = {markdown_cell(label),
+                                        report::format_count(report::number_at(slice, "cases")) +
+                                            (note.empty() ? "" : " (" + markdown_cell(note) + ")"),
+                                        markdown_cell(report::text_at(variant, "id"))};
+      for (const std::string& metric : metrics) {
+        cells.push_back(metric_cell(variant, metric));
+      }
+      out += row(cells);
+    }
+    for (const Json& c : slice.value("comparisons", Json::array())) {
+      comparisons.push_back(c);
+    }
+  }
+  out += "\nEach metric: mean (95% confidence interval) on the slice's cases.\n";
+  if (!comparisons.empty()) {
+    out += "\n" + markdown_comparison_table(comparisons);
+  }
+  const auto findings = slice_findings(head.value("comparisons", Json::array()), slices, false);
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    out += (i == 0 ? "\n" : "") + std::string("- ") + markdown_cell(findings[i]) + "\n";
   }
   return out;
 }
@@ -173,9 +223,14 @@ std::string markdown_comparison_table(const Json& comparisons) {
   if (!comparisons.is_array() || comparisons.empty()) {
     return "";
   }
-  std::string out = header({"metric", "baseline", "variant", "n", "Δ mean", "95% CI", "test", "p",
-                            "p (Holm)", "verdict"},
-                           3);
+  const bool sliced = std::any_of(comparisons.begin(), comparisons.end(),
+                                  [](const Json& c) { return c.contains("slice"); });
+  std::vector<std::string> names = {"metric", "baseline", "variant", "n",        "Δ mean",
+                                    "95% CI", "test",     "p",       "p (Holm)", "verdict"};
+  if (sliced) {
+    names.insert(names.begin() + 3, "slice");
+  }
+  std::string out = header(names, sliced ? 4 : 3);
   for (const Json& c : comparisons) {
     std::string ci = "-";
     const auto ci95 = c.find("ci95");
@@ -185,7 +240,7 @@ std::string markdown_comparison_table(const Json& comparisons) {
                        report::format_number((*ci95)[1].get<double>()));
     }
     const auto diff = report::number_at(c, "mean_diff");
-    out += row(
+    std::vector<std::string> cells(
         {markdown_cell(
              report::metric_label(report::text_at(c, "metric"), report::text_at(c, "reference"))),
          markdown_cell(report::text_at(c, "baseline")),
@@ -195,6 +250,15 @@ std::string markdown_comparison_table(const Json& comparisons) {
          markdown_cell(report::text_at(c, "test")), p_value_cell(report::number_at(c, "p_value")),
          p_value_cell(report::number_at(c, "p_adjusted")),
          verdict_cell(report::text_at(c, "verdict"))});
+    if (sliced) {
+      const Json slice = c.value("slice", Json::object());
+      cells.insert(cells.begin() + 3,
+                   slice.is_object() && slice.size() == 1
+                       ? markdown_cell(slice_label(slice.begin().key(),
+                                                   report::text_of(slice.begin().value())))
+                       : "all");
+    }
+    out += row(cells);
   }
   return out;
 }
@@ -226,6 +290,9 @@ void render_markdown(const ReportSource& report, std::ostream& out) {
   const std::string comparisons = markdown_comparison_table(head.value("comparisons", Json()));
   if (!comparisons.empty()) {
     out << "\n### Comparisons\n\n" << comparisons;
+  }
+  if (const std::string slices = slices_section(head); !slices.empty()) {
+    out << "\n### Slices\n\n" << slices;
   }
   const Json gates = head.value("gates", Json::array());
   if (!gates.empty()) {

@@ -619,10 +619,61 @@
         PB.el('tbody', null, gates.map(gateRow)))));
   }
 
+  // ---- slices (README "Slices") ---------------------------------------------------------
+
+  /// One table per slice field: a row per value and variant with each metric's mean and 95%
+  /// CI, then that value's comparisons with the baseline (Holm-adjusted with all the others).
+  function slicesSection(head) {
+    const slices = objectOr(head.slices);
+    const values = arrayOr(slices.values).map(objectOr);
+    if (values.length === 0) return null;
+    const metrics = [];
+    for (const v of values) {
+      for (const variant of arrayOr(v.variants).map(objectOr)) {
+        for (const name of Object.keys(objectOr(variant.metrics))) if (!metrics.includes(name)) metrics.push(name);
+      }
+    }
+    const fields = arrayOr(slices.fields).map(PB.text);
+    const tables = fields.map((field) => {
+      const rows = [];
+      for (const v of values.filter((x) => x.field === field)) {
+        const label = field + '=' + PB.text(v.value);
+        for (const variant of arrayOr(v.variants).map(objectOr)) {
+          rows.push(PB.el('tr', {class: 'pb-slice', 'data-slice': label, 'data-variant': PB.text(variant.id)},
+            PB.el('td', null, PB.el('code', null, label)),
+            PB.el('td', {class: 'num'}, numberField('span', 'cases', v.cases, String),
+              v.note ? PB.el('span', {class: 'pb-muted', 'data-field': 'note'}, ' (' + PB.text(v.note) + ')') : null),
+            PB.el('td', null, PB.el('code', null, PB.text(variant.id))),
+            metrics.map((name) => {
+              const m = objectOr(objectOr(variant.metrics)[name]);
+              const [low, high] = ciOf(m);
+              return PB.el('td', {class: 'num', 'data-metric': name}, numberField('span', 'mean', m.mean),
+                isNumber(low) && isNumber(high) ? ' [' + PB.num(low) + ', ' + PB.num(high) + ']' : '');
+            })));
+        }
+      }
+      const comparisons = values.filter((x) => x.field === field).flatMap((x) =>
+        arrayOr(x.comparisons).map(objectOr).map((c) => ({...c, metric: PB.text(c.metric) + ' on ' + field + '=' + PB.text(x.value)})));
+      return PB.el('div', {class: 'pb-slice-field', 'data-field': field},
+        PB.el('h3', null, 'By ' + field),
+        PB.el('div', {class: 'pb-scroll'}, PB.el('table', {class: 'pb-table pb-slices-table'},
+          PB.el('thead', null, PB.el('tr', null, ['slice', 'n', 'variant'].concat(metrics).map((h, i) =>
+            PB.el('th', {scope: 'col', class: i === 1 || i > 2 ? 'num' : null}, h)))),
+          PB.el('tbody', null, rows))),
+        comparisons.length ? comparisonsTable(comparisons, objectOr(head.run).baseline) : null);
+    });
+    return section('pb-slices', 'Slices',
+      PB.el('p', {class: 'pb-note'}, 'Each slice\'s cases alone: mean [95% CI]. Slices with fewer than ' +
+        PB.text(slices.min_cases) + ' cases are not gated. Comparisons are Holm-adjusted together with the overall ones.'),
+      tables);
+  }
+
   PB.renderSummary = function (head, app) {
+    const slices = slicesSection(head);
     app.append(
       section('pb-summary', 'Summary', summaryTable(head)),
       comparisonsSection(head),
+      ...(slices ? [slices] : []),
       gatesSection(head),
       section('pb-distributions', 'Latency distributions', PB.el('p', {class: 'pb-placeholder'}, 'loading cases…')));
   };
