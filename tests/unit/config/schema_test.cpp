@@ -301,6 +301,16 @@ std::vector<Case> agreement_cases() {
       {"a repeat", with("repeat: 3"), true},
       {"a zero repeat", with("repeat: 0"), false},
       {"a fractional repeat", with("repeat: 1.5"), false},
+      {"slices and their minimum", with("slices: [language, topic]\nslice_min_cases: 10"), true},
+      {"slices as a string", with("slices: language"), false},
+      {"a zero slice minimum", with("slices: [language]\nslice_min_cases: 0"), false},
+      {"a gate on one slice",
+       with("slices: [language]\ngates: [{metric: exact_match, min: 1, slice: {language: de}}]"),
+       true},
+      {"a gate on every slice",
+       with("slices: [language]\ngates: [{metric: exact_match, min: 1, slice: each}]"), true},
+      {"a gate on a list of slices",
+       with("slices: [language]\ngates: [{metric: exact_match, min: 1, slice: [de]}]"), false},
   };
 }
 
@@ -433,6 +443,11 @@ TEST(ConfigSchema, LeavesCrossReferencesToTheLoader) {
       {"a gate on a variant the config cannot run",
        with("gates: [{metric: exact_match, min: 1, variant: q/local}]"), false},
       {"a baseline naming no variant", with("baseline: q/local"), false},
+      {"a gate slice on a field not in slices",
+       with("slices: [language]\ngates: [{metric: exact_match, min: 1, slice: {topic: x}}]"),
+       false},
+      {"a gate slice without slices",
+       with("gates: [{metric: exact_match, min: 1, slice: each}]"), false},
       {"an unset variable in the base URL",
        with_provider("base_url: \"${PROMPTBENCH_SCHEMA_TEST_UNSET}/v1\""), false},
   };
