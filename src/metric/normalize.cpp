@@ -136,9 +136,12 @@ struct AsciiTables {
   }
 };
 
+// Built before main(): utf8proc needs no set-up, and a function-local static would cost a
+// guard check on every character.
+const AsciiTables kAsciiTables;
+
 const AsciiTables& ascii_tables() {
-  static const AsciiTables tables;
-  return tables;
+  return kAsciiTables;
 }
 
 bool is_ascii_unit(const Unit& unit) {

@@ -48,6 +48,9 @@ void append_json_string(std::string& out, std::string_view text) {
   bool checked_utf8 = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte < 0x80 && byte != '"' && byte != '\\') {
+      continue;  // the common case: printable ASCII, copied later in one piece
+    }
     if (byte >= 0x80 && !checked_utf8) {
       // Invalid UTF-8 is rare and nlohmann's replacement rules are subtle: let it write the
       // whole string rather than imitate them.
