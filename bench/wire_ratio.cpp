@@ -6,8 +6,10 @@
 // which gives the exact method, path, headers and body promptbench sends. Then, for every row
 // (concurrency × journal on/off), one fresh stub serves in turn `promptbench eval -j C` over
 // the whole dataset and `wrk -t 1 -c C` replaying the recorded request for a fixed duration
-// (bench/wire_post.lua); both children are measured with wait4(), and the stub's counters are
-// reset before and checked after each. See docs/BENCHMARKS.md "Against the wire".
+// (bench/wire_post.lua), and the libcurl floor (bench/curl_floor.cpp: a bare libcurl client
+// replaying that request through promptbench's libcurl calls, or the fewest libcurl needs) for
+// as many requests as promptbench sends; every child is measured with wait4(), and the stub's
+// counters are reset before and checked after each. See docs/BENCHMARKS.md "Against the wire".
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -76,6 +78,9 @@ struct Options {
   std::string stub = PROMPTBENCH_STUB_BIN;
   std::string wrk;  ///< empty: `wrk` on the PATH
   std::string lua = PROMPTBENCH_WIRE_LUA;
+  std::string curl_floor = PROMPTBENCH_CURL_FLOOR_BIN;
+  std::string curl_floor_mode = "both";  ///< like, minimal, both or none
+  std::vector<std::string> floor_modes;  ///< from curl_floor_mode
 };
 
 /// The options, or exit: 0 after --help, 2 for a usage error.
@@ -107,11 +112,28 @@ Options parse_options(int argc, char** argv) {
   app.add_option("--stub", options.stub, "The promptbench-stub binary")->capture_default_str();
   app.add_option("--wrk", options.wrk, "The wrk binary (default: wrk on the PATH)");
   app.add_option("--lua", options.lua, "The wrk script")->capture_default_str();
+  app.add_option("--curl-floor", options.curl_floor, "The libcurl floor client")
+      ->capture_default_str();
+  app.add_option("--curl-floor-mode", options.curl_floor_mode,
+                 "The libcurl floor's runs: like (promptbench's libcurl calls), minimal, both "
+                 "(default) or none (skip it)")
+      ->check(CLI::IsMember({"like", "minimal", "both", "none"}));
+  bool no_floor = false;
+  app.add_flag("--no-curl-floor", no_floor, "Skip the libcurl floor (--curl-floor-mode none)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     std::exit(code == 0 ? 0 : 2);
+  }
+  if (no_floor) {
+    options.curl_floor_mode = "none";
+  }
+  if (options.curl_floor_mode == "like" || options.curl_floor_mode == "both") {
+    options.floor_modes.emplace_back("like");
+  }
+  if (options.curl_floor_mode == "minimal" || options.curl_floor_mode == "both") {
+    options.floor_modes.emplace_back("minimal");
   }
   if (options.quick) {
     if (app.count("--cases") == 0) {
@@ -155,10 +177,24 @@ std::string first_line_of(const std::vector<std::string>& argv, const fs::path& 
 
 /// Evaluates the last case of a dataset like the measured ones against a stub that records
 /// requests, and writes what promptbench sent into `request_dir` in wire_post.lua's layout.
-/// Returns a one-line description (method, path, body size, header names). Throws if the
-/// probe fails or did not send exactly one request.
-std::string record_request(const Options& options, const fs::path& dir,
-                           const fs::path& request_dir) {
+/// Returns it as the stub recorded it, with a one-line description (method, path, body
+/// size, header names). Throws if the probe fails or did not send exactly one request.
+struct Recorded {
+  nlohmann::json request;
+  std::string description;
+};
+
+/// The requests a stub recorded in `log`, one JSON object per line.
+std::vector<nlohmann::json> read_recorded(const fs::path& log) {
+  std::ifstream in(log);
+  std::vector<nlohmann::json> requests;
+  for (std::string line; std::getline(in, line);) {
+    requests.push_back(nlohmann::json::parse(line));
+  }
+  return requests;
+}
+
+Recorded record_request(const Options& options, const fs::path& dir, const fs::path& request_dir) {
   const fs::path log = dir / "requests.jsonl";
   Stub stub(options.stub, dir, 0, 1, false, {"--record-requests", log.string()});
   write_echo_inputs(dir, "wire-probe", options.cases, 1, stub.port(), kKeyVariable);
@@ -182,11 +218,7 @@ std::string record_request(const Options& options, const fs::path& dir,
     throw std::runtime_error(
         fmt::format("the probe eval exited {}: {}", exit.code, tail(read_text(dir / "probe.err"))));
   }
-  std::ifstream in(log);
-  std::vector<nlohmann::json> requests;
-  for (std::string line; std::getline(in, line);) {
-    requests.push_back(nlohmann::json::parse(line));
-  }
+  const std::vector<nlohmann::json> requests = read_recorded(log);
   if (requests.size() != 1) {
     throw std::runtime_error(fmt::format("the probe sent {} requests, expected 1 (see {})",
                                          requests.size(), log.string()));
@@ -212,8 +244,61 @@ std::string record_request(const Options& options, const fs::path& dir,
   if (!headers.flush()) {
     throw std::runtime_error("cannot write " + (request_dir / "headers").string());
   }
-  return fmt::format("{} {}, a {}-byte JSON body, headers {} (+ host, content-length)", method,
-                     path, body.size(), names);
+  return {request, fmt::format("{} {}, a {}-byte JSON body, headers {} (+ host, content-length)",
+                               method, path, body.size(), names)};
+}
+
+/// The libcurl floor's argv: `requests` requests with `concurrency` in flight to `port`.
+std::vector<std::string> floor_argv(const Options& options, const std::string& mode, int port,
+                                    const fs::path& request_dir, std::size_t requests,
+                                    int concurrency) {
+  return {options.curl_floor,
+          "--url",
+          fmt::format("http://127.0.0.1:{}", port),
+          "--request-dir",
+          request_dir.string(),
+          "--requests",
+          std::to_string(requests),
+          "--concurrency",
+          std::to_string(concurrency),
+          "--mode",
+          mode};
+}
+
+/// Sends one request with the libcurl floor in `mode` to a recording stub and checks that it
+/// is the request promptbench sent: method, path, body and every header but Host (the port
+/// differs). Throws with the difference otherwise.
+void check_floor_request(const Options& options, const std::string& mode, const fs::path& dir,
+                         const fs::path& request_dir, const nlohmann::json& expected) {
+  // A directory of its own: the stub's port file of an earlier probe must not be read.
+  const fs::path own = dir / fmt::format("floor-{}", mode);
+  fs::create_directories(own);
+  const fs::path log = own / "requests.jsonl";
+  Stub stub(options.stub, own, 0, 1, false, {"--record-requests", log.string()});
+  Child floor(floor_argv(options, mode, stub.port(), request_dir, 1, 1), own, own / "probe.out",
+              own / "probe.err");
+  const Exit exit = floor.wait(milliseconds(60'000));
+  (void)stub.stop();
+  if (exit.code != 0) {
+    throw std::runtime_error(
+        fmt::format("the curl floor ({}) probe exited {}: {}", mode, exit.code,
+                    tail(read_text(dir / "floor-probe.out") + read_text(dir / "floor-probe.err"))));
+  }
+  const std::vector<nlohmann::json> requests = read_recorded(log);
+  if (requests.size() != 1) {
+    throw std::runtime_error(fmt::format("the curl floor ({}) probe sent {} requests, expected 1",
+                                         mode, requests.size()));
+  }
+  nlohmann::json sent = requests[0];
+  nlohmann::json want = expected;
+  sent["headers"].erase("host");
+  want["headers"].erase("host");
+  if (sent != want) {
+    throw std::runtime_error(
+        fmt::format("the curl floor ({}) sent another request than promptbench's:\n  floor: {}\n  "
+                    "promptbench: {}",
+                    mode, sent.dump(), want.dump()));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,7 +307,7 @@ std::string record_request(const Options& options, const fs::path& dir,
 
 /// One client's run: its own CPU (wait4) and the stub's, over the requests it completed.
 struct Phase {
-  double wall_s = 0;  ///< promptbench: the process's wall time; wrk: its measured duration
+  double wall_s = 0;  ///< promptbench, floor: the process's wall time; wrk: its own duration
   double cpu_s = 0;   ///< user + system CPU of the client process alone
   double stub_cpu_s = 0;
   double busy_s = 0;     ///< CPU the whole machine spent busy meanwhile (/proc/stat)
@@ -407,6 +492,78 @@ Phase run_wrk(const Options& options, const Row& row, const fs::path& dir,
   return phase;
 }
 
+/// The curl floor's summary line, "curl-floor mode=M requests=N ok=N ..." as a map of numbers.
+std::map<std::string, long long> parse_floor_summary(const std::string& output) {
+  std::map<std::string, long long> values;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("curl-floor ", 0) != 0) {
+      continue;
+    }
+    std::istringstream pairs(line.substr(11));
+    for (std::string pair; pairs >> pair;) {
+      const std::size_t equals = pair.find('=');
+      if (equals != std::string::npos && pair.substr(0, equals) != "mode") {
+        values[pair.substr(0, equals)] = std::stoll(pair.substr(equals + 1));
+      }
+    }
+  }
+  return values;
+}
+
+/// The libcurl floor in `mode`: as many requests as promptbench sends, `-j` of them in flight,
+/// every one checked to be a 200 by the client and by the stub.
+Phase run_floor(const Options& options, const Row& row, const std::string& mode,
+                const fs::path& dir, const fs::path& request_dir, const Stub& stub,
+                std::vector<std::string>& failures) {
+  Phase phase;
+  const std::vector<std::string> argv =
+      floor_argv(options, mode, stub.port(), request_dir, options.cases, row.concurrency);
+  const milliseconds timeout(120'000 + 2 * static_cast<long long>(options.cases) +
+                             3 * static_cast<long long>(options.cases) * options.latency_ms /
+                                 row.concurrency);
+  const fs::path out = dir / fmt::format("floor-{}.out", mode);
+  const fs::path err = dir / fmt::format("floor-{}.err", mode);
+  const Exit exit =
+      measure(stub, phase, timeout, milliseconds(0), [&] { return Child(argv, dir, out, err); });
+  phase.requests = options.cases;
+  const std::string output = read_text(out);
+  if (exit.timed_out || exit.code != 0) {
+    failures.push_back(fmt::format("curl floor ({}) exited {}: {}", mode, exit.code,
+                                   tail(output + read_text(err))));
+    return phase;
+  }
+  const std::map<std::string, long long> summary = parse_floor_summary(output);
+  const auto value = [&](const char* key) {
+    const auto it = summary.find(key);
+    return it == summary.end() ? -1 : it->second;
+  };
+  const auto cases = static_cast<long long>(options.cases);
+  if (value("requests") != cases || value("ok") != cases || value("non2xx") != 0 ||
+      value("errors") != 0) {
+    failures.push_back(fmt::format("curl floor ({}): expected {} requests, all 200: {}", mode,
+                                   cases, tail(output)));
+  }
+  const nlohmann::json stats = stub.stats();
+  const auto expect = [&](const char* what, const nlohmann::json& want) {
+    if (field(stats, what) != want) {
+      failures.push_back(fmt::format("stub: {} = {} during the curl floor ({}), expected {}", what,
+                                     field(stats, what).dump(), mode, want.dump()));
+    }
+  };
+  expect("requests", cases);
+  expect("by_status", nlohmann::json{{"200", cases}});
+  expect("unique_bodies", 1);
+  expect("dropped", 0);
+  expect("authorization_seen", cases);
+  const nlohmann::json& in_flight = field(stats, "in_flight_max");
+  if (!in_flight.is_number_integer() || in_flight.get<long long>() > row.concurrency) {
+    failures.push_back(fmt::format("stub: in_flight_max = {} during the curl floor ({}), above {}",
+                                   in_flight.dump(), mode, row.concurrency));
+  }
+  return phase;
+}
+
 // ---------------------------------------------------------------------------------------------
 // A row: pairs of runs against one stub
 // ---------------------------------------------------------------------------------------------
@@ -414,8 +571,21 @@ Phase run_wrk(const Options& options, const Row& row, const fs::path& dir,
 struct Pair {
   Phase eval;
   Phase wrk;
+  std::vector<Phase> floors;  ///< one per Options::floor_modes
   [[nodiscard]] double ratio() const {
     return wrk.cpu_us_per_request() <= 0 ? 0 : eval.cpu_us_per_request() / wrk.cpu_us_per_request();
+  }
+  /// promptbench's CPU per request over the floor's in floor_modes[i].
+  [[nodiscard]] double floor_ratio(std::size_t i) const {
+    const double floor = floors.at(i).cpu_us_per_request();
+    return floor <= 0 ? 0 : eval.cpu_us_per_request() / floor;
+  }
+  [[nodiscard]] double other_cores() const {
+    double other = std::max(eval.other_cores(), wrk.other_cores());
+    for (const Phase& floor : floors) {
+      other = std::max(other, floor.other_cores());
+    }
+    return other;
   }
 };
 
@@ -425,8 +595,9 @@ struct RowResult {
   std::vector<std::string> failures;
 };
 
-/// `options.repeat` pairs against one fresh stub; the order alternates (eval first, then wrk
-/// first) so that neither client always meets a stub the other has just warmed.
+/// `options.repeat` runs of every client against one fresh stub; the order rotates (eval, wrk,
+/// floors...; then wrk first, and so on) so that no client always meets a stub another has just
+/// warmed.
 RowResult run_row(const Options& options, const Row& row, const fs::path& request_dir) {
   RowResult result;
   result.row = row;
@@ -436,23 +607,34 @@ RowResult run_row(const Options& options, const Row& row, const fs::path& reques
     Stub stub(options.stub, dir, options.latency_ms, row.concurrency, false);
     write_echo_inputs(dir, fmt::format("wire-c{}", row.concurrency), options.cases, row.concurrency,
                       stub.port(), kKeyVariable);
+    const std::size_t clients = 2 + options.floor_modes.size();
     for (int i = 0; i < options.repeat && result.failures.empty(); ++i) {
       Pair pair;
-      if (i % 2 == 0) {
-        pair.eval = run_eval(options, row, dir, stub, result.failures);
-        pair.wrk = run_wrk(options, row, dir, request_dir, stub, result.failures);
-      } else {
-        pair.wrk = run_wrk(options, row, dir, request_dir, stub, result.failures);
-        pair.eval = run_eval(options, row, dir, stub, result.failures);
+      pair.floors.resize(options.floor_modes.size());
+      for (std::size_t k = 0; k < clients; ++k) {
+        const std::size_t client = (k + static_cast<std::size_t>(i)) % clients;
+        if (client == 0) {
+          pair.eval = run_eval(options, row, dir, stub, result.failures);
+        } else if (client == 1) {
+          pair.wrk = run_wrk(options, row, dir, request_dir, stub, result.failures);
+        } else {
+          pair.floors[client - 2] = run_floor(options, row, options.floor_modes[client - 2], dir,
+                                              request_dir, stub, result.failures);
+        }
+      }
+      std::string floors;
+      for (std::size_t f = 0; f < pair.floors.size(); ++f) {
+        floors += fmt::format(", curl floor ({}) {:.1f} µs/req ({:.0f} req/s, pb/floor {:.2f})",
+                              options.floor_modes[f], pair.floors[f].cpu_us_per_request(),
+                              pair.floors[f].requests_per_second(), pair.floor_ratio(f));
       }
       std::cerr << fmt::format(
           "  c{} journal {} run {}/{}: promptbench {:.1f} µs/req ({:.0f} req/s), wrk {:.1f} "
-          "µs/req ({:.0f} req/s), ratio {:.2f}, other load {:.2f} cores{}\n",
+          "µs/req ({:.0f} req/s), ratio {:.2f}{}, other load {:.2f} cores{}\n",
           row.concurrency, row.journal ? "on" : "off", i + 1, options.repeat,
           pair.eval.cpu_us_per_request(), pair.eval.requests_per_second(),
-          pair.wrk.cpu_us_per_request(), pair.wrk.requests_per_second(), pair.ratio(),
-          std::max(pair.eval.other_cores(), pair.wrk.other_cores()),
-          result.failures.empty() ? "" : " FAILED");
+          pair.wrk.cpu_us_per_request(), pair.wrk.requests_per_second(), pair.ratio(), floors,
+          pair.other_cores(), result.failures.empty() ? "" : " FAILED");
       result.pairs.push_back(pair);
     }
     const Exit stub_exit = stub.stop();
@@ -483,11 +665,33 @@ double median_of(const std::vector<Pair>& pairs, Get get) {
   return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
 }
 
-void print_table(const std::vector<RowResult>& rows) {
+/// "a / b" of the floors' medians, `get(pair, floor index)` each.
+template <typename Get>
+std::string per_floor(const std::vector<Pair>& pairs, std::size_t floors, const char* format,
+                      Get get) {
+  std::string text;
+  for (std::size_t f = 0; f < floors; ++f) {
+    text += (f == 0 ? "" : " / ") +
+            fmt::format(fmt::runtime(format),
+                        median_of(pairs, [&](const Pair& p) { return get(p, f); }));
+  }
+  return text;
+}
+
+void print_table(const std::vector<RowResult>& rows, const std::vector<std::string>& floor_modes) {
+  std::string modes;
+  for (const std::string& mode : floor_modes) {
+    modes += (modes.empty() ? "" : " / ") + mode;
+  }
+  const bool floors = !floor_modes.empty();
   std::cout << "\n| concurrency | journal | promptbench req/s | promptbench CPU µs/req | wrk req/s "
-               "| wrk CPU µs/req | **ratio** | ratio range | stub CPU µs/req (pb / wrk) "
-               "| other CPU cores | status |\n"
-               "|--:|---|--:|--:|--:|--:|--:|---|---|--:|---|\n";
+               "| wrk CPU µs/req | **ratio** | ratio range | "
+            << (floors ? fmt::format("curl floor CPU µs/req ({}) | **pb / curl floor** ({}) | ",
+                                     modes, modes)
+                       : "")
+            << "stub CPU µs/req (pb / wrk) | other CPU cores | status |\n"
+            << "|--:|---|--:|--:|--:|--:|--:|---|" << (floors ? "--:|--:|" : "")
+            << "---|--:|---|\n";
   for (const RowResult& r : rows) {
     const auto ratio = [](const Pair& p) { return p.ratio(); };
     double low = 0;
@@ -496,17 +700,27 @@ void print_table(const std::vector<RowResult>& rows) {
     for (std::size_t i = 0; i < r.pairs.size(); ++i) {
       low = i == 0 ? r.pairs[i].ratio() : std::min(low, r.pairs[i].ratio());
       high = std::max(high, r.pairs[i].ratio());
-      other = std::max({other, r.pairs[i].eval.other_cores(), r.pairs[i].wrk.other_cores()});
+      other = std::max(other, r.pairs[i].other_cores());
     }
+    const std::string floor_columns =
+        !floors
+            ? ""
+            : fmt::format("{} | **{}** | ",
+                          per_floor(r.pairs, floor_modes.size(), "{:.1f}",
+                                    [](const Pair& p, std::size_t f) {
+                                      return p.floors.at(f).cpu_us_per_request();
+                                    }),
+                          per_floor(r.pairs, floor_modes.size(), "{:.2f}",
+                                    [](const Pair& p, std::size_t f) { return p.floor_ratio(f); }));
     std::cout << fmt::format(
-        "| {} | {} | {:.0f} | {:.1f} | {:.0f} | {:.1f} | **{:.2f}** | {:.2f}–{:.2f} | {:.1f} / "
+        "| {} | {} | {:.0f} | {:.1f} | {:.0f} | {:.1f} | **{:.2f}** | {:.2f}–{:.2f} | {}{:.1f} / "
         "{:.1f} | {:.2f} | {} |\n",
         r.row.concurrency, r.row.journal ? "on" : "off (--no-cache)",
         median_of(r.pairs, [](const Pair& p) { return p.eval.requests_per_second(); }),
         median_of(r.pairs, [](const Pair& p) { return p.eval.cpu_us_per_request(); }),
         median_of(r.pairs, [](const Pair& p) { return p.wrk.requests_per_second(); }),
         median_of(r.pairs, [](const Pair& p) { return p.wrk.cpu_us_per_request(); }),
-        median_of(r.pairs, ratio), low, high,
+        median_of(r.pairs, ratio), low, high, floor_columns,
         median_of(r.pairs, [](const Pair& p) { return p.eval.stub_us_per_request(); }),
         median_of(r.pairs, [](const Pair& p) { return p.wrk.stub_us_per_request(); }), other,
         r.failures.empty() ? "ok" : "FAILED");
@@ -540,12 +754,32 @@ int run(int argc, char** argv) {
   ::setenv(kKeyVariable, kFakeKey, 1);  // inherited by every promptbench child
 
   const ScratchDir probe(options.keep);
-  std::string request;
+  Recorded request;
   try {
     request = record_request(options, probe.path(), probe.path() / "request");
   } catch (const std::exception& e) {
     std::cout << "FAILED probe (recording promptbench's request): " << e.what() << "\n";
     return 1;
+  }
+  for (const std::string& mode : options.floor_modes) {
+    try {
+      check_floor_request(options, mode, probe.path(), probe.path() / "request", request.request);
+    } catch (const std::exception& e) {
+      std::cout << "FAILED probe (the curl floor's request): " << e.what() << "\n";
+      return 1;
+    }
+  }
+  std::string floor_line;
+  if (!options.floor_modes.empty()) {
+    std::string modes;
+    for (const std::string& mode : options.floor_modes) {
+      modes += (modes.empty() ? "" : ", ") + mode;
+    }
+    floor_line = fmt::format(
+        "- curl floor: {} ({}), modes {}, {} requests per run, each mode checked to send "
+        "promptbench's request (method, path, headers, body)\n",
+        options.curl_floor, first_line_of({options.curl_floor, "--version"}, probe.path()), modes,
+        options.cases);
   }
   std::cout << "# promptbench against the wire (wrk)\n\n"
             << "- promptbench: " << options.promptbench << " ("
@@ -554,7 +788,8 @@ int run(int argc, char** argv) {
             << "), -t 1, script " << options.lua << "\n"
             << "- stub: " << options.stub << " (--no-compression, --latency-ms "
             << options.latency_ms << ")\n"
-            << "- request (recorded from promptbench): " << request << "\n"
+            << floor_line << "- request (recorded from promptbench): " << request.description
+            << "\n"
             << fmt::format(
                    "- per run: promptbench {} cases, wrk {} s; {} run(s) per row, medians "
                    "shown\n",
@@ -569,10 +804,14 @@ int run(int argc, char** argv) {
                              row.journal ? "on" : "off", load_average());
     results.push_back(run_row(options, row, probe.path() / "request"));
   }
-  print_table(results);
+  print_table(results, options.floor_modes);
   std::cout << "\n- load average at end: " << load_average() << "\n"
             << "- ratio = promptbench's CPU µs per request / wrk's (user + system, wait4(), "
                "each over the requests it completed)\n";
+  if (!options.floor_modes.empty()) {
+    std::cout << "- pb / curl floor = promptbench's CPU µs per request / the libcurl floor's "
+                 "(like: promptbench's libcurl calls; minimal: the fewest libcurl needs)\n";
+  }
   bool failed = false;
   for (const RowResult& r : results) {
     for (const std::string& failure : r.failures) {
