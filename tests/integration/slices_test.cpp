@@ -290,6 +290,29 @@ TEST_F(Slices, CompareFindsTheRegressionOnTheSliceAndFailsOnIt) {
   EXPECT_EQ(json::parse(result.out)["slices"]["fields"], json::array({"topic"}));
 }
 
+TEST_F(Slices, MergedShardsGiveTheSlicesAndGatesOfOneRun) {
+  // Shards hold different slice values' cases; `each` expands to the values each one has.
+  write(R"(gates:
+  - {metric: exact_match, min: 0.5, slice: each}
+  - {metric: exact_match, min: 0.5, variant: cand/stub, slice: {language: de}}
+)");
+  ASSERT_EQ(eval({}, "whole.json").exit_code, 1);
+  for (const std::string shard : {"0/3", "1/3", "2/3"}) {
+    const ProcessResult part = eval({"--shard", shard}, "part" + shard.substr(0, 1) + ".json");
+    ASSERT_EQ(part.exit_code, 0) << part.err;  // a shard's gates wait for the merge
+  }
+  const ProcessResult merged = promptbench(
+      m_dir, {"merge", "part0.json", "part1.json", "part2.json", "-o", "merged.json", "-q"});
+  EXPECT_EQ(merged.exit_code, 1) << merged.err;
+  EXPECT_THAT(merged.err, HasSubstr("cand/stub exact_match on language=de: mean 0.3333"));
+  const json whole = report("whole.json");
+  const json together = report("merged.json");
+  EXPECT_EQ(together["slices"].dump(), whole["slices"].dump());
+  EXPECT_EQ(together["gates"].dump(), whole["gates"].dump());
+  EXPECT_EQ(together["comparisons"].dump(), whole["comparisons"].dump());
+  EXPECT_EQ(whole["gates"].size(), 2u * 2u + 1u);
+}
+
 }  // namespace
 }  // namespace slices_test
 }  // namespace promptbench::testing
