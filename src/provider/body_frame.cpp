@@ -62,4 +62,13 @@ std::string BodyFrame::build(const std::vector<std::optional<std::string_view>>&
   return body;
 }
 
+void write_chat_message(util::JsonWriter& json, const ChatMessage& message) {
+  json.begin_object();
+  json.key("content");
+  json.string(message.content);
+  json.key("role");
+  json.string(message.role);
+  json.end_object();
+}
+
 }  // namespace promptbench

@@ -13,6 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "promptbench/prompt.hpp"
+#include "util/json_writer.hpp"
+
 namespace promptbench {
 
 class BodyFrame {
@@ -34,5 +37,9 @@ class BodyFrame {
   std::vector<Member> m_members;  ///< in nlohmann's key order
   std::size_t m_fixed_bytes = 0;
 };
+
+/// A chat message as the chat APIs take it, {"content": ..., "role": ...}: the keys in
+/// nlohmann's order, as bodies were once dumped trees (and cache keys hash the bytes).
+void write_chat_message(util::JsonWriter& json, const ChatMessage& message);
 
 }  // namespace promptbench

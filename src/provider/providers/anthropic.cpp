@@ -204,12 +204,7 @@ class AnthropicProvider final : public Provider {
         system += (has_system ? "\n\n" : "") + message.content;
         has_system = true;
       } else {
-        json.begin_object();
-        json.key("content");  // nlohmann's order, as the body was once a dumped tree
-        json.string(message.content);
-        json.key("role");
-        json.string(message.role);
-        json.end_object();
+        write_chat_message(json, message);
       }
     }
     json.end_array();

@@ -195,12 +195,7 @@ class OpenAiProvider final : public Provider {
     util::JsonWriter json(messages);
     json.begin_array();
     for (const auto& message : prompt.messages) {
-      json.begin_object();
-      json.key("content");  // nlohmann's order, as the body was once a dumped tree
-      json.string(message.content);
-      json.key("role");
-      json.string(message.role);
-      json.end_object();
+      write_chat_message(json, message);
     }
     json.end_array();
 
