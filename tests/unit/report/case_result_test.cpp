@@ -95,7 +95,7 @@ TEST(CaseResult, WritesTheTreesBytesWithoutTheTree) {
   awkward.vars = {{"z", 1.5}, {"a", {{"nested", {1, 2, nullptr}}}}, {"é", "\n"}};
   awkward.reference = nlohmann::json::array({"x", 2});
   CaseResult& first = awkward.results[0];
-  first.output = std::string("nul \0 and \x01", 13);
+  first.output = std::string("nul \0 and \x01", 11);
   first.latency_ms = 1e-7;
   first.completion_tokens = -3;
   first.cost_usd = std::nullopt;
