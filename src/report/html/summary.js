@@ -131,10 +131,83 @@
     return textField('code', field, value, {class: 'pb-hash', title: value ? String(value) : null});
   }
 
+  const muted = (text) => PB.el('span', {class: 'pb-muted'}, text);
+  const countText = (value) => (isNumber(value) ? String(value) : DASH);
+  const isObject = (value) => !!value && typeof value === 'object' && !Array.isArray(value);
+
+  /// run.split (README "Splits and the holdout guard"): "test · 40 of 200 cases", then how
+  /// the cases were split, in the words of `--dry-run`.
+  function splitFact(value) {
+    if (!isObject(value)) return null;
+    const config = objectOr(value.config);
+    const how = config.by === 'field' ? "by the field '" + PB.text(config.field) + "'"
+      : config.by === 'hash' ? 'by hash of the case id (dev ' + PB.text(config.dev) + ', test ' +
+        PB.text(config.test) + ", salt '" + PB.text(config.salt) + "')" : null;
+    return fact('split', textField('span', 'split_name', value.name), muted(' · '),
+      numberField('span', 'split_cases', value.cases, countText), muted(' of '),
+      numberField('span', 'split_of', value.of, countText), muted(' cases'),
+      how ? PB.el('div', {class: 'pb-muted', 'data-field': 'split_config'}, how) : null);
+  }
+
+  /// run.selection (README "Choosing cases") as the flags that made it: "--case-pattern ^r0,
+  /// --sample 20 --seed 1"; a long list of ids is cut on screen and whole in the tooltip.
+  function selectionText(selection) {
+    const ids = arrayOr(selection.ids).map((id) => '--case ' + PB.text(id));
+    const rest = [];
+    if ('pattern' in selection) rest.push('--case-pattern ' + PB.text(selection.pattern));
+    if ('sample' in selection) rest.push('--sample ' + PB.text(selection.sample) + ' --seed ' + PB.text(selection.seed));
+    if ('filter_failing' in selection) rest.push('--filter-failing ' + PB.text(selection.filter_failing));
+    if ('filter_errors_only' in selection) rest.push('--filter-errors-only ' + PB.text(selection.filter_errors_only));
+    const shownIds = ids.length > 5 ? ids.slice(0, 5).concat(['… (' + ids.length + ' ids)']) : ids;
+    return {full: ids.concat(rest).join(', '), shown: shownIds.concat(rest).join(', ')};
+  }
+
+  function selectionFact(value) {
+    if (!isObject(value)) return null;
+    const text = selectionText(value);
+    return fact('selection', textField('code', 'selection', text.shown, {title: text.full}), muted(' · '),
+      numberField('span', 'selection_cases', value.cases, countText), muted(' cases selected'));
+  }
+
+  /// run.shard of one shard's report, as `--shard` writes it: "1/4 · 33 cases".
+  function shardFact(value) {
+    const shard = objectOr(value);
+    if (!isNumber(shard.count) || shard.count <= 1) return null;
+    return fact('shard', numberField('span', 'shard_index', shard.index, countText), '/',
+      numberField('span', 'shard_count', shard.count, countText), muted(' · '),
+      numberField('span', 'shard_cases', shard.cases, countText), muted(' cases'));
+  }
+
+  /// run.merged_from of a merged report: "3 of 3 shards: 0, 1, 2", and which are missing
+  /// (`merge --allow-missing`).
+  function mergedFact(value) {
+    if (!isObject(value)) return null;
+    const shards = arrayOr(value.shards);
+    const missing = [];
+    if (isNumber(value.count)) {
+      for (let i = 0; i < value.count && missing.length < 100; ++i) if (!shards.includes(i)) missing.push(i);
+    }
+    return fact('merged from', numberField('span', 'merged_parts', shards.length, countText), muted(' of '),
+      numberField('span', 'merged_count', value.count, countText), muted(' shards: '),
+      textField('span', 'merged_shards', shards.map(PB.text).join(', ')),
+      missing.length ? PB.el('span', {class: 'pb-bad-text'}, ' · missing: ',
+        PB.el('span', {'data-field': 'merged_missing'}, missing.join(', '))) : null);
+  }
+
+  /// run.holdout of a look at the test split: "look 3 at the test split (at most 5)".
+  function holdoutFact(value) {
+    if (!isObject(value)) return null;
+    return fact('holdout', muted('look '),
+      numberField('span', 'holdout_look', value.look, countText, {title: value.ledger ? 'ledger: ' + PB.text(value.ledger) : null}),
+      muted(' at the test split'),
+      isNumber(value.max_looks)
+        ? [muted(' (at most '), numberField('span', 'holdout_max_looks', value.max_looks, countText), muted(')')] : null,
+      value.forced === true ? PB.el('span', {class: 'pb-bad-text', 'data-field': 'holdout_forced'}, ' · forced (--force-look)') : null);
+  }
+
   function runFacts(head) {
     const run = objectOr(head.run);
     const dataset = objectOr(run.dataset);
-    const shard = objectOr(run.shard);
     const duration = durationText(run.started_at, run.finished_at);
     return PB.el('dl', {class: 'pb-facts'},
       fact('status', textField('span', 'complete', completeText(run),
@@ -148,8 +221,11 @@
       fact('cases', textField('span', 'cases_evaluated', run.cases_evaluated),
         PB.el('span', {class: 'pb-muted'}, ' evaluated of '),
         textField('span', 'dataset_cases', dataset.cases)),
-      isNumber(shard.count) && shard.count > 1
-        ? fact('shard', (shard.index + 1) + ' of ' + shard.count) : null,
+      splitFact(run.split),
+      selectionFact(run.selection),
+      shardFact(run.shard),
+      mergedFact(run.merged_from),
+      holdoutFact(run.holdout),
       fact('baseline', textField('code', 'baseline', run.baseline)),
       fact('repeat', textField('span', 'repeat', run.repeat)),
       fact('seed', textField('span', 'seed', run.seed)),
@@ -648,7 +724,10 @@
               const m = objectOr(objectOr(variant.metrics)[name]);
               const [low, high] = ciOf(m);
               return PB.el('td', {class: 'num', 'data-metric': name}, numberField('span', 'mean', m.mean),
-                isNumber(low) && isNumber(high) ? ' [' + PB.num(low) + ', ' + PB.num(high) + ']' : '');
+                isNumber(low) && isNumber(high)
+                  ? [' [', numberField('span', 'ci_low', low), ', ', numberField('span', 'ci_high', high), ']'] : null,
+                m.unscored > 0
+                  ? PB.el('span', {class: 'pb-warn-text'}, ' · ', numberField('span', 'unscored', m.unscored, String), ' unscored') : null);
             })));
         }
       }
