@@ -156,17 +156,40 @@ std::size_t count_worse(const json& report, const std::string& variant, const st
 class HtmlReport : public ::testing::Test {
  protected:
   /// The quickstart's example (three prompts, 132 reviews) against the sentiment stub, with
-  /// --html: the page and the JSON report it was made from.
-  void run_quickstart() {
+  /// --html: the page and the JSON report it was made from. `edit` changes its config first.
+  void run_quickstart(const std::function<std::string(std::string)>& edit = nullptr) {
+    ASSERT_NO_FATAL_FAILURE(copy_quickstart(edit));
+    const ProcessResult result =
+        quickstart({"eval", "-o", "report.json", "--html", "report.html", "--no-cache", "-q"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    m_report = json::parse(read_file(m_dir.path() / "report.json"));
+  }
+
+  void copy_quickstart(const std::function<std::string(std::string)>& edit) {
     for (const char* entry : {"promptbench.yaml", "prompts", "datasets"}) {
       fs::copy(fs::path(source_dir()) / entry, m_dir.path() / entry, fs::copy_options::recursive);
     }
+    if (edit) {
+      m_dir.write("promptbench.yaml", edit(read_file(m_dir.path() / "promptbench.yaml")));
+    }
+  }
+
+  /// promptbench in the quickstart's folder, its config pointed at the stub.
+  ProcessResult quickstart(const std::vector<std::string>& args) {
     RunOptions options;
     options.env = {{"PROMPTBENCH_BASE_URL", m_stub.base_url()}};
-    const ProcessResult result = promptbench(
-        m_dir, {"eval", "-o", "report.json", "--html", "report.html", "--no-cache", "-q"}, options);
+    return promptbench(m_dir, args, options);
+  }
+
+  /// `report FILE --html report.html`, then opens the page.
+  void open_report(const std::string& file) {
+    const ProcessResult result = promptbench(m_dir, {"report", file, "--html", "report.html"});
     ASSERT_EQ(result.exit_code, 0) << result.err;
-    m_report = json::parse(read_file(m_dir.path() / "report.json"));
+    ASSERT_NO_FATAL_FAILURE(open());
+  }
+
+  bool exists(const std::string& selector) {
+    return js("!!document.querySelector(" + js_string(selector) + ")") == true;
   }
 
   std::string url(const std::string& fragment = "") const {
@@ -534,6 +557,137 @@ TEST_F(HtmlReport, ManyCasesAreDrawnAFewRowsAtATime) {
   EXPECT_LT(js("document.querySelectorAll('.pb-row').length").get<int>(), 200);
 }
 
+TEST_F(HtmlReport, TheSlicesTablesShowTheReportsNumbersForEachValue) {
+  // Sliced by the label: 67 positive and 65 negative reviews; at 66 cases the negative slice
+  // is too small to gate.
+  ASSERT_NO_FATAL_FAILURE(run_quickstart(
+      [](std::string yaml) { return yaml + "slices: [label]\nslice_min_cases: 66\n"; }));
+  ASSERT_NO_FATAL_FAILURE(open());
+  const json& values = m_report["slices"]["values"];
+  ASSERT_EQ(values.size(), 2U);
+  // The slices differ from each other (so a page showing one slice's, or the whole run's,
+  // figures for every value fails below).
+  bool differ = false;
+  for (std::size_t v = 0; v < values[0]["variants"].size(); ++v) {
+    for (const char* metric : {"exact_match", "contains"}) {
+      differ = differ || values[0]["variants"][v]["metrics"][metric]["mean"] !=
+                             values[1]["variants"][v]["metrics"][metric]["mean"];
+    }
+  }
+  ASSERT_TRUE(differ);
+  std::size_t rows = 0;
+  std::size_t comparisons = 0;
+  for (const json& value : values) {
+    const std::string label =
+        value["field"].get<std::string>() + "=" + value["value"].get<std::string>();
+    ASSERT_FALSE(value["variants"].empty()) << label;
+    for (const json& variant : value["variants"]) {
+      const std::string row = "#pb-slices tr.pb-slice[data-slice=" + js_string(label) +
+                              "][data-variant=" + js_string(variant["id"]) + "]";
+      EXPECT_EQ(number(row + " [data-field=cases]"), value["cases"].get<double>()) << row;
+      EXPECT_EQ(exists(row + " [data-field=note]"), value.contains("note")) << row;
+      if (value.contains("note")) {
+        EXPECT_THAT(text(row + " [data-field=note]"), HasSubstr(value["note"].get<std::string>()));
+      }
+      for (const auto& [metric, figures] : variant["metrics"].items()) {
+        const std::string cell = row + " td[data-metric=" + js_string(metric) + "] ";
+        EXPECT_EQ(number(cell + "[data-field=mean]"), figures["mean"].get<double>()) << cell;
+        EXPECT_EQ(number(cell + "[data-field=ci_low]"), figures["ci95"][0].get<double>()) << cell;
+        EXPECT_EQ(number(cell + "[data-field=ci_high]"), figures["ci95"][1].get<double>()) << cell;
+      }
+      ++rows;
+    }
+    for (const json& comparison : value["comparisons"]) {
+      const std::string metric = comparison["metric"].get<std::string>() + " on " + label;
+      const std::string row = "#pb-slices tr[data-variant=" + js_string(comparison["variant"]) +
+                              "][data-metric=" + js_string(metric) + "]";
+      EXPECT_EQ(number(row + " [data-field=mean_diff]"), comparison["mean_diff"].get<double>())
+          << row;
+      EXPECT_EQ(number(row + " [data-field=p_adjusted]"), comparison["p_adjusted"].get<double>())
+          << row;
+      EXPECT_EQ(text(row + " [data-field=verdict]"),
+                replace_all(comparison["verdict"].get<std::string>(), "_", " "));
+      ++comparisons;
+    }
+  }
+  EXPECT_EQ(std::count_if(values.begin(), values.end(),
+                          [](const json& value) { return value.contains("note"); }),
+            1)
+      << "one slice gated, one not";
+  EXPECT_GT(comparisons, 0U);
+  EXPECT_EQ(js("document.querySelectorAll('#pb-slices tr.pb-slice').length"), rows);
+  EXPECT_EQ(js("document.querySelectorAll('#pb-slices .pb-comparisons-table tbody tr').length"),
+            comparisons);
+  expect_quiet_page();
+  screenshot("html-report-slices.png", true);
+}
+
+TEST_F(HtmlReport, TheHeaderShowsTheSplitSelectionShardMergeAndLook) {
+  // The test split of the quickstart (by hash), a sample of it, in three shards, merged.
+  ASSERT_NO_FATAL_FAILURE(copy_quickstart([](std::string yaml) {
+    return replace_all(yaml, "\n  id: id\n",
+                       "\n  id: id\n  split: {dev: 0.7, test: 0.3, salt: html}\n") +
+           "holdout: {max_looks: 5}\n";
+  }));
+  for (int i = 0; i < 3; ++i) {
+    const ProcessResult shard =
+        quickstart({"eval", "--split", "test", "--sample", "30", "--seed", "7", "--shard",
+                    std::to_string(i) + "/3", "-o", "shard-" + std::to_string(i) + ".json", "-q"});
+    ASSERT_EQ(shard.exit_code, 0) << shard.err;
+  }
+  const ProcessResult merged = quickstart(
+      {"merge", "shard-0.json", "shard-1.json", "shard-2.json", "-o", "merged.json", "-q"});
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+
+  // The merged report: its split, selection, merge and look.
+  m_report = json::parse(read_file(m_dir.path() / "merged.json"));
+  const json& run = m_report["run"];
+  ASSERT_EQ(run["split"]["name"], "test");
+  ASSERT_EQ(run["selection"]["cases"], 30);
+  ASSERT_EQ(run["merged_from"]["count"], 3);
+  ASSERT_EQ(run["holdout"]["look"], 1);
+  ASSERT_NO_FATAL_FAILURE(open_report("merged.json"));
+  EXPECT_EQ(text("#pb-run [data-field=split_name]"), run["split"]["name"]);
+  EXPECT_EQ(number("#pb-run [data-field=split_cases]"), run["split"]["cases"].get<double>());
+  EXPECT_EQ(number("#pb-run [data-field=split_of]"), run["split"]["of"].get<double>());
+  EXPECT_EQ(run["split"]["of"], 132);
+  EXPECT_EQ(text("#pb-run [data-field=split_config]"),
+            "by hash of the case id (dev 0.7, test 0.3, salt 'html')");
+  EXPECT_EQ(text("#pb-run [data-field=selection]"), "--sample 30 --seed 7");
+  EXPECT_EQ(number("#pb-run [data-field=selection_cases]"),
+            run["selection"]["cases"].get<double>());
+  EXPECT_EQ(number("#pb-run [data-field=merged_parts]"), 3);
+  EXPECT_EQ(number("#pb-run [data-field=merged_count]"), run["merged_from"]["count"].get<double>());
+  EXPECT_EQ(text("#pb-run [data-field=merged_shards]"), "0, 1, 2");
+  EXPECT_FALSE(exists("#pb-run [data-field=merged_missing]"));
+  EXPECT_FALSE(exists("#pb-run [data-field=shard_index]")) << "a merged report is no shard";
+  EXPECT_EQ(number("#pb-run [data-field=holdout_look]"), run["holdout"]["look"].get<double>());
+  EXPECT_EQ(number("#pb-run [data-field=holdout_max_looks]"), 5);
+  EXPECT_FALSE(exists("#pb-run [data-field=holdout_forced]"));
+  expect_quiet_page();
+  screenshot("html-report-merged-header.png");
+
+  // One shard's report: which shard, and its cases.
+  const json shard = json::parse(read_file(m_dir.path() / "shard-1.json"));
+  ASSERT_GT(shard["run"]["shard"]["cases"].get<int>(), 0);
+  ASSERT_LT(shard["run"]["shard"]["cases"].get<int>(), 30);
+  ASSERT_NO_FATAL_FAILURE(open_report("shard-1.json"));
+  EXPECT_EQ(number("#pb-run [data-field=shard_index]"), 1);
+  EXPECT_EQ(number("#pb-run [data-field=shard_count]"), 3);
+  EXPECT_EQ(number("#pb-run [data-field=shard_cases]"),
+            shard["run"]["shard"]["cases"].get<double>());
+  EXPECT_FALSE(exists("#pb-run [data-field=merged_count]"));
+
+  // A merge without shard 1 (--allow-missing) says which is missing.
+  const ProcessResult partial = quickstart(
+      {"merge", "shard-0.json", "shard-2.json", "--allow-missing", "-o", "partial.json", "-q"});
+  ASSERT_NE(partial.exit_code, 2) << partial.err;
+  ASSERT_NO_FATAL_FAILURE(open_report("partial.json"));
+  EXPECT_EQ(number("#pb-run [data-field=merged_parts]"), 2);
+  EXPECT_EQ(text("#pb-run [data-field=merged_shards]"), "0, 2");
+  EXPECT_EQ(text("#pb-run [data-field=merged_missing]"), "1");
+}
+
 // ---------------------------------------------------------------------------------------------
 // A hostile corpus
 // ---------------------------------------------------------------------------------------------
@@ -623,7 +777,20 @@ TEST_F(HostileHtmlReport, VariantIdsRunNameErrorsAndJudgeRepliesThroughReport) {
         {"complete", false},
         {"stop_reason", hostile(6)},
         {"config_sha256", hostile(2)},
-        {"baseline", hostile(3)}}},
+        {"baseline", hostile(3)},
+        {"split",
+         {{"name", hostile(4)},
+          {"cases", 1},
+          {"of", 2},
+          {"config", {{"by", "hash"}, {"dev", 0.5}, {"test", 0.5}, {"salt", hostile(5)}}}}},
+        {"selection",
+         {{"ids", {hostile(6), hostile(7)}},
+          {"pattern", hostile(8)},
+          {"filter_failing", hostile(0)},
+          {"cases", 1}}},
+        {"shard", {{"index", 0}, {"count", 2}, {"cases", 1}}},
+        {"merged_from", {{"count", 2}, {"shards", {hostile(1)}}}},
+        {"holdout", {{"look", 2}, {"forced", true}, {"ledger", hostile(2)}}}}},
       {"variants",
        {{{"id", hostile(3)},
          {"metrics", {{hostile(4), {{"n", 1}, {"mean", 1}, {"ci95", {0.2, 1}}}}}}},
@@ -662,6 +829,13 @@ TEST_F(HostileHtmlReport, VariantIdsRunNameErrorsAndJudgeRepliesThroughReport) {
   expect_nothing_ran();
   EXPECT_EQ(js("document.title"), hostile(0) + " · promptbench");
   EXPECT_EQ(text("#pb-run [data-field=name]"), hostile(0));
+  EXPECT_EQ(text("#pb-run [data-field=split_name]"), hostile(4));
+  EXPECT_THAT(text("#pb-run [data-field=split_config]"), HasSubstr(hostile(5)));
+  EXPECT_EQ(text("#pb-run [data-field=selection]"),
+            "--case " + hostile(6) + ", --case " + hostile(7) + ", --case-pattern " + hostile(8) +
+                ", --filter-failing " + hostile(0));
+  EXPECT_EQ(text("#pb-run [data-field=merged_shards]"), hostile(1));
+  EXPECT_EQ(text("#pb-run [data-field=holdout_forced]"), " · forced (--force-look)");
 
   js("location.hash = 'case=' + encodeURIComponent(" + js_string(hostile(2)) + ")");
   ASSERT_TRUE(m_browser.wait_until("document.getElementById('pb-case').dataset.caseId === " +
