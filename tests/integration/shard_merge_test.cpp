@@ -31,16 +31,16 @@ namespace fs = std::filesystem;
 constexpr int kRows = 60;
 
 /// Two prompts on a good endpoint, one on an endpoint that answers every request with 400
-/// (failed requests, tolerated by max_errors); repeat 2; exact_match, contains, corpus BLEU,
-/// latency and an LLM judge (the echo stub's reply is the rubric, which ends with the output:
-/// "Score: N"); a gate.
+/// (failed requests, tolerated by max_errors), both priced; repeat 2; exact_match, contains,
+/// corpus BLEU, latency and an LLM judge (the echo stub's reply is the rubric, which ends with
+/// the output: "Score: N"); a gate.
 std::string config(const StubServer& good, const StubServer& bad) {
   return R"yaml(name: sharded
 providers:
   - {id: good, base_url: ")yaml" +
-         good.base_url() + R"yaml(", model: m, retries: 0}
+         good.base_url() + R"yaml(", model: m, retries: 0, pricing: {prompt: 2.5, completion: 10}}
   - {id: bad, base_url: ")yaml" +
-         bad.base_url() + R"yaml(", model: m, retries: 0}
+         bad.base_url() + R"yaml(", model: m, retries: 0, pricing: {prompt: 0.15, completion: 0.6}}
 judges:
   - {id: grader, base_url: ")yaml" +
          good.base_url() + R"yaml(", model: judge}
@@ -174,6 +174,12 @@ TEST_F(ShardMerge, TheMergeOfThreeFourOrFiveShardsIsTheSingleRunsSummary) {
   ASSERT_GT(expected["run"]["errors"]["requests"]["failed"].get<int>(), 0);
   ASSERT_GT(expected["run"]["errors"]["judges"]["total"].get<int>(), 0);
   ASSERT_TRUE(expected["variants"][0]["metrics"]["bleu"].contains("corpus"));
+  // Both providers are priced: the answered variants cost something, the failed ones nothing.
+  for (const json& variant : expected["variants"]) {
+    const bool answered = variant["id"].get<std::string>().ends_with("/good");
+    ASSERT_TRUE(variant["cost_usd"].is_number()) << variant["id"];
+    EXPECT_EQ(variant["cost_usd"].get<double>() > 0, answered) << variant["id"];
+  }
 
   for (std::size_t count : {3, 4, 5}) {
     const std::vector<std::string> parts = run_shards(count);
@@ -185,6 +191,11 @@ TEST_F(ShardMerge, TheMergeOfThreeFourOrFiveShardsIsTheSingleRunsSummary) {
     const json actual = report(out);
     for (const char* section : {"variants", "comparisons", "gates"}) {
       EXPECT_EQ(actual[section].dump(), expected[section].dump()) << section << ", " << count;
+    }
+    for (std::size_t v = 0; v < expected["variants"].size(); ++v) {
+      EXPECT_EQ(actual["variants"][v]["cost_usd"].dump(),
+                expected["variants"][v]["cost_usd"].dump())
+          << expected["variants"][v]["id"] << ", " << count << " shards";
     }
     EXPECT_EQ(actual["cases"], expected["cases"]) << count << " shards: the cases, in order";
     json run = actual["run"];
