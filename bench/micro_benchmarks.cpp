@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "promptbench/cache.hpp"
 #include "promptbench/case_result.hpp"
 #include "promptbench/config.hpp"
 #include "promptbench/dataset.hpp"
@@ -221,5 +222,58 @@ void BM_ReportCaseAsTree(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ReportCaseAsTree);
+
+/// A request of the echo benchmark for case `i`: each differs in its body, so each has its own
+/// cache key.
+promptbench::HttpRequest journal_request(std::size_t i) {
+  promptbench::HttpRequest request;
+  request.url = "http://127.0.0.1:8080/v1/chat/completions";
+  request.headers = {{"content-type", "application/json"}};
+  request.body = fmt::format(
+      R"({{"messages":[{{"content":"Repeat this review verbatim: case {} of 20000: the food was )"
+      R"(good","role":"user"}}],"model":"bench"}})",
+      i);
+  return request;
+}
+
+/// The journal's work for one window of 16 fresh answers (concurrency 16), on a cache that
+/// already holds state.range(0) answers: per answer the key (SHA-256), a lookup that misses
+/// and the answer staged; then one commit. Items are answers. The figure to set against the
+/// journal's share of a run's CPU per request (docs/BENCHMARKS.md, "The journal").
+void BM_JournalWindow(benchmark::State& state) {
+  const ScratchDir dir;
+  promptbench::ResponseCache cache(dir.path() / "cache.db");
+  promptbench::HttpResponse answer;
+  answer.status = 200;
+  answer.latency_ms = 1.25;
+  answer.body = std::string(
+      R"({"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"bench","choices":)"
+      R"([{"index":0,"message":{"role":"assistant","content":"Repeat this review verbatim: )"
+      R"(case 1 of 20000: the food was good"},"finish_reason":"stop"}],"usage":)"
+      R"({"prompt_tokens":10,"completion_tokens":10,"total_tokens":20}})");
+  const auto before = static_cast<std::size_t>(state.range(0));
+  std::size_t next = 0;
+  for (; next < before; ++next) {
+    cache.put(promptbench::cache_key(journal_request(next), 0), answer);
+    if (cache.staged() == 1000) {
+      cache.commit();
+    }
+  }
+  cache.commit();
+  constexpr std::size_t kWindow = 16;
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < kWindow; ++i, ++next) {
+      const std::string key = promptbench::cache_key(journal_request(next), 0);
+      if (cache.get(key)) {
+        state.SkipWithError("a fresh key was found");
+        return;
+      }
+      cache.put(key, answer);
+    }
+    cache.commit();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kWindow));
+}
+BENCHMARK(BM_JournalWindow)->Arg(0)->Arg(20'000)->Arg(200'000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
