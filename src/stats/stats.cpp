@@ -151,8 +151,12 @@ Interval wilson_interval(std::size_t successes, std::size_t n) {
   const double center = (p + z2 / (2 * trials)) / denominator;
   const double half_width =
       kZ95 / denominator * std::sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials));
-  // Rounding can push an end a hair past 0 or 1 when p is 0 or 1.
-  return {std::max(0.0, center - half_width), std::min(1.0, center + half_width)};
+  // With no successes the lower end is exactly 0, with no failures the upper end exactly 1;
+  // computed, they come out a rounding error away (3.5e-18 for 0 of 65), which reports would
+  // print as such.
+  const double low = successes == 0 ? 0.0 : std::max(0.0, center - half_width);
+  const double high = successes >= n ? 1.0 : std::min(1.0, center + half_width);
+  return {low, high};
 }
 
 }  // namespace promptbench

@@ -143,6 +143,16 @@ TEST(WilsonInterval, HasTheClosedFormUpperEndForNoSuccesses) {
   EXPECT_NEAR(interval.high, 0.2775, 5e-5);
 }
 
+TEST(WilsonInterval, EndsExactlyAtZeroAndOneForNoSuccessesOrNoFailures) {
+  // Computed, 0 of 65 gave a lower end of 3.5e-18, which a report printed as such.
+  for (std::size_t n = 1; n <= 1000; ++n) {
+    EXPECT_EQ(wilson_interval(0, n).low, 0) << "0 of " << n;
+    EXPECT_EQ(wilson_interval(n, n).high, 1) << n << " of " << n;
+    EXPECT_GT(wilson_interval(0, n).high, 0) << "0 of " << n;
+    EXPECT_LT(wilson_interval(n, n).low, 1) << n << " of " << n;
+  }
+}
+
 TEST(WilsonInterval, StaysWithinZeroAndOne) {
   const Interval all = wilson_interval(10, 10);
   EXPECT_LE(all.high, 1);
