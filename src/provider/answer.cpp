@@ -82,6 +82,11 @@ std::optional<std::int64_t> integer_member(const nlohmann::json& object, const c
   return std::nullopt;
 }
 
+std::optional<std::int64_t> token_count_member(const nlohmann::json& object, const char* key) {
+  const std::optional<std::int64_t> count = integer_member(object, key);
+  return count && *count >= 0 ? count : std::nullopt;
+}
+
 std::string quoted_start(std::string_view body) {
   constexpr std::size_t kShown = 60;
   std::string start(util::utf8_prefix(body, kShown));

@@ -54,6 +54,10 @@ struct StreamOptions {
 /// `object[key]` when it is an integer, else nullopt.
 [[nodiscard]] std::optional<std::int64_t> integer_member(const nlohmann::json& object,
                                                          const char* key);
+/// A token count: `object[key]` when it is an integer, 0 or more, else nullopt -- unknown
+/// usage. A negative count is no count: summed, it would take tokens and cost away.
+[[nodiscard]] std::optional<std::int64_t> token_count_member(const nlohmann::json& object,
+                                                             const char* key);
 
 /// The first 60 bytes of `body` quoted on one line ('...' when cut, cut at a UTF-8
 /// boundary), or "(empty)": what came instead of the JSON a provider expected.

@@ -43,8 +43,8 @@ std::optional<element> last_member(const element& object, std::string_view key) 
   return found;
 }
 
-/// nlohmann's integer_member: an integer that fits, or nullopt. false when the member is an
-/// unsigned integer beyond int64, which nlohmann would wrap: the full reader decides then.
+/// token_count_member's rule: an integer 0 or more, else nullopt. false when the member is
+/// an unsigned integer beyond int64, which nlohmann would wrap: the full reader decides then.
 bool read_integer(const element& object, std::string_view key, std::optional<std::int64_t>& out) {
   const auto value = last_member(object, key);
   if (!value) {
@@ -53,7 +53,7 @@ bool read_integer(const element& object, std::string_view key, std::optional<std
   if (value->type() == element_type::UINT64) {
     return false;
   }
-  if (value->type() == element_type::INT64) {
+  if (value->type() == element_type::INT64 && value->get_int64().value_unsafe() >= 0) {
     out = value->get_int64().value_unsafe();
   }
   return true;

@@ -138,8 +138,8 @@ struct StreamedMessage {
     bool carries = false;
     if (type == "message_start") {
       const nlohmann::json& counts = member(member(data, "message"), "usage");
-      usage.prompt_tokens = integer_member(counts, "input_tokens");
-      usage.completion_tokens = integer_member(counts, "output_tokens");
+      usage.prompt_tokens = token_count_member(counts, "input_tokens");
+      usage.completion_tokens = token_count_member(counts, "output_tokens");
     } else if (type == "content_block_start") {
       Block& block = blocks[integer_member(data, "index").value_or(0)];
       block = block_from(member(data, "content_block"));
@@ -162,10 +162,10 @@ struct StreamedMessage {
       }
       // Counts here are cumulative: they replace the ones message_start gave.
       const nlohmann::json& counts = member(data, "usage");
-      if (auto output = integer_member(counts, "output_tokens")) {
+      if (auto output = token_count_member(counts, "output_tokens")) {
         usage.completion_tokens = output;
       }
-      if (auto input = integer_member(counts, "input_tokens")) {
+      if (auto input = token_count_member(counts, "input_tokens")) {
         usage.prompt_tokens = input;
       }
     } else if (type == "message_stop") {
@@ -282,7 +282,7 @@ class AnthropicProvider final : public Provider {
     const nlohmann::json& counts = member(*parsed, "usage");
     return completion_from(
         blocks, string_member(*parsed, "stop_reason"),
-        {integer_member(counts, "input_tokens"), integer_member(counts, "output_tokens")},
+        {token_count_member(counts, "input_tokens"), token_count_member(counts, "output_tokens")},
         response.latency_ms);
   }
 

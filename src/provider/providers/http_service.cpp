@@ -281,9 +281,9 @@ tl::expected<std::optional<std::int64_t>, RequestError> read_count(
   if (value == nullptr) {
     return std::nullopt;
   }
-  if (!value->is_number_integer()) {
-    return bad_response(fmt::format("token count at {} is not an integer: {}", at->written,
-                                    quoted_start(value->dump())));
+  if (!value->is_number_integer() || value->get<std::int64_t>() < 0) {
+    return bad_response(fmt::format("token count at {} is not an integer, 0 or more: {}",
+                                    at->written, quoted_start(value->dump())));
   }
   return value->get<std::int64_t>();
 }

@@ -61,7 +61,8 @@ std::int64_t index_of(const nlohmann::json& object, std::int64_t fallback) {
 }
 
 Usage usage_of(const nlohmann::json& usage) {
-  return {integer_member(usage, "prompt_tokens"), integer_member(usage, "completion_tokens")};
+  return {token_count_member(usage, "prompt_tokens"),
+          token_count_member(usage, "completion_tokens")};
 }
 
 /// message.tool_calls [{id, type, function: {name, arguments}}] as Completion::tool_calls;

@@ -96,7 +96,8 @@ const json* walk(const json& document, const Tokens& tokens) {
   return at;
 }
 
-/// A token count's pointer: nullopt (no count) or the integer, or false when not an integer.
+/// A token count's pointer: nullopt (no count) or the integer, or false when it is not an
+/// integer, 0 or more.
 bool read_count(const json& document, const std::optional<Tokens>& tokens,
                 std::optional<std::int64_t>& count) {
   count.reset();
@@ -107,7 +108,7 @@ bool read_count(const json& document, const std::optional<Tokens>& tokens,
   if (value == nullptr) {
     return true;
   }
-  if (!value->is_number_integer()) {
+  if (!value->is_number_integer() || value->get<std::int64_t>() < 0) {
     return false;
   }
   count = value->get<std::int64_t>();

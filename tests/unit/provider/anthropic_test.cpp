@@ -212,6 +212,17 @@ TEST_F(AnthropicProvider, EstimatesTokensWithTheDefaultMaxTokens) {
 
 // --- whole answers ----------------------------------------------------------------------
 
+TEST_F(AnthropicProvider, ANegativeTokenCountIsUnknownUsage) {
+  const auto completion =
+      make_provider(anthropic_config())
+          ->parse_response(anthropic_reply(
+              200, R"({"content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn",
+      "usage":{"input_tokens":-25,"output_tokens":3}})"));
+  ASSERT_TRUE(completion) << completion.error().message;
+  EXPECT_FALSE(completion->usage.prompt_tokens.has_value());
+  EXPECT_EQ(completion->usage.completion_tokens, 3);
+}
+
 TEST_F(AnthropicProvider, ParsesTextBlocksUsageAndStopReason) {
   const auto completion =
       make_provider(anthropic_config())

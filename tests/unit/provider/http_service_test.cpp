@@ -227,7 +227,17 @@ TEST(HttpProvider, ATokenCountThatIsNotAnIntegerIsABadResponse) {
   ASSERT_FALSE(completion);
   EXPECT_EQ(completion.error().kind, ErrorKind::bad_response);
   EXPECT_EQ(completion.error().message,
-            R"(token count at /meta/tokens_in is not an integer: '"12"')");
+            R"(token count at /meta/tokens_in is not an integer, 0 or more: '"12"')");
+}
+
+TEST(HttpProvider, ANegativeTokenCountIsABadResponse) {
+  const auto completion =
+      make_provider(config_with(example_options()))
+          ->parse_response(response(R"({"result":{"answer":"4"},"meta":{"tokens_in":-3}})"));
+  ASSERT_FALSE(completion);
+  EXPECT_EQ(completion.error().kind, ErrorKind::bad_response);
+  EXPECT_EQ(completion.error().message,
+            "token count at /meta/tokens_in is not an integer, 0 or more: '-3'");
 }
 
 TEST(HttpProvider, TextThatIsNotAStringIsSentAsCompactJson) {

@@ -142,6 +142,21 @@ TEST(OpenAiProvider, ParsesTextUsageAndFinishReason) {
   EXPECT_DOUBLE_EQ(completion->latency_ms, 12.5);
 }
 
+TEST(OpenAiProvider, ANegativeTokenCountIsUnknownUsage) {
+  const auto provider = make_provider(config_for());
+  // The tool-call shape goes through the full reader, the plain one through the fast path.
+  for (const char* message : {R"({"role":"assistant","content":"Positive."})",
+                              R"({"content":null,"tool_calls":[{"id":"c","type":"function",
+                                  "function":{"name":"f","arguments":"{}"}}]})"}) {
+    const auto completion = provider->parse_response(
+        openai_reply(200, std::string(R"({"choices":[{"message":)") + message +
+                              R"(}],"usage":{"prompt_tokens":-9,"completion_tokens":2}})"));
+    ASSERT_TRUE(completion) << completion.error().message;
+    EXPECT_FALSE(completion->usage.prompt_tokens.has_value()) << message;
+    EXPECT_EQ(completion->usage.completion_tokens, 2) << message;
+  }
+}
+
 TEST(OpenAiProvider, JoinsContentPartsAndAcceptsNullContent) {
   const auto provider = make_provider(config_for());
   const auto parts = provider->parse_response(openai_reply(200, R"({"choices":[{"message":

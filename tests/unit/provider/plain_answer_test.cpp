@@ -55,7 +55,7 @@ std::optional<PlainChatAnswer> tree_reading(const std::string& body) {
     for (auto [key, target] : {std::pair{"prompt_tokens", &answer.usage.prompt_tokens},
                                std::pair{"completion_tokens", &answer.usage.completion_tokens}}) {
       const auto value = usage->find(key);
-      if (value != usage->end() && value->is_number_integer()) {
+      if (value != usage->end() && value->is_number_integer() && value->get<std::int64_t>() >= 0) {
         *target = value->get<std::int64_t>();
       }
     }
@@ -78,6 +78,14 @@ TEST(PlainChatAnswer, ReadsTheCommonShape) {
   EXPECT_EQ(answer->finish_reason, "stop");
   EXPECT_EQ(answer->usage.prompt_tokens, 95);
   EXPECT_EQ(answer->usage.completion_tokens, 1);
+}
+
+TEST(PlainChatAnswer, ANegativeTokenCountIsUnknownUsage) {
+  const auto answer = read_plain_chat_answer(
+      R"({"choices":[{"message":{"content":"x"}}],"usage":{"prompt_tokens":-1,"completion_tokens":0}})");
+  ASSERT_TRUE(answer);
+  EXPECT_FALSE(answer->usage.prompt_tokens.has_value());
+  EXPECT_EQ(answer->usage.completion_tokens, 0);
 }
 
 TEST(PlainChatAnswer, ReadsEdgeCasesAsTheTreeDoes) {
