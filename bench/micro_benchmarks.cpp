@@ -18,7 +18,6 @@
 #include "promptbench/metric.hpp"
 #include "promptbench/prompt.hpp"
 #include "promptbench/provider.hpp"
-#include "promptbench/redact.hpp"
 #include "promptbench/report.hpp"
 #include "report/report_writer.hpp"
 #include "scratch_dir.hpp"
@@ -210,18 +209,6 @@ void BM_ReportCaseSerialization(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ReportCaseSerialization);
-
-/// The same case turned into an nlohmann tree, dumped and redacted, as promptbench did
-/// before it wrote case lines directly: the yardstick for BM_ReportCaseSerialization.
-void BM_ReportCaseAsTree(benchmark::State& state) {
-  const promptbench::CaseRecord record = report_case();
-  for (auto _ : state) {
-    std::string line = promptbench::redact(promptbench::to_json(record).dump(
-        -1, ' ', false, nlohmann::json::error_handler_t::replace));
-    benchmark::DoNotOptimize(line);
-  }
-}
-BENCHMARK(BM_ReportCaseAsTree);
 
 /// A request of the echo benchmark for case `i`: each differs in its body, so each has its own
 /// cache key.

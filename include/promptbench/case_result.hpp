@@ -76,12 +76,13 @@ struct CaseRecord {
   std::vector<CaseResult> results;
 };
 
-/// The report's JSON of a case: {"index", "id", "vars", "reference", "results": [...]}.
-[[nodiscard]] nlohmann::ordered_json to_json(const CaseRecord& record);
-
-/// Appends to_json(record).dump() with invalid UTF-8 replaced -- the same bytes, written
-/// without building the tree (the report's hot path).
+/// Appends the report's JSON of a case, {"index", "id", "vars", "reference", "results":
+/// [...]}, on one line, in the schema's fixed key order, invalid UTF-8 replaced by U+FFFD,
+/// without building a tree (the report's hot path).
 void append_case_json(std::string& out, const CaseRecord& record);
+
+/// The same case as a tree: append_case_json's line, parsed.
+[[nodiscard]] nlohmann::ordered_json to_json(const CaseRecord& record);
 
 /// Reads a case of a report. Throws UserError naming `report` and the field
 /// ("cases[3].results[1].scores.exact_match") on anything that does not fit the schema.

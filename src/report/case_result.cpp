@@ -30,87 +30,6 @@ MetricOutcome& CaseResult::metric(const std::string& name) {
 
 namespace {
 
-Json optional_json(const std::optional<std::string>& value) {
-  return value ? Json(*value) : Json(nullptr);
-}
-
-Json usage_json(const CaseResult& result) {
-  if (!result.has_usage) {
-    return nullptr;
-  }
-  return {{"prompt_tokens", result.prompt_tokens ? Json(*result.prompt_tokens) : Json(nullptr)},
-          {"completion_tokens",
-           result.completion_tokens ? Json(*result.completion_tokens) : Json(nullptr)}};
-}
-
-Json error_json(const std::optional<ResultError>& error) {
-  if (!error) {
-    return nullptr;
-  }
-  Json out = {{"kind", error->kind}, {"message", error->message}};
-  if (error->status != 0) {
-    out["status"] = error->status;
-  }
-  return out;
-}
-
-/// The per-metric maps of a result: {"scores": {...}, "pass": {...}, ...}, each only with
-/// the metrics that have the entry ("scores" always present).
-void add_metric_maps(const CaseResult& result, Json& out) {
-  Json pass = Json::object();
-  Json errors = Json::object();
-  Json details = Json::object();
-  Json corpus = Json::object();
-  for (const MetricOutcome& m : result.metrics) {
-    if (m.score) {
-      out["scores"][m.name] = *m.score;
-    }
-    if (m.pass) {
-      pass[m.name] = *m.pass;
-    }
-    if (m.error) {
-      errors[m.name] = *m.error;
-    }
-    if (!m.detail.is_null()) {
-      details[m.name] = m.detail;
-    }
-    if (!m.corpus.empty()) {
-      corpus[m.name] = m.corpus;
-    }
-  }
-  for (auto& [key, map] : {std::pair{"pass", &pass}, std::pair{"score_errors", &errors},
-                           std::pair{"details", &details}, std::pair{"corpus", &corpus}}) {
-    if (!map->empty()) {
-      out[key] = std::move(*map);
-    }
-  }
-}
-
-Json result_json(const CaseResult& result) {
-  Json out = {{"variant", result.variant},
-              {"repeat", result.repeat},
-              {"output", optional_json(result.output)},
-              {"extracted", optional_json(result.extracted)},
-              {"scores", Json::object()},
-              {"latency_ms", result.latency_ms ? Json(*result.latency_ms) : Json(nullptr)},
-              {"cached", result.cached},
-              {"usage", usage_json(result)},
-              {"error", error_json(result.error)},
-              {"attempts", result.attempts},
-              {"retries", result.retries}};
-  if (result.cost_usd) {
-    out["cost_usd"] = *result.cost_usd;
-  }
-  if (result.ttft_ms) {
-    out["ttft_ms"] = *result.ttft_ms;
-  }
-  if (result.output_tokens_per_second) {
-    out["output_tokens_per_second"] = *result.output_tokens_per_second;
-  }
-  add_metric_maps(result, out);
-  return out;
-}
-
 // Reading ------------------------------------------------------------------------------
 
 struct Reader {
@@ -266,8 +185,8 @@ CaseResult read_result(const Json& object, const Reader& r) {
 
 namespace {
 
-/// One per-metric map of append_case_json, written only when some metric has the entry
-/// (as add_metric_maps leaves empty maps out).
+/// One per-metric map of a result ("pass", "score_errors", "details", "corpus"), written
+/// only when some metric has the entry.
 template <typename Has, typename Write>
 void write_metric_map(util::JsonWriter& json, const CaseResult& result, const char* key, Has has,
                       Write write) {
@@ -319,7 +238,7 @@ void write_error(util::JsonWriter& json, const std::optional<ResultError>& error
   json.end_object();
 }
 
-/// result_json's bytes, in its key order.
+/// A result, in the schema's key order.
 void write_result(util::JsonWriter& json, const CaseResult& result) {
   json.begin_object();
   json.key("variant");
@@ -403,15 +322,11 @@ void append_case_json(std::string& out, const CaseRecord& record) {
 }
 
 nlohmann::ordered_json to_json(const CaseRecord& record) {
-  Json results = Json::array();
-  for (const CaseResult& result : record.results) {
-    results.push_back(result_json(result));
-  }
-  return {{"index", record.index},
-          {"id", record.id},
-          {"vars", record.vars},
-          {"reference", record.reference},
-          {"results", std::move(results)}};
+  // The writer holds the schema; the tree is its line read back (reports, --samples and
+  // tests see the very same case).
+  std::string line;
+  append_case_json(line, record);
+  return nlohmann::ordered_json::parse(line);
 }
 
 CaseRecord case_from_json(const nlohmann::ordered_json& json, std::size_t position,
