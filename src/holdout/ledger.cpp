@@ -43,10 +43,14 @@ nlohmann::ordered_json empty_ledger() {
 
 /// The ledger's shape: what count() and append() rely on.
 void check_ledger(const std::filesystem::path& path, const nlohmann::ordered_json& document) {
-  if (!document.is_object() || document.value("format", "") != kLedgerFormat) {
+  // Compared as JSON values, not read with value<T>(): a field of another type is a corrupt
+  // ledger, not a type_error escaping as an internal one.
+  const auto format = document.find("format");  // end() for a document that is no object
+  if (format == document.end() || *format != kLedgerFormat) {
     refuse_corrupt_ledger(path, "/format", fmt::format("expected \"{}\"", kLedgerFormat));
   }
-  if (document.value("version", 0) != kLedgerVersion) {
+  const auto version = document.find("version");
+  if (version == document.end() || !version->is_number_integer() || *version != kLedgerVersion) {
     refuse_corrupt_ledger(path, "/version", fmt::format("expected {}", kLedgerVersion));
   }
   const auto looks = document.find("looks");
@@ -83,6 +87,11 @@ nlohmann::ordered_json read_ledger_document(const std::filesystem::path& path) {
     const std::size_t offset = e.byte == 0 ? 0 : std::min(e.byte - 1, text.size());
     throw UserError(location_of_offset(path.string(), text, offset), "",
                     fmt::format("not a holdout ledger: malformed JSON; {}", kNeverReset));
+  } catch (const nlohmann::json::out_of_range&) {
+    // A number beyond a double (1e400): nlohmann gives no position for it.
+    throw UserError(
+        SourceLocation{path.string()}, "",
+        fmt::format("not a holdout ledger: a number too large for a double; {}", kNeverReset));
   }
   check_ledger(path, document);
   return document;

@@ -177,5 +177,32 @@ TEST_F(HoldoutLedgerTest, ACorruptLedgerIsALocatedErrorAndIsKept) {
   EXPECT_EQ(kept.str(), "{\"looks\": []}\n");  // never silently reset
 }
 
+TEST_F(HoldoutLedgerTest, FieldsOfAnotherTypeOrNumbersBeyondADoubleAreACorruptLedger) {
+  // Each once escaped as nlohmann's type_error or out_of_range: exit 3, no file named.
+  const Config config = load();
+  const std::pair<const char*, const char*> ledgers[] = {
+      {R"({"format": 5, "version": 1, "looks": []})", "/format: expected"},
+      {R"({"format": "promptbench-holdout-ledger", "version": "1", "looks": []})",
+       "/version: expected 1"},
+      {R"({"format": "promptbench-holdout-ledger", "version": 1.5, "looks": []})",
+       "/version: expected 1"},
+      {R"({"format": "promptbench-holdout-ledger", "version": 1e400, "looks": []})",
+       "a number too large for a double"},
+      {R"({"format": "promptbench-holdout-ledger", "version": 1,
+           "looks": [{"split": {}, "prompts": []}]})",
+       "/looks/0/prompts: expected an object"},
+      {"[1, 2]", "/format: expected"}};
+  for (const auto& [text, message] : ledgers) {
+    m_dir.write(".promptbench/holdout-ledger.json", text);
+    try {
+      (void)look(config);
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const UserError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("holdout-ledger.json")) << text;
+      EXPECT_THAT(e.what(), HasSubstr(message)) << text;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace promptbench
