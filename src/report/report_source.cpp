@@ -12,6 +12,7 @@
 #include "promptbench/report.hpp"
 #include "promptbench/report_formats.hpp"
 #include "report/json_checks.hpp"
+#include "report/report_head_checks.hpp"
 #include "util/input_limits.hpp"
 
 namespace promptbench {
@@ -207,6 +208,8 @@ void check_report_head(const Json& head, const std::string& name) {
     }
   }
   optional_field(head, "run", name, "", "an object", [](const Json& v) { return v.is_object(); });
+  report_checks::check_run_sections(report_checks::member(head, "run"), name);
+  report_checks::check_slices_section(head, name);
 }
 
 void check_report_case(const Json& report_case, std::size_t index, const std::string& name) {
