@@ -64,22 +64,19 @@ int verdict(const ReportSummary& summary, const std::string& output) {
   return failed_gates > 0 ? kExitGateFailed : kExitOk;
 }
 
-/// The merged report must not overwrite a part: it is written while the parts are read.
-void check_not_a_part(const MergeCommandOptions& options) {
+void refuse_directories(const std::vector<std::string>& parts) {
   std::error_code ignored;
-  for (const std::string& part : options.parts) {
+  for (const std::string& part : parts) {
     if (std::filesystem::is_directory(part, ignored)) {
       throw UserError(SourceLocation{part}, "", "is a directory, not a report");
-    }
-    if (std::filesystem::equivalent(part, options.output, ignored)) {
-      throw UserError(fmt::format("-o {}: is one of the parts ({})", options.output, part));
     }
   }
 }
 
 int run_merge(const MergeCommandOptions& options) {
-  check_output_paths(options.output, options.formats);
-  check_not_a_part(options);
+  // The merged report and its formats are written while the parts are read: none may be one.
+  check_output_paths(options.output, options.formats, {}, options.parts);
+  refuse_directories(options.parts);
   MergeOptions merge;
   merge.parts.assign(options.parts.begin(), options.parts.end());
   merge.output = options.output;

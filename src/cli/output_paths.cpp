@@ -114,11 +114,34 @@ void check_writable(const Output& output) {
   probe_file(output, directory);
 }
 
+/// No output may be a file the command reads: it is written (renamed into place) while, or
+/// after, that file is read.
+void refuse_inputs(const std::vector<Output>& outputs, const std::vector<std::string>& inputs) {
+  for (const Output& output : outputs) {
+    for (const std::string& input : inputs) {
+      std::error_code ignored;
+      if (identity(output.path) == identity(input) || fs::equivalent(output.path, input, ignored)) {
+        refuse(output,
+               fmt::format("is an input of this command ({}), which it would overwrite", input));
+      }
+    }
+  }
+}
+
+void check_all(const std::vector<Output>& outputs, const std::vector<std::string>& inputs) {
+  refuse_duplicates(outputs);
+  refuse_inputs(outputs, inputs);
+  for (const Output& output : outputs) {
+    check_writable(output);
+  }
+}
+
 }  // namespace
 
 void check_output_paths(const std::string& report,
                         const std::map<std::string, std::string>& formats,
-                        const std::map<std::string, std::string>& streams) {
+                        const std::map<std::string, std::string>& streams,
+                        const std::vector<std::string>& inputs) {
   if (report == "-") {
     std::vector<std::string> flags;
     for (const ReportFormat& format : report_formats()) {
@@ -146,10 +169,18 @@ void check_output_paths(const std::string& report,
       outputs.push_back({"--" + name, path});
     }
   }
-  refuse_duplicates(outputs);
-  for (const Output& output : outputs) {
-    check_writable(output);
+  check_all(outputs, inputs);
+}
+
+void check_format_paths(const std::map<std::string, std::string>& formats,
+                        const std::string& input) {
+  std::vector<Output> outputs;
+  for (const auto& [name, path] : formats) {
+    if (!path.empty() && path != "-") {
+      outputs.push_back({"--" + name, path});
+    }
   }
+  check_all(outputs, {input});
 }
 
 }  // namespace promptbench::cli

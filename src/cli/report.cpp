@@ -13,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "cli/failures.hpp"
 #include "cli/option_checks.hpp"
+#include "cli/output_paths.hpp"
 #include "promptbench/cli.hpp"
 #include "promptbench/error.hpp"
 #include "promptbench/report_formats.hpp"
@@ -105,6 +106,7 @@ int run_report(const ReportOptions& options) {
     throw UserError(
         fmt::format("report: nothing to write; give at least one of {}", fmt::join(flags, ", ")));
   }
+  check_format_paths(options.formats, options.input);
   const auto report = open_report_argument(options.input);
   write_formats(*report, options.formats);
   if (options.show_failures) {

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -203,6 +205,31 @@ TEST(ReportCommand, NothingToWriteIsAUsageError) {
   EXPECT_EQ(result.err,
             "promptbench: error: report: nothing to write; give at least one of --junit PATH, "
             "--md PATH, --csv PATH, --html PATH\n");
+}
+
+TEST(ReportCommand, RefusesOutputsThatWouldReplaceADeviceTheInputOrEachOther) {
+  // Each once written: the finished file renamed over a FIFO (or, as root, over /dev/null)
+  // replaced it, and --md r.json overwrote the report it converted.
+  TempDir dir;
+  const std::string report = R"({"schema_version": 1, "variants": [], "cases": []})";
+  dir.write("r.json", report);
+  ASSERT_EQ(mkfifo((dir.path() / "pipe").c_str(), 0600), 0);
+  ProcessResult result = promptbench(dir, {"report", "r.json", "--md", "pipe"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "promptbench: error: --md pipe: is not a regular file\n");
+  EXPECT_TRUE(std::filesystem::is_fifo(dir.path() / "pipe"));
+
+  result = promptbench(dir, {"report", "r.json", "--csv", "./r.json"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err,
+            "promptbench: error: --csv ./r.json: is an input of this command (r.json), which it "
+            "would overwrite\n");
+  EXPECT_EQ(read_file(dir.path() / "r.json"), report);
+
+  result = promptbench(dir, {"report", "r.json", "--md", "out.txt", "--csv", "out.txt"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("the same file as"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "out.txt"));
 }
 
 TEST(ReportCommand, HelpListsTheFormats) {

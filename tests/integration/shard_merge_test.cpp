@@ -281,10 +281,13 @@ TEST_F(ShardMerge, PartsOfAnotherRunOrTheSameShardTwiceAreRefusedNamingTheFile) 
   result = merge({parts[0], "r3.json", "-o", "m.json"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("r3.json: run.repeat is 3"));
-  // The output is one of the parts.
+  // The output, or a format's, is one of the parts.
   result = merge({parts[0], parts[1], "-o", parts[1]});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_THAT(result.err, HasSubstr("is one of the parts"));
+  EXPECT_THAT(result.err, HasSubstr("-o " + parts[1] + ": is an input of this command"));
+  result = merge({parts[0], parts[1], "-o", "m.json", "--md", "./" + parts[0]});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("--md ./" + parts[0] + ": is an input of this command"));
   EXPECT_FALSE(fs::exists(m_dir.path() / "m.json"));
 }
 

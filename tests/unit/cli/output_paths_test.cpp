@@ -30,6 +30,17 @@ class OutputPaths : public ::testing::Test {
   void TearDown() override { fs::current_path(m_previous); }
 
   /// The message check_output_paths throws, or "" when it accepts the paths.
+  /// The message `check` throws, or "" when it accepts.
+  template <typename Check>
+  static std::string check_refusal(Check check) {
+    try {
+      check();
+    } catch (const UserError& error) {
+      return error.what();
+    }
+    return "";
+  }
+
   static std::string refusal(const std::string& report,
                              const std::map<std::string, std::string>& formats = {},
                              const std::map<std::string, std::string>& streams = {}) {
@@ -85,6 +96,34 @@ TEST_F(OutputPaths, RefusesAPathBelowARegularFile) {
 
 TEST_F(OutputPaths, RefusesADeviceThatTheFinishedFileWouldReplace) {
   EXPECT_EQ(refusal("/dev/null"), "-o /dev/null: is not a regular file");
+}
+
+TEST_F(OutputPaths, RefusesAnOutputThatIsAnInput) {
+  m_dir.write("parts/p0.json", "{}");
+  EXPECT_EQ(check_refusal(
+                [] { check_output_paths("parts/../parts/p0.json", {}, {}, {"parts/p0.json"}); }),
+            "-o parts/../parts/p0.json: is an input of this command (parts/p0.json), which it "
+            "would overwrite");
+  EXPECT_EQ(check_refusal([] {
+              check_format_paths({{"md", "./r.json"}}, "r.json");
+            }),
+            "--md ./r.json: is an input of this command (r.json), which it would overwrite");
+  EXPECT_EQ(check_refusal([] {
+              check_format_paths({{"md", "r.md"}, {"csv", "-"}}, "r.json");
+            }),
+            "");
+}
+
+TEST_F(OutputPaths, TheReportCommandsFormatsAreCheckedLikeEvals) {
+  ASSERT_EQ(mkfifo("pipe", 0600), 0);
+  EXPECT_EQ(check_refusal([] {
+              check_format_paths({{"html", "pipe"}}, "r.json");
+            }),
+            "--html pipe: is not a regular file");
+  EXPECT_EQ(check_refusal([] {
+              check_format_paths({{"md", "x"}, {"csv", "./x"}}, "r.json");
+            }),
+            "--md x: the same file as --csv ./x");
 }
 
 TEST_F(OutputPaths, RefusesADirectoryThatTakesNoFiles) {
