@@ -325,8 +325,13 @@ int run_eval_command(const EvalOptions& options, const RunObserver* observer = n
   if (observer != nullptr && observer->on_config) {
     observer->on_config(config);
   }
-  // Before anything is sent or written.
-  check_output_paths(options.output, options.formats, {{"samples", options.samples}});
+  // Before anything is sent or written. A report over the dataset, the config or the cache
+  // would destroy it.
+  std::vector<std::string> inputs = {config.path.string(), config.dataset.path.string()};
+  if (!options.no_cache) {
+    inputs.push_back(options.cache);
+  }
+  check_output_paths(options.output, options.formats, {{"samples", options.samples}}, inputs);
   for (const std::string& gate : options.gates) {
     config.gates.push_back(parse_gate_flag(config, gate));
   }

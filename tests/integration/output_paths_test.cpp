@@ -85,6 +85,21 @@ TEST_F(EvalOutputPaths, RefusesAFormatBelowARegularFile) {
                  {"cases.jsonl", "promptbench.yaml"});
 }
 
+TEST_F(EvalOutputPaths, RefusesAnOutputOverItsDatasetConfigOrCache) {
+  expect_refused({"--csv", "cases.jsonl"},
+                 "--csv cases.jsonl: is an input of this command (./cases.jsonl), which it would "
+                 "overwrite",
+                 {"cases.jsonl", "promptbench.yaml"});
+  expect_refused({"-o", "./promptbench.yaml"},
+                 "-o ./promptbench.yaml: is an input of this command (promptbench.yaml), which it "
+                 "would overwrite",
+                 {"cases.jsonl", "promptbench.yaml"});
+  expect_refused({"--md", ".promptbench/cache.db", "--dry-run"},
+                 "--md .promptbench/cache.db: is an input of this command "
+                 "(.promptbench/cache.db), which it would overwrite",
+                 {"cases.jsonl", "promptbench.yaml"});
+}
+
 TEST_F(EvalOutputPaths, RefusesTheJsonReportOnStdout) {
   expect_refused({"-o", "-"},
                  "-o -: the JSON report is written to a file (atomically, then read back for the "
