@@ -29,7 +29,6 @@ class OutputPaths : public ::testing::Test {
   }
   void TearDown() override { fs::current_path(m_previous); }
 
-  /// The message check_output_paths throws, or "" when it accepts the paths.
   /// The message `check` throws, or "" when it accepts.
   template <typename Check>
   static std::string check_refusal(Check check) {
@@ -41,15 +40,17 @@ class OutputPaths : public ::testing::Test {
     return "";
   }
 
+  /// The message check_output_paths throws, or "" when it accepts the paths.
   static std::string refusal(const std::string& report,
                              const std::map<std::string, std::string>& formats = {},
                              const std::map<std::string, std::string>& streams = {}) {
-    try {
-      check_output_paths(report, formats, streams);
-    } catch (const UserError& error) {
-      return error.what();
-    }
-    return "";
+    return check_refusal([&] { check_output_paths(report, formats, streams); });
+  }
+
+  /// The message check_format_paths (the report command's check) throws, or "".
+  static std::string format_refusal(const std::map<std::string, std::string>& formats,
+                                    const std::string& input) {
+    return check_refusal([&] { check_format_paths(formats, input); });
   }
 
   /// Every entry left in the scratch directory, recursively.
@@ -104,25 +105,15 @@ TEST_F(OutputPaths, RefusesAnOutputThatIsAnInput) {
                 [] { check_output_paths("parts/../parts/p0.json", {}, {}, {"parts/p0.json"}); }),
             "-o parts/../parts/p0.json: is an input of this command (parts/p0.json), which it "
             "would overwrite");
-  EXPECT_EQ(check_refusal([] {
-              check_format_paths({{"md", "./r.json"}}, "r.json");
-            }),
+  EXPECT_EQ(format_refusal({{"md", "./r.json"}}, "r.json"),
             "--md ./r.json: is an input of this command (r.json), which it would overwrite");
-  EXPECT_EQ(check_refusal([] {
-              check_format_paths({{"md", "r.md"}, {"csv", "-"}}, "r.json");
-            }),
-            "");
+  EXPECT_EQ(format_refusal({{"md", "r.md"}, {"csv", "-"}}, "r.json"), "");
 }
 
 TEST_F(OutputPaths, TheReportCommandsFormatsAreCheckedLikeEvals) {
   ASSERT_EQ(mkfifo("pipe", 0600), 0);
-  EXPECT_EQ(check_refusal([] {
-              check_format_paths({{"html", "pipe"}}, "r.json");
-            }),
-            "--html pipe: is not a regular file");
-  EXPECT_EQ(check_refusal([] {
-              check_format_paths({{"md", "x"}, {"csv", "./x"}}, "r.json");
-            }),
+  EXPECT_EQ(format_refusal({{"html", "pipe"}}, "r.json"), "--html pipe: is not a regular file");
+  EXPECT_EQ(format_refusal({{"md", "x"}, {"csv", "./x"}}, "r.json"),
             "--md x: the same file as --csv ./x");
 }
 
