@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "report/json_checks.hpp"
 
+#include <cstdint>
+
 #include <fmt/format.h>
 
 #include "promptbench/error.hpp"
 
 namespace promptbench::report_checks {
+
+bool is_count(const Json& value) {
+  return value.is_number_unsigned() ||
+         (value.is_number_integer() && value.get<std::int64_t>() >= 0);
+}
 
 std::string type_name(const Json& value) {
   switch (value.type()) {

@@ -21,6 +21,10 @@ using Json = nlohmann::ordered_json;
 void expect(bool ok, const Json& value, const std::string& report, const std::string& field,
             const char* expected);
 
+/// A count: an integer, 0 or more (converting anything else to size_t is undefined
+/// behaviour: a negative, a fraction, 6.7e37).
+[[nodiscard]] bool is_count(const Json& value);
+
 /// `object[key]`, or null when `object` is not an object or lacks `key` (never inserts).
 [[nodiscard]] const Json& member(const Json& object, const char* key);
 

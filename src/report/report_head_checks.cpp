@@ -6,18 +6,11 @@
 // (exit 2), not an exception from deep inside a renderer.
 #include "report/report_head_checks.hpp"
 
-#include <cstdint>
-
 #include <fmt/format.h>
 
 namespace promptbench::report_checks {
 
 namespace {
-
-bool is_count(const Json& value) {
-  return value.is_number_unsigned() ||
-         (value.is_number_integer() && value.get<std::int64_t>() >= 0);
-}
 
 bool is_string(const Json& value) {
   return value.is_string();

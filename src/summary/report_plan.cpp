@@ -35,9 +35,7 @@ T number(const Json& object, const char* key, T fallback, const std::string& rep
   if constexpr (std::is_integral_v<T>) {
     // A count: converting a negative or fractional number (6.7e37) to it is undefined
     // behaviour (found by fuzz_report through summarize_report, which compare and merge use).
-    expect(
-        value.is_number_unsigned() || (value.is_number_integer() && value.get<std::int64_t>() >= 0),
-        value, report, path, "a whole number, 0 or more");
+    expect(report_checks::is_count(value), value, report, path, "a whole number, 0 or more");
   } else {
     expect(value.is_number(), value, report, path, "a number");
   }
